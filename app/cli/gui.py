@@ -1,0 +1,25 @@
+"""Default command: open the desktop app (the only path that imports Qt)."""
+
+from __future__ import annotations
+
+import argparse
+
+HELP = "open the desktop app (default)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """GUI options; they sit on the top-level parser because the GUI is the default."""
+    parser.add_argument(
+        "--robot", choices=("sim", "virtual", "aloha"), default="sim", help="robot to drive"
+    )
+    parser.add_argument("--task", default="pick_color", help="simulator task (with --robot sim)")
+    parser.add_argument("--config", help="robot config file (TOML) for --robot aloha")
+    parser.add_argument("--checkpoint", help="policy checkpoint directory (default: bundled)")
+    parser.add_argument("--screenshot", metavar="DIR", help="save one PNG per tab and exit")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Start the Qt application."""
+    from app.ui.application import run_app
+
+    return run_app(args)

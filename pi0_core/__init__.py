@@ -1,0 +1,1 @@
+"""π0 around transformers' PI0ForConditionalGeneration: presets, policy, training, checkpoints."""
