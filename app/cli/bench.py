@@ -1,0 +1,38 @@
+"""`main.py bench`: speed and memory benchmarks (never timed assertions in tests)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+
+HELP = "benchmarks: --recording, --bus, --policy, --loop (numbers go in the README)"
+
+# flag -> "module:function"; each function takes the parsed args and returns an exit code.
+BENCHES = {
+    "recording": "recordings.bench:run_bench",
+    "bus": "drivers.dynamixel.bench:run_bench",
+    "policy": "pi0_core.bench:run_bench",
+    "loop": "app.runtime.bench:run_bench",
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """One flag per benchmark, plus the options they share."""
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--recording", action="store_true", help="EpisodeWriter throughput")
+    group.add_argument("--bus", action="store_true", help="Dynamixel sync read+write cycle")
+    group.add_argument("--policy", action="store_true", help="π0 inference: stock vs ours")
+    group.add_argument("--loop", action="store_true", help="50 Hz control loop in the simulator")
+    parser.add_argument("--preset", default="tiny", help="model preset (--policy)")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda (--policy)")
+    parser.add_argument("--cameras", type=int, default=3, help="number of cameras")
+    parser.add_argument("--seconds", type=float, default=None, help="duration where it applies")
+    parser.add_argument("--checkpoint", default=None, help="policy checkpoint (--loop)")
+    parser.add_argument("--json", action="store_true", help="one JSON object on the last line")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Dispatch to the chosen benchmark."""
+    name = next(flag for flag in BENCHES if getattr(args, flag))
+    module_name, function = BENCHES[name].split(":")
+    return int(getattr(importlib.import_module(module_name), function)(args) or 0)
