@@ -1,1 +1,1 @@
-"""Devices: Dynamixel arms, cameras, the simulated ALOHA and the virtual servo bus. Knows nothing of models."""
+"""Devices: Dynamixel arms, cameras, the simulated ALOHA, the virtual servo bus. No models."""

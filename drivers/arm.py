@@ -8,7 +8,15 @@ from dataclasses import dataclass
 import numpy as np
 
 # Joint order of one ALOHA arm; the 14-dim robot vector is left arm then right arm.
-ARM_JOINTS = ("waist", "shoulder", "elbow", "forearm_roll", "wrist_angle", "wrist_rotate", "gripper")
+ARM_JOINTS = (
+    "waist",
+    "shoulder",
+    "elbow",
+    "forearm_roll",
+    "wrist_angle",
+    "wrist_rotate",
+    "gripper",
+)
 ARM_DOF = len(ARM_JOINTS)
 
 
