@@ -67,3 +67,14 @@ class SessionSnapshot:
     episode_seconds: float  # time into the current episode (or countdown when negative)
     events: tuple[str, ...] = field(default_factory=tuple)  # recent event-log lines, newest last
     task_success: bool | None = None  # simulator only
+    # Added by the runtime (defaults keep older callers working):
+    tick: int = 0  # control-loop ticks since start
+    chunk_prompt: str = ""  # the prompt the current action chunk was computed with
+    estop_latency_ticks: int | None = None  # ticks from the last estop() call to its effect
+    watchdog_tripped: bool = False  # no fresh action for longer than the watchdog allows
+    clamped_ticks: int = 0  # ticks on which a joint, rate or gripper limit changed the action
+    recorder_state: str = "idle"  # "idle", "waiting", "armed" (squeeze to start), "recording"
+    episodes_left: int = 0  # planned episodes not yet started
+    episodes_saved: int = 0  # episodes written in this session
+    episodes_flagged: int = 0  # saved episodes whose rate fell below 90% of the target
+    last_episode_rate_hz: float = 0.0  # mean rate of the last saved episode

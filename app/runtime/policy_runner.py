@@ -1,0 +1,211 @@
+"""Policy inference in its own thread: the next action chunk is ready before the current ends."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from app.runtime.chunks import ActionSchedule
+from app.runtime.events import EventLog
+
+
+class ChunkPolicy(Protocol):
+    """What the runner needs of a policy (`pi0_core.policy.Policy` is one)."""
+
+    cameras: tuple[str, ...]
+
+    def infer(self, obs: dict[str, Any]) -> np.ndarray:
+        """(chunk, 14) actions from {"images": {cam: (H,W,3) uint8}, "state": (14,), "prompt"}."""
+
+
+@dataclass(frozen=True)
+class RunnerConfig:
+    """When to ask for the next chunk and how to join it to the current one."""
+
+    replan_fraction: float = 0.5  # ask for the next chunk once this much of the current one ran
+    blend: bool = False  # temporal ensembling: cross-fade the overlap of old and new chunk
+
+    def __post_init__(self) -> None:
+        if not 0 < self.replan_fraction <= 1:
+            raise ValueError("replan_fraction must be in (0, 1]")
+
+
+@dataclass(frozen=True)
+class RunnerStatus:
+    """The runner's counters, copied for a snapshot."""
+
+    chunks: int
+    inference_ms: float
+    underruns: int
+    chunk_prompt: str  # the prompt the current chunk was computed with
+    ahead: np.ndarray  # (K, 14) actions still scheduled
+
+
+@dataclass
+class _Observation:
+    tick: int
+    state: np.ndarray
+    images: dict[str, np.ndarray]
+
+
+class PolicyRunner:
+    """Runs `policy.infer` on the latest observation whenever the schedule needs a new chunk."""
+
+    def __init__(
+        self,
+        policy: ChunkPolicy | None,
+        events: EventLog,
+        on_error: Callable[[str], None],
+        config: RunnerConfig | None = None,
+    ) -> None:
+        self.config = config or RunnerConfig()
+        self.events = events
+        self._on_error = on_error
+        self._policy = policy
+        self._prompt = ""
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._schedule = ActionSchedule(blend=self.config.blend)
+        self._latest: _Observation | None = None
+        self._tick = 0
+        self._engaged = False
+        self._generation = 0  # bumped on reset so a chunk computed for an old episode is dropped
+        self._starved = False
+        self.chunks = 0
+        self.underruns = 0
+        self.inference_ms = 0.0
+        self.chunk_prompt = ""
+
+    # -- any thread ---------------------------------------------------------------------------
+
+    @property
+    def policy(self) -> ChunkPolicy | None:
+        """The policy in use."""
+        return self._policy
+
+    def set_policy(self, policy: ChunkPolicy | None) -> None:
+        """Use another policy from the next chunk on; the current chunk is dropped."""
+        with self._lock:
+            self._policy = policy
+            self._reset_locked()
+
+    def set_prompt(self, prompt: str) -> None:
+        """The prompt for the next chunk (the current one finishes as it was planned)."""
+        with self._lock:
+            self._prompt = prompt
+
+    def start(self) -> None:
+        """Start the inference thread."""
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="policy-runner", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the inference thread (waits for an inference in flight)."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def status(self) -> RunnerStatus:
+        """Counters and the actions still ahead."""
+        with self._lock:
+            return RunnerStatus(
+                chunks=self.chunks,
+                inference_ms=self.inference_ms,
+                underruns=self.underruns,
+                chunk_prompt=self.chunk_prompt,
+                ahead=self._schedule.ahead(self._tick),
+            )
+
+    # -- control loop -------------------------------------------------------------------------
+
+    def engage(self, engaged: bool) -> None:
+        """Start or stop driving the arm; either way the schedule starts empty."""
+        with self._lock:
+            self._engaged = engaged
+            self._reset_locked()
+        self._wake.set()
+
+    def observe(self, tick: int, state: np.ndarray, images: dict[str, np.ndarray]) -> None:
+        """Offer the observation of this tick (kept by reference: the caller must not mutate)."""
+        with self._lock:
+            self._latest = _Observation(tick, state, images)
+
+    def action_for(self, tick: int) -> np.ndarray | None:
+        """The scheduled action for `tick`, or None (waiting for the first chunk, or ran out)."""
+        with self._lock:
+            self._tick = tick
+            action = self._schedule.action(tick)
+            if self._needs_chunk_locked(tick):
+                self._wake.set()
+            if action is None and not self._schedule.empty and self._engaged:
+                self.underruns += 1
+                if not self._starved:
+                    self._starved = True
+                    self.events.add(f"chunk ran out at tick {tick}: holding", logging.WARNING)
+            elif action is not None:
+                self._starved = False
+            return action
+
+    # -- inference thread ---------------------------------------------------------------------
+
+    def _needs_chunk_locked(self, tick: int) -> bool:
+        if not self._engaged or self._policy is None:
+            return False
+        if self._schedule.empty:
+            return True
+        threshold = max(1, int(self._schedule.chunk_length * self.config.replan_fraction))
+        return self._schedule.executed(tick) >= threshold
+
+    def _reset_locked(self) -> None:
+        self._schedule.clear()
+        self._generation += 1
+        self._starved = False
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(0.1)
+            self._wake.clear()
+            with self._lock:
+                if not self._needs_chunk_locked(self._tick) or self._latest is None:
+                    continue
+                request = (self._policy, self._latest, self._prompt, self._generation)
+            try:
+                self._infer(*request)
+            except Exception as exc:  # a policy failure stops the policy, never the loop
+                with self._lock:
+                    self._engaged = False
+                    self._reset_locked()
+                self._on_error(f"policy failed: {type(exc).__name__}: {exc}")
+
+    def _infer(self, policy: ChunkPolicy, obs: _Observation, prompt: str, generation: int) -> None:
+        images = {}
+        for camera in policy.cameras:
+            if camera not in obs.images:
+                raise RuntimeError(f"no frame from camera {camera!r}, which the policy needs")
+            images[camera] = obs.images[camera]
+        started = time.monotonic()
+        chunk = np.asarray(policy.infer({"images": images, "state": obs.state, "prompt": prompt}))
+        elapsed_ms = (time.monotonic() - started) * 1000.0
+        if chunk.ndim != 2 or chunk.shape[1] != len(obs.state):
+            raise ValueError(f"policy returned actions of shape {chunk.shape}")
+        with self._lock:
+            if generation != self._generation:
+                return  # reset while we were busy: this chunk belongs to the past
+            skipped = self._schedule.install(chunk, obs.tick, self._tick)
+            self.inference_ms = elapsed_ms
+            if skipped < 0:
+                self.events.add(f"chunk arrived after {elapsed_ms:.0f} ms, too late to use")
+                return
+            self.chunks += 1
+            self.chunk_prompt = prompt

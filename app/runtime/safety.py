@@ -1,0 +1,114 @@
+"""The safety layer between every action source and the follower arms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from drivers.arm import ARM_DOF
+
+ROBOT_DOF = 2 * ARM_DOF
+GRIPPERS = (ARM_DOF - 1, 2 * ARM_DOF - 1)  # indices of the two grippers in the 14-dim vector
+ESTOP_ACTIONS = ("hold", "torque_off")
+
+
+@dataclass(frozen=True)
+class SafetyConfig:
+    """Limits applied to every action before it reaches the followers."""
+
+    joint_lo: tuple[float, ...] | None = None  # (14,) lower limits; None = from the simulator
+    joint_hi: tuple[float, ...] | None = None  # (14,) upper limits; None = from the simulator
+    max_joint_step_rad: float = 0.15  # largest change of a joint target per tick (7.5 rad/s)
+    max_gripper_step: float = 0.25  # largest change of a normalised gripper target per tick
+    gripper_effort_limit: float | None = None  # above this |effort| a gripper may not close more
+    watchdog_s: float = 0.1  # no fresh action for this long trips the watchdog (arm holds)
+    estop_action: str = "hold"  # what e-stop and driver faults do: "hold" or "torque_off"
+
+    def __post_init__(self) -> None:
+        if (self.joint_lo is None) != (self.joint_hi is None):
+            raise ValueError("give both joint_lo and joint_hi, or neither")
+        if self.joint_lo is not None and not len(self.joint_lo) == len(self.joint_hi) == ROBOT_DOF:
+            raise ValueError(f"joint limits must have {ROBOT_DOF} values each")
+        if self.max_joint_step_rad <= 0 or self.max_gripper_step <= 0:
+            raise ValueError("max_joint_step_rad and max_gripper_step must be positive")
+        if self.watchdog_s <= 0:
+            raise ValueError("watchdog_s must be positive")
+        if self.estop_action not in ESTOP_ACTIONS:
+            raise ValueError(
+                f"estop_action must be one of {ESTOP_ACTIONS}, not {self.estop_action!r}"
+            )
+
+    def with_limits(self, lo: np.ndarray, hi: np.ndarray) -> SafetyConfig:
+        """A copy with joint limits filled in (used when they come from the simulator)."""
+        return replace(self, joint_lo=tuple(map(float, lo)), joint_hi=tuple(map(float, hi)))
+
+
+@dataclass(frozen=True)
+class Filtered:
+    """What the safety layer lets through for one tick."""
+
+    action: np.ndarray  # (14,) the action to send
+    refused: str | None = None  # why the proposed action was refused (the arm holds instead)
+    clamped: tuple[str, ...] = ()  # limits that changed the action (joint, rate, gripper effort)
+
+
+class SafetyLayer:
+    """Clamps actions to limits and rate, refuses non-finite ones; remembers the last command."""
+
+    def __init__(self, config: SafetyConfig) -> None:
+        self.config = config
+        self._lo = self._hi = None
+        if config.joint_lo is not None:
+            self._lo = np.asarray(config.joint_lo, np.float32)
+            self._hi = np.asarray(config.joint_hi, np.float32)
+        step = np.full(ROBOT_DOF, config.max_joint_step_rad, np.float32)
+        step[list(GRIPPERS)] = config.max_gripper_step
+        self._max_step = step
+        self.last_command: np.ndarray | None = None  # (14,) the last action let through
+
+    def reset(self) -> None:
+        """Forget the last command (after e-stop or idle the arm may have moved)."""
+        self.last_command = None
+
+    def filter(
+        self, action: np.ndarray, qpos: np.ndarray, effort: np.ndarray | None = None
+    ) -> Filtered:
+        """The action to send: clamped to the limits, or the held position if refused."""
+        reference = self.last_command if self.last_command is not None else qpos
+        action = np.asarray(action, np.float32).reshape(-1)
+        if action.shape != (ROBOT_DOF,):
+            return Filtered(self._hold(reference), refused=f"action of shape {action.shape}")
+        if not np.all(np.isfinite(action)):
+            return Filtered(self._hold(reference), refused="non-finite action")
+        safe = action.copy()
+        clamped = []
+        if self._lo is not None:
+            safe = np.clip(safe, self._lo, self._hi)
+        safe[list(GRIPPERS)] = np.clip(safe[list(GRIPPERS)], 0.0, 1.0)
+        if not np.array_equal(safe, action):
+            clamped.append("joint limit")
+        stepped = np.clip(safe, reference - self._max_step, reference + self._max_step)
+        if not np.array_equal(stepped, safe):
+            clamped.append("rate limit")
+        if effort is not None and self._grip_overloaded(stepped, qpos, effort):
+            clamped.append("gripper effort limit")
+        self.last_command = stepped
+        return Filtered(stepped, clamped=tuple(clamped))
+
+    def _grip_overloaded(self, command: np.ndarray, qpos: np.ndarray, effort: np.ndarray) -> bool:
+        """Stop a gripper closing further while it pushes harder than the limit (in place)."""
+        limit = self.config.gripper_effort_limit
+        if limit is None:
+            return False
+        hit = False
+        for g in GRIPPERS:
+            if abs(float(effort[g])) > limit and command[g] < qpos[g]:
+                command[g] = qpos[g]
+                hit = True
+        return hit
+
+    def _hold(self, reference: np.ndarray) -> np.ndarray:
+        held = np.asarray(reference, np.float32).copy()
+        self.last_command = held
+        return held

@@ -1,0 +1,501 @@
+"""RobotSession: one robot, its 50 Hz control loop, the policy runner, recorder and safety."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from app.runtime.events import EventLog
+from app.runtime.history import Ring
+from app.runtime.loop_timing import Pacer
+from app.runtime.policy_runner import ChunkPolicy, PolicyRunner, RunnerConfig
+from app.runtime.recorder import Recorder, RecorderConfig, TickSample
+from app.runtime.safety import ROBOT_DOF, SafetyConfig, SafetyLayer
+from app.runtime.snapshot import CameraStatus, Mode, SessionSnapshot
+from drivers.arm import ARM_DOF
+from drivers.camera import Frame
+from drivers.robot import SIDES, Robot
+
+STALE_MS = 500.0  # a camera frame older than this is reported stale
+
+
+@dataclass
+class _Reading:
+    """Follower state of one tick, 14-dim."""
+
+    qpos: np.ndarray
+    qvel: np.ndarray
+    effort: np.ndarray
+
+
+class RobotSession:
+    """Owns a robot and drives it from one paced control thread; every command is thread-safe."""
+
+    def __init__(
+        self,
+        robot: Robot,
+        policy: ChunkPolicy | None = None,
+        *,
+        rate_hz: float = 50.0,
+        safety: SafetyConfig | None = None,
+        runner: RunnerConfig | None = None,
+        recorder: RecorderConfig | None = None,
+        history_s: float = 10.0,
+        stats_window_s: float = 10.0,
+        writer_factory: Callable[..., Any] | None = None,
+    ) -> None:
+        self.robot = robot
+        self.rate_hz = rate_hz
+        self.safety = SafetyLayer(_with_robot_limits(safety or SafetyConfig(), robot))
+        self.events = EventLog()
+        self.runner = PolicyRunner(policy, self.events, self._policy_failed, runner)
+        rec_config = recorder or RecorderConfig(
+            fps=rate_hz, robot=robot.kind, sim=robot.physics is not None
+        )
+        writer = {"writer_factory": writer_factory} if writer_factory else {}
+        self.recorder = Recorder(rec_config, self.events, self._camera_shapes, **writer)
+        self._pacer = Pacer(rate_hz, window=max(1, int(stats_window_s * rate_hz)))
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._connected_here = False
+        self._mode = Mode.IDLE
+        self._pending_mode: Mode | None = None
+        self._prompt = ""
+        self._hold_target: np.ndarray | None = None
+        self._last_fresh: float | None = None  # when the action source last gave an action
+        self._watchdog_tripped = False
+        self._estop_latched = False
+        self._estop_applied = False
+        self._estop_requested_tick = 0
+        self._estop_latency: int | None = None
+        self._reset_requested = False
+        self._scene_reset: int | None = None
+        self._faulted = False
+        self._error: str | None = None
+        self._safety_events = 0
+        self._clamped_ticks = 0
+        self._task_success: bool | None = None
+        self._frames: dict[str, Frame] = {}
+        self._images: dict[str, np.ndarray] = {}  # replaced, never mutated: readers need no lock
+        zeros = np.zeros(ROBOT_DOF, np.float32)
+        self._qpos, self._action = zeros, zeros.copy()
+        capacity = max(1, int(history_s * rate_hz))
+        self._history_t = Ring(capacity)
+        self._history_qpos = Ring(capacity, (ROBOT_DOF,), np.float32)
+        self._history_action = Ring(capacity, (ROBOT_DOF,), np.float32)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Connect the robot if needed and start the control and inference threads."""
+        if self._thread is not None:
+            raise RuntimeError("session already started")
+        if not all(arm.is_connected for arm in self.robot.followers.values()):
+            self.robot.connect()
+            self._connected_here = True
+        # A waking control thread waits at most this long for the GIL (default 5 ms).
+        sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
+        self._stop.clear()
+        self.runner.start()
+        self._thread = threading.Thread(target=self._run, name="control-loop", daemon=True)
+        self._thread.start()
+        self.events.add(f"session started on the {self.robot.kind} robot at {self.rate_hz:g} Hz")
+
+    def stop(self) -> None:
+        """Stop the threads, save any episode in progress, leave the followers safe."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        self.runner.stop()
+        self.recorder.close()
+        if self._connected_here:
+            self.robot.disconnect()  # drivers put followers in their safe state on disconnect
+            self._connected_here = False
+
+    def __enter__(self) -> RobotSession:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- commands (any thread) ----------------------------------------------------------------
+
+    def set_mode(self, mode: Mode | str) -> None:
+        """Change what drives the followers; takes effect on the next tick."""
+        mode = Mode(mode)
+        if mode is Mode.POLICY and self.runner.policy is None:
+            raise RuntimeError("load a policy before switching to policy mode")
+        if mode is Mode.POLICY:
+            missing = set(self.runner.policy.cameras) - set(self.robot.cameras)
+            if missing:
+                raise RuntimeError(f"the policy needs cameras this robot lacks: {sorted(missing)}")
+        if mode is Mode.TELEOP and not self.robot.leaders:
+            raise RuntimeError("teleoperation needs leader arms; this robot has none")
+        with self._lock:
+            if self._estop_latched:
+                raise RuntimeError("e-stop is latched: reset it first")
+            self._pending_mode = mode
+            self._error = None  # a policy error is acknowledged by choosing a mode again
+
+    def set_prompt(self, prompt: str) -> None:
+        """The instruction for the policy; the next chunk uses it."""
+        with self._lock:
+            self._prompt = prompt
+        self.runner.set_prompt(prompt)
+        self.events.add(f"prompt: {prompt!r}")
+
+    def set_policy(self, policy: ChunkPolicy | None) -> None:
+        """Swap the policy; in policy mode the next chunk comes from the new one."""
+        self.runner.set_policy(policy)
+        self.events.add(f"policy: {getattr(policy, 'name', type(policy).__name__)}")
+
+    def estop(self) -> None:
+        """Latch the emergency stop; the control loop obeys it on its next tick at the latest."""
+        with self._lock:
+            if self._estop_latched:
+                return
+            self._estop_latched = True
+            self._estop_applied = False
+            self._estop_requested_tick = self._pacer.ticks
+            running = self._thread is not None
+        self.events.add("E-STOP", logging.WARNING)
+        if not running:
+            self._make_safe()
+
+    def reset_estop(self) -> None:
+        """Release the e-stop (and clear a driver error); the followers then hold where they are."""
+        with self._lock:
+            self._reset_requested = True
+
+    def reset_scene(self, seed: int | None = None) -> None:
+        """Simulator only: put the objects back (seeded) on the next tick."""
+        if self.robot.physics is None or not hasattr(self.robot.physics, "reset"):
+            raise RuntimeError("only the simulator can reset its scene")
+        with self._lock:
+            self._scene_reset = 0 if seed is None else seed
+
+    @property
+    def mode(self) -> Mode:
+        """The mode in effect."""
+        return self._mode
+
+    # -- snapshot (any thread) ----------------------------------------------------------------
+
+    def snapshot(self) -> SessionSnapshot:
+        """A consistent copy of everything the GUI shows."""
+        now = time.monotonic()
+        with self._lock:
+            frames = dict(self._frames)
+            history_t = self._history_t.values() - now
+            history_qpos = self._history_qpos.values()
+            history_action = self._history_action.values()
+            state = dict(
+                mode=self._mode,
+                prompt=self._prompt,
+                estopped=self._estop_latched,
+                error=self._error,
+                qpos=self._qpos.copy(),
+                action=self._action.copy(),
+                safety_events=self._safety_events,
+                task_success=self._task_success,
+                estop_latency_ticks=self._estop_latency,
+                watchdog_tripped=self._watchdog_tripped,
+                clamped_ticks=self._clamped_ticks,
+            )
+        runner = self.runner.status()
+        rec = self.recorder.status()
+        return SessionSnapshot(
+            **state,
+            loop=self._pacer.stats(),
+            cameras=self._camera_status(frames, now),
+            frames=frames,
+            history_t=history_t,
+            history_qpos=history_qpos,
+            history_action=history_action,
+            chunk_ahead=runner.ahead,
+            inference_ms=runner.inference_ms,
+            chunks=runner.chunks,
+            underruns=runner.underruns,
+            recorder_dropped=rec.dropped,
+            recording=rec.recording,
+            episode_index=rec.episode_index,
+            episode_seconds=rec.episode_seconds,
+            events=self.events.lines(),
+            tick=self._pacer.ticks,
+            chunk_prompt=runner.chunk_prompt,
+            recorder_state=rec.state,
+            episodes_left=rec.episodes_left,
+            episodes_saved=len(rec.saved),
+            episodes_flagged=len(rec.flagged),
+            last_episode_rate_hz=rec.last_rate_hz,
+        )
+
+    def _camera_status(self, frames: dict[str, Frame], now: float) -> dict[str, CameraStatus]:
+        status = {}
+        for name, camera in self.robot.cameras.items():
+            frame = frames.get(name)
+            age_ms = (now - frame.timestamp) * 1000.0 if frame is not None else float("inf")
+            status[name] = CameraStatus(fps=camera.fps, age_ms=age_ms, stale=age_ms > STALE_MS)
+        return status
+
+    def _camera_shapes(self) -> dict[str, tuple[int, int]] | None:
+        images = self._images
+        if set(images) != set(self.robot.cameras):
+            return None
+        return {name: tuple(image.shape[:2]) for name, image in images.items()}
+
+    # -- control loop -------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            now = self._pacer.begin_tick()
+            try:
+                self._tick(self._pacer.ticks, now)
+            except Exception as exc:  # the loop never dies: anything unexpected is a fault
+                self._fault(exc)
+            self._pacer.wait_next(self._stop)
+
+    def _tick(self, tick: int, now: float) -> None:
+        self._apply_requests(tick)
+        self._read_cameras()
+        reading = command = leader_grippers = None
+        if not self._faulted:
+            try:
+                reading = self._read_followers()
+                proposal, leader_grippers = self._propose(tick, now, reading)
+                command = self._command(proposal, reading, now)
+                with self._lock:
+                    if self._estop_latched and not self._estop_applied:
+                        command = None  # e-stop arrived during this tick: send nothing
+                if command is not None:
+                    self.robot.send_followers(command)
+            except Exception as exc:
+                self._fault(exc)
+                command = None
+        self._step_physics(tick)
+        if reading is not None:
+            self._record(now, reading, command, leader_grippers)
+        self._publish(now, reading, command)
+
+    def _apply_requests(self, tick: int) -> None:
+        with self._lock:
+            mode, self._pending_mode = self._pending_mode, None
+            reset, self._reset_requested = self._reset_requested, False
+            scene, self._scene_reset = self._scene_reset, None
+            estop_due = self._estop_latched and not self._estop_applied
+        if scene is not None:
+            self.robot.physics.reset(scene)
+            self._task_success = None
+            self.events.add(f"scene reset (seed {scene})")
+        if estop_due:
+            self._apply_estop(tick)
+        if reset:
+            self._release_estop()
+        if mode is not None and mode is not self._mode:
+            self._enter_mode(mode)
+
+    def _apply_estop(self, tick: int) -> None:
+        self._make_safe()
+        with self._lock:
+            self._estop_applied = True
+            self._estop_latency = tick - self._estop_requested_tick
+        self.runner.engage(False)
+        self._hold_target = self.safety.last_command
+        self.events.add(f"e-stop in effect after {self._estop_latency} tick(s)", logging.WARNING)
+
+    def _make_safe(self) -> None:
+        """Torque off when so configured (else the servos hold their last goal); never raises."""
+        if self.safety.config.estop_action != "torque_off":
+            return
+        for arm in self.robot.followers.values():
+            try:
+                arm.set_torque(False)
+            except Exception as exc:  # the bus may be the thing that failed
+                self.events.add(f"{arm.name}: torque off failed: {exc}", logging.ERROR)
+
+    def _release_estop(self) -> None:
+        with self._lock:
+            if not self._estop_latched:
+                return
+            self._estop_latched = self._faulted = False
+            self._error = None
+        self.safety.reset()
+        self._hold_target = None
+        self._mode = Mode.HOLD
+        self.events.add("e-stop released: holding")
+        if self.safety.config.estop_action == "torque_off":
+            # Goal = where the limp arm is now, so enabling torque does not jerk it back.
+            reading = self._read_followers()
+            self.robot.send_followers(reading.qpos)
+            for arm in self.robot.followers.values():
+                arm.set_torque(True)
+
+    def _enter_mode(self, mode: Mode) -> None:
+        self.runner.engage(mode is Mode.POLICY)
+        self._hold_target = self.safety.last_command
+        self._last_fresh = None
+        self._watchdog_tripped = False
+        if mode is Mode.IDLE:
+            self.safety.reset()
+        self._mode = mode
+        self.events.add(f"mode: {mode.value}")
+
+    def _read_cameras(self) -> None:
+        frames = dict(self._frames)
+        images = self._images
+        changed = False
+        for name, camera in self.robot.cameras.items():
+            frame = camera.read_latest()
+            if frame is not None and frame is not frames.get(name):
+                frames[name] = frame
+                changed = True
+        if changed:
+            images = {name: frame.image for name, frame in frames.items()}
+        with self._lock:
+            self._frames = frames
+            self._images = images
+
+    def _read_followers(self) -> _Reading:
+        left, right = self.robot.read_followers()
+        return _Reading(
+            qpos=np.concatenate([left.qpos, right.qpos]).astype(np.float32),
+            qvel=np.concatenate([left.qvel, right.qvel]).astype(np.float32),
+            effort=np.concatenate([left.effort, right.effort]).astype(np.float32),
+        )
+
+    def _propose(
+        self, tick: int, now: float, reading: _Reading
+    ) -> tuple[np.ndarray | None, tuple[float, float] | None]:
+        """The action the current mode asks for (None = nothing new) and the leader grippers."""
+        if self._estop_latched:
+            return None, None
+        if self._mode is Mode.TELEOP:
+            leaders = [self.robot.leaders[side].read_state().qpos for side in SIDES]
+            grippers = (float(leaders[0][ARM_DOF - 1]), float(leaders[1][ARM_DOF - 1]))
+            return np.concatenate(leaders).astype(np.float32), grippers
+        if self._mode is Mode.POLICY:
+            self.runner.observe(tick, reading.qpos, self._images)
+            return self.runner.action_for(tick), None
+        return None, None
+
+    def _command(self, proposal: np.ndarray | None, reading: _Reading, now: float):
+        """Turn the proposal into the action to send, through the watchdog and the safety layer."""
+        if self._estop_latched:
+            if self.safety.config.estop_action == "torque_off":
+                return None
+            return self._held(reading)
+        if self._mode is Mode.IDLE:
+            return None
+        if self._mode is Mode.HOLD:
+            return self._held(reading)
+        if proposal is None:
+            self._check_watchdog(now)
+            return self._held(reading)
+        self._last_fresh = now
+        self._hold_target = None  # a later gap holds this action, not an older target
+        if self._watchdog_tripped:
+            self._watchdog_tripped = False
+            self.events.add("actions resumed")
+        filtered = self.safety.filter(proposal, reading.qpos, reading.effort)
+        if filtered.refused:
+            self._count_safety_event(f"refused {filtered.refused}: holding")
+        elif filtered.clamped:
+            self._clamped_ticks += 1
+        return filtered.action
+
+    def _held(self, reading: _Reading) -> np.ndarray:
+        if self._hold_target is None:
+            base = self.safety.last_command
+            self._hold_target = (base if base is not None else reading.qpos).copy()
+        self.safety.last_command = self._hold_target
+        return self._hold_target
+
+    def _check_watchdog(self, now: float) -> None:
+        if self._last_fresh is None or self._watchdog_tripped:
+            return  # armed by the first action of this mode, trips once per silence
+        silent = now - self._last_fresh
+        if silent > self.safety.config.watchdog_s:
+            self._watchdog_tripped = True
+            self._hold_target = None  # hold the last command sent
+            self._count_safety_event(f"watchdog: no action for {silent * 1000:.0f} ms: holding")
+
+    def _count_safety_event(self, message: str) -> None:
+        with self._lock:
+            self._safety_events += 1
+        self.events.add(message, logging.WARNING)
+
+    def _step_physics(self, tick: int) -> None:
+        physics = self.robot.physics
+        if physics is None:
+            return
+        try:
+            physics.step()
+            if tick % 5 == 0 and hasattr(physics, "success") and not self._task_success:
+                self._task_success = bool(physics.success())
+        except Exception as exc:
+            self._fault(exc)
+
+    def _record(
+        self,
+        now: float,
+        reading: _Reading,
+        command: np.ndarray | None,
+        leader_grippers: tuple[float, float] | None,
+    ) -> None:
+        images = self._images
+        if len(images) != len(self.robot.cameras):
+            return  # a camera has not delivered its first frame yet
+        action = command if command is not None else reading.qpos
+        sample = TickSample(
+            now, reading.qpos, reading.qvel, reading.effort, action, images, leader_grippers
+        )
+        self.recorder.on_tick(sample)
+
+    def _publish(self, now: float, reading: _Reading | None, command: np.ndarray | None) -> None:
+        with self._lock:
+            if reading is not None:
+                self._qpos = reading.qpos
+            if command is not None:
+                self._action = np.array(command, np.float32)
+            self._history_t.append(now)
+            self._history_qpos.append(self._qpos)
+            self._history_action.append(self._action)
+
+    def _fault(self, exc: BaseException) -> None:
+        message = f"{type(exc).__name__}: {exc}"
+        with self._lock:
+            first = not self._faulted
+            self._faulted = True
+            self._estop_latched = self._estop_applied = True
+            self._error = message
+        if first:
+            self.events.add(f"driver error, robot made safe: {message}", logging.ERROR)
+            self.runner.engage(False)
+            self.recorder.stop_episode()  # keep what was recorded; the user may discard it
+            self._make_safe()
+
+    def _policy_failed(self, message: str) -> None:
+        with self._lock:
+            self._error = message
+            if self._pending_mode is None and self._mode is Mode.POLICY:
+                self._pending_mode = Mode.HOLD
+        self.events.add(message, logging.ERROR)
+
+
+def _with_robot_limits(config: SafetyConfig, robot: Robot) -> SafetyConfig:
+    """Fill in joint limits from the simulator's model when the config has none."""
+    limits = getattr(robot.physics, "joint_limits", None)
+    if config.joint_lo is None and callable(limits):
+        lo, hi = limits()
+        return config.with_limits(lo, hi)
+    return config

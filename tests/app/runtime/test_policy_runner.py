@@ -1,0 +1,97 @@
+import numpy as np
+
+from app.runtime.events import EventLog
+from app.runtime.policy_runner import PolicyRunner, RunnerConfig
+from tests.app.runtime.fakes import FakePolicy, wait_until
+
+IMAGES = {"cam_high": np.zeros((8, 8, 3), np.uint8)}
+
+
+def runner_with(policy, errors=None, **config) -> PolicyRunner:
+    errors = [] if errors is None else errors
+    runner = PolicyRunner(policy, EventLog(), errors.append, RunnerConfig(**config))
+    runner.start()
+    runner.engage(True)
+    return runner
+
+
+def drive(runner: PolicyRunner, ticks: range) -> list:
+    """Play the control loop's part for some ticks, waiting for a chunk when none is there."""
+    actions = []
+    for tick in ticks:
+        runner.observe(tick, np.full(14, 0.1 * tick, np.float32), IMAGES)
+        actions.append(runner.action_for(tick))
+    return actions
+
+
+def test_first_chunk_arrives_and_is_aligned_to_its_observation() -> None:
+    policy = FakePolicy(chunk=20)
+    runner = runner_with(policy)
+    try:
+        drive(runner, range(0, 1))
+        wait_until(lambda: runner.status().chunks == 1, what="first chunk")
+        action = runner.action_for(0)
+        observed = policy.requests[0]["state"]
+        assert action is not None and np.allclose(action, observed, atol=0.05)
+    finally:
+        runner.stop()
+
+
+def test_next_chunk_is_requested_at_the_replan_fraction_with_the_new_prompt() -> None:
+    policy = FakePolicy(chunk=20)
+    runner = runner_with(policy, replan_fraction=0.5)
+    runner.set_prompt("pick up the red cube")
+    try:
+        drive(runner, range(0, 1))
+        wait_until(lambda: runner.status().chunks == 1, what="first chunk")
+        runner.set_prompt("pick up the blue cube")
+        drive(runner, range(1, 9))
+        assert len(policy.requests) == 1  # 9 of 20 steps executed: not yet
+        drive(runner, range(9, 11))
+        wait_until(lambda: runner.status().chunks == 2, what="second chunk")
+        assert policy.prompts == ["pick up the red cube", "pick up the blue cube"]
+        assert runner.status().chunk_prompt == "pick up the blue cube"
+    finally:
+        runner.stop()
+
+
+def test_running_out_of_actions_counts_underruns() -> None:
+    policy = FakePolicy(chunk=4, latency_s=0.0)
+    runner = runner_with(policy)
+    try:
+        drive(runner, range(0, 1))
+        wait_until(lambda: runner.status().chunks == 1, what="first chunk")
+        policy.gate.clear()  # the next chunk will not come in time
+        actions = drive(runner, range(0, 7))
+        assert actions[:4] == [a for a in actions[:4] if a is not None]
+        assert actions[4:] == [None, None, None]
+        assert runner.status().underruns == 3
+    finally:
+        policy.gate.set()
+        runner.stop()
+
+
+def test_policy_error_is_reported_and_disengages() -> None:
+    errors: list[str] = []
+    runner = runner_with(FakePolicy(cameras=("cam_low",)), errors)
+    try:
+        drive(runner, range(0, 1))
+        wait_until(lambda: errors, what="error")
+        assert "cam_low" in errors[0]
+        assert runner.action_for(1) is None
+    finally:
+        runner.stop()
+
+
+def test_chunk_from_before_a_reset_is_dropped() -> None:
+    policy = FakePolicy(chunk=20)
+    policy.gate.clear()
+    runner = runner_with(policy)
+    try:
+        drive(runner, range(0, 1))
+        wait_until(lambda: policy.requests, what="request")
+        runner.engage(False)  # e.g. the user left policy mode while inference ran
+    finally:
+        policy.gate.set()
+        runner.stop()
+    assert runner.status().chunks == 0

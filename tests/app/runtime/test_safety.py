@@ -1,0 +1,57 @@
+import numpy as np
+import pytest
+
+from app.runtime.safety import SafetyConfig, SafetyLayer
+
+LO, HI = -np.ones(14), np.ones(14)
+
+
+def layer(**kwargs) -> SafetyLayer:
+    return SafetyLayer(SafetyConfig(joint_lo=tuple(LO), joint_hi=tuple(HI), **kwargs))
+
+
+def test_actions_are_clamped_to_joint_limits() -> None:
+    out = layer(max_joint_step_rad=10, max_gripper_step=10).filter(np.full(14, 3.0), np.zeros(14))
+    assert out.refused is None and "joint limit" in out.clamped
+    assert out.action[0] == 1.0 and out.action[6] == 1.0  # gripper: also within 0..1
+
+
+def test_change_per_tick_is_limited_from_the_last_command() -> None:
+    safety = layer(max_joint_step_rad=0.1)
+    first = safety.filter(np.full(14, 0.5), np.zeros(14)).action
+    assert first[0] == pytest.approx(0.1)
+    second = safety.filter(np.full(14, 0.5), np.zeros(14)).action
+    assert second[0] == pytest.approx(0.2)
+
+
+def test_non_finite_action_is_refused_and_the_arm_holds() -> None:
+    safety = layer()
+    held = safety.filter(np.full(14, 0.05), np.zeros(14)).action
+    bad = np.full(14, 0.05)
+    bad[3] = np.nan
+    out = safety.filter(bad, np.zeros(14))
+    assert out.refused == "non-finite action"
+    np.testing.assert_array_equal(out.action, held)
+
+
+def test_wrong_shape_is_refused() -> None:
+    assert layer().filter(np.zeros(7), np.zeros(14)).refused is not None
+
+
+def test_gripper_may_not_close_further_while_over_the_effort_limit() -> None:
+    safety = layer(gripper_effort_limit=300.0, max_gripper_step=1.0)
+    qpos = np.zeros(14, np.float32)
+    qpos[6] = 0.4
+    effort = np.zeros(14, np.float32)
+    effort[6] = 500.0
+    action = qpos.copy()
+    action[6] = 0.0  # squeeze harder
+    out = safety.filter(action, qpos, effort)
+    assert out.action[6] == pytest.approx(0.4) and "gripper effort limit" in out.clamped
+
+
+def test_config_checks_its_fields() -> None:
+    with pytest.raises(ValueError, match="estop_action"):
+        SafetyConfig(estop_action="explode")
+    with pytest.raises(ValueError, match="both"):
+        SafetyConfig(joint_lo=tuple(LO))
