@@ -1,0 +1,179 @@
+"""The π0 policy: observation dicts in, un-normalised action chunks out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from transformers import PI0ForConditionalGeneration
+
+from pi0_core import checkpoint
+from pi0_core.adapters import make_adapter
+from pi0_core.model import image_token_id
+from pi0_core.presets import get_preset
+from pi0_core.spec import PolicySpec
+from pi0_core.stats_source import resolve_stats
+from pi0_core.tokenizer import BYTE_TOKENIZER_FILE, PromptTokenizer, load_tokenizer
+from pi0_core.transforms import (
+    Normalize,
+    PadToDim,
+    PrepareImages,
+    TokenizePrompt,
+    Unnormalize,
+    collate,
+    compose,
+    model_inputs,
+)
+from recordings.stats import NormStats
+
+# Cameras of a bare transformers π0 directory (no policy.json): the ALOHA set π0 was tuned on.
+DEFAULT_CAMERAS = ("cam_high", "cam_left_wrist", "cam_right_wrist")
+
+
+class Policy:
+    """A network, its tokenizer and its policy.json, with the transforms between them."""
+
+    def __init__(
+        self,
+        model: PI0ForConditionalGeneration,
+        tokenizer: PromptTokenizer,
+        spec: PolicySpec,
+        name: str = "policy",
+        model_card: str = "",
+    ) -> None:
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.spec = spec
+        self.name = name
+        self.model_card = model_card
+        self.adapter = make_adapter(spec.adapter)
+        stats = spec.stats
+        self.input_transform = compose(
+            [
+                PrepareImages(spec.cameras, spec.image_size),
+                Normalize("state", stats.state_mean, stats.state_std),
+                PadToDim("state", spec.max_dim),
+                TokenizePrompt(
+                    tokenizer,
+                    spec.token_budget,
+                    tokens_per_image=_tokens_per_image(model),
+                    image_token_id=image_token_id(model),
+                ),
+            ]
+        )
+        self.unnormalize_actions = Unnormalize("actions", stats.action_mean, stats.action_std)
+
+    cameras = property(lambda self: self.spec.cameras, doc="camera names, in model order")
+    state_dim = property(lambda self: self.spec.state_dim, doc="robot state width")
+    action_dim = property(lambda self: self.spec.action_dim, doc="action width")
+    chunk_size = property(lambda self: self.spec.chunk_size, doc="actions per chunk")
+    image_size = property(lambda self: self.spec.image_size, doc="vision input side, pixels")
+
+    @property
+    def device(self) -> torch.device:
+        """Where the network's weights are."""
+        return next(self.model.parameters()).device
+
+    @property
+    def dtype(self) -> torch.dtype:
+        """The network's floating point type."""
+        return next(self.model.parameters()).dtype
+
+    @classmethod
+    def load(
+        cls,
+        path: str | Path,
+        device: str | torch.device | None = None,
+        dtype: torch.dtype | None = None,
+        stats: object = None,
+        cameras: Sequence[str] | None = None,
+    ) -> Policy:
+        """Load a checkpoint directory (ours, or a bare transformers π0 given `stats`)."""
+        path = Path(path)
+        device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        if dtype is None:
+            dtype = torch.bfloat16 if torch.device(device).type == "cuda" else torch.float32
+        model = checkpoint.load_model(path, dtype=dtype, device=device)
+        if checkpoint.has_policy_file(path):
+            spec = PolicySpec.load(path)
+            if stats is not None:
+                spec = spec.with_stats(resolve_stats(stats))
+        else:
+            spec = bare_spec(model, resolve_stats(stats, path), cameras, path)
+        tokenizer = load_tokenizer(path, spec.tokenizer)
+        return cls(
+            model, tokenizer, spec, name=path.name, model_card=checkpoint.read_model_card(path)
+        )
+
+    def save(self, directory: str | Path, model_card: str | None = None) -> Path:
+        """Write this policy as a checkpoint directory."""
+        card = self.model_card if model_card is None else model_card
+        return checkpoint.save_checkpoint(
+            Path(directory), self.model, self.tokenizer, self.spec, card
+        )
+
+    def prepare(self, observations: Sequence[dict]) -> dict[str, torch.Tensor]:
+        """Model keyword arguments for a batch of observations, on the model's device."""
+        samples = [self.input_transform(self.adapter.observation(obs)) for obs in observations]
+        inputs = model_inputs(collate(samples))
+        dtype = self.dtype
+        return {
+            key: value.to(self.device, dtype if value.is_floating_point() else None)
+            for key, value in inputs.items()
+        }
+
+    def sample_chunk(self, inputs: dict[str, torch.Tensor], noise: torch.Tensor) -> torch.Tensor:
+        """Denoise `noise` (B, chunk, max_dim) into normalised, padded action chunks."""
+        return self.model.sample_actions(**inputs, noise=noise)
+
+    @torch.no_grad()
+    def infer_batch(self, observations: Sequence[dict], noise: object = None) -> np.ndarray:
+        """(B, chunk_size, action_dim) actions for a list of observations."""
+        inputs = self.prepare(observations)
+        shape = (len(observations), self.spec.chunk_size, self.spec.max_dim)
+        if noise is None:
+            noise = torch.randn(shape, device=self.device, dtype=self.dtype)
+        noise = torch.as_tensor(noise).to(self.device, self.dtype)
+        if tuple(noise.shape) != shape:
+            raise ValueError(f"noise has shape {tuple(noise.shape)}, expected {shape}")
+        padded = self.sample_chunk(inputs, noise)
+        actions = padded[..., : self.spec.action_dim].float().cpu().numpy()
+        actions = self.unnormalize_actions({"actions": actions})["actions"]
+        return self.adapter.actions(actions)
+
+    def infer(self, obs: dict, noise: object = None) -> np.ndarray:
+        """(chunk_size, action_dim) actions for one observation; noise is (chunk, max_dim)."""
+        if noise is not None:
+            noise = torch.as_tensor(noise)[None]
+        return self.infer_batch([obs], noise)[0]
+
+
+def _tokens_per_image(model: PI0ForConditionalGeneration) -> int:
+    vision = model.config.vlm_config.vision_config
+    return (vision.image_size // vision.patch_size) ** 2
+
+
+def bare_spec(
+    model: PI0ForConditionalGeneration,
+    stats: NormStats,
+    cameras: Sequence[str] | None,
+    directory: Path,
+) -> PolicySpec:
+    """A policy.json for a transformers π0 directory that came without one."""
+    config = model.config
+    tokenizer = "bytes" if (directory / BYTE_TOKENIZER_FILE).is_file() else "local"
+    preset = get_preset("tiny" if tokenizer == "bytes" else "pi0")
+    return PolicySpec(
+        preset=preset.name,
+        cameras=tuple(cameras or DEFAULT_CAMERAS),
+        state_dim=len(stats.state_mean),
+        action_dim=len(stats.action_mean),
+        image_size=config.vlm_config.vision_config.image_size,
+        token_budget=preset.token_budget,
+        chunk_size=config.chunk_size,
+        max_dim=config.max_action_dim,
+        tokenizer=tokenizer,
+        stats=stats,
+    )

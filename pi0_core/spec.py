@@ -1,0 +1,83 @@
+"""`policy.json`: what a checkpoint needs besides the network to act as a policy."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+from recordings.stats import NormStats
+
+POLICY_FILE = "policy.json"
+ADAPTERS = (None, "aloha")
+
+
+@dataclass(frozen=True)
+class PolicySpec:
+    """Cameras, dimensions, input sizes and normalisation of one trained policy."""
+
+    preset: str  # preset the network was built from ("pi0", "tiny", or "custom")
+    cameras: tuple[str, ...]  # camera order of the vision inputs
+    state_dim: int  # robot state width before padding (14 for ALOHA)
+    action_dim: int  # action width before padding
+    image_size: int  # square side of the vision tower's input
+    token_budget: int  # prompt tokens after the image tokens
+    chunk_size: int  # actions per chunk
+    max_dim: int  # state and actions are zero-padded to this width
+    tokenizer: str  # "bytes" or "local"
+    stats: NormStats  # normalisation statistics of state and actions
+    adapter: str | None = None  # "aloha": the original π0 ALOHA joint/gripper convention
+
+    def __post_init__(self) -> None:
+        if not self.cameras:
+            raise ValueError("a policy needs at least one camera")
+        if not 0 < self.state_dim <= self.max_dim or not 0 < self.action_dim <= self.max_dim:
+            raise ValueError(
+                f"state_dim {self.state_dim} and action_dim {self.action_dim} must be in "
+                f"1..{self.max_dim}"
+            )
+        if len(self.stats.state_mean) != self.state_dim:
+            raise ValueError(
+                f"state stats have {len(self.stats.state_mean)} values, not {self.state_dim}"
+            )
+        if len(self.stats.action_mean) != self.action_dim:
+            raise ValueError(
+                f"action stats have {len(self.stats.action_mean)} values, not {self.action_dim}"
+            )
+        if self.adapter not in ADAPTERS:
+            raise ValueError(f"unknown adapter {self.adapter!r}; known: aloha")
+
+    def with_stats(self, stats: NormStats) -> PolicySpec:
+        """The same spec with other normalisation statistics."""
+        return replace(self, stats=stats)
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict."""
+        data = asdict(self)
+        data["cameras"] = list(self.cameras)
+        data["stats"] = self.stats.to_dict()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> PolicySpec:
+        """Inverse of `to_dict`."""
+        data = dict(data)
+        data["cameras"] = tuple(data["cameras"])
+        data["stats"] = NormStats.from_dict(data["stats"])
+        return cls(**data)
+
+    def save(self, directory: Path) -> None:
+        """Write `policy.json`."""
+        text = json.dumps(self.to_dict(), indent=2) + "\n"
+        (Path(directory) / POLICY_FILE).write_text(text)
+
+    @classmethod
+    def load(cls, directory: Path) -> PolicySpec:
+        """Read `policy.json`; a missing or malformed file gets a one-line error naming it."""
+        path = Path(directory) / POLICY_FILE
+        try:
+            return cls.from_dict(json.loads(path.read_text()))
+        except FileNotFoundError:
+            raise FileNotFoundError(f"missing {path}") from None
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"corrupt {path}: {exc}") from exc
