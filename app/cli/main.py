@@ -12,6 +12,7 @@ import sys
 SUBCOMMANDS = {
     "validate": "app.cli.validate",
     "bench": "app.cli.bench",
+    "demos": "app.cli.demos",
 }
 
 

@@ -1,0 +1,1 @@
+"""The simulated ALOHA: MuJoCo world, tasks, scripted demonstrators, closed-loop evaluation."""

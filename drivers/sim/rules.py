@@ -1,0 +1,56 @@
+"""Success rules of the tasks, read from contacts and object positions (gym-aloha's reward 4)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from drivers.sim.layouts import COLORS, CUBE_HALF
+
+LEFT_FINGERS = ("vx300s_left/10_left_gripper_finger", "vx300s_left/10_right_gripper_finger")
+RIGHT_FINGERS = ("vx300s_right/10_left_gripper_finger", "vx300s_right/10_right_gripper_finger")
+SOCKET_WALLS = ("socket-1", "socket-2", "socket-3", "socket-4")
+LIFT_HEIGHT = 0.05  # pick_color: the named cube's bottom at least this far above the table
+RESTING_TOLERANCE = 0.01  # pick_color: a cube whose centre is this close to rest height is down
+
+
+class SceneView(Protocol):
+    """What a rule may look at: touching geom pairs, body positions, the named colour."""
+
+    target_color: str | None  # pick_color's named cube, None in the other tasks
+
+    def contacts(self) -> set[frozenset[str]]:
+        """Pairs of geom names in contact now."""
+
+    def body_height(self, body: str) -> float:
+        """World z of a body's origin (metres; the table top is at 0)."""
+
+
+def _touch(contacts: set[frozenset[str]], a: str, b: str) -> bool:
+    return frozenset((a, b)) in contacts
+
+
+def transfer_cube_success(view: SceneView) -> bool:
+    """The left gripper touches the cube and the cube does not touch the table."""
+    contacts = view.contacts()
+    held = _touch(contacts, "red_box", LEFT_FINGERS[0])
+    return held and not _touch(contacts, "red_box", "table")
+
+
+def insertion_success(view: SceneView) -> bool:
+    """The peg touches the pin inside the socket."""
+    return _touch(view.contacts(), "red_peg", "pin")
+
+
+def pick_color_success(view: SceneView) -> bool:
+    """The named cube is held 5 cm up by the right gripper; the other two rest on the table."""
+    contacts = view.contacts()
+    target_color = view.target_color
+    target = f"{target_color}_box"
+    held = any(_touch(contacts, target, finger) for finger in RIGHT_FINGERS)
+    lifted = view.body_height(f"{target_color}_cube") - CUBE_HALF >= LIFT_HEIGHT
+    others_down = all(
+        abs(view.body_height(f"{color}_cube") - CUBE_HALF) < RESTING_TOLERANCE
+        for color in COLORS
+        if color != target_color
+    )
+    return held and lifted and others_down

@@ -1,0 +1,91 @@
+"""The simulated tasks: scene, prompts, episode length, initial layout and success rule."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from drivers.sim import layouts, rules
+
+
+@dataclass(frozen=True)
+class Task:
+    """One simulated task; `prompts` are templates where "{color}" names pick_color's cube."""
+
+    name: str  # registry key, also the scene name in drivers.sim.scenes
+    prompts: tuple[str, ...]  # canonical phrasing first, then paraphrases
+    episode_steps: int  # control steps at 50 Hz
+    sample_layout: Callable[[np.random.Generator], layouts.Layout]  # seeded initial poses
+    is_success: Callable[[rules.SceneView], bool]  # the success rule at one instant
+    colors: tuple[str, ...] = ()  # the colours a prompt can name (pick_color only)
+
+    def __post_init__(self) -> None:
+        if not self.prompts or self.episode_steps < 1:
+            raise ValueError(f"task {self.name!r} needs prompts and a positive episode length")
+        templated = all("{color}" in prompt for prompt in self.prompts)
+        if templated != bool(self.colors):
+            raise ValueError(f"task {self.name!r}: every prompt names {{color}} iff colors is set")
+
+    def prompts_for(self, color: str | None = None) -> tuple[str, ...]:
+        """The phrasings of this task for one episode (canonical first)."""
+        if self.colors and color not in self.colors:
+            raise ValueError(f"task {self.name!r} needs a colour in {self.colors}, got {color!r}")
+        return tuple(prompt.format(color=color) for prompt in self.prompts)
+
+    def all_prompts(self) -> tuple[str, ...]:
+        """Every concrete phrasing of the task, over all colours."""
+        if not self.colors:
+            return self.prompts
+        return tuple(p for color in self.colors for p in self.prompts_for(color))
+
+
+TASKS = {
+    "transfer_cube": Task(
+        name="transfer_cube",
+        prompts=(
+            "pick up the cube with the right arm and hand it to the left arm",
+            "transfer the cube from the right arm to the left arm",
+            "hand the cube over to the left gripper",
+            "pass the cube from right to left",
+        ),
+        episode_steps=400,
+        sample_layout=layouts.transfer_cube_layout,
+        is_success=rules.transfer_cube_success,
+    ),
+    "insertion": Task(
+        name="insertion",
+        prompts=(
+            "insert the peg into the socket",
+            "pick up the peg and the socket and put the peg in the socket",
+            "put the red peg into the blue socket",
+            "use both arms to insert the peg into the socket",
+        ),
+        episode_steps=400,
+        sample_layout=layouts.insertion_layout,
+        is_success=rules.insertion_success,
+    ),
+    "pick_color": Task(
+        name="pick_color",
+        prompts=(
+            "pick up the {color} cube",
+            "grab the {color} cube",
+            "lift the {color} block",
+            "pick the {color} cube up with the right arm",
+            "take the {color} one",
+        ),
+        episode_steps=300,
+        sample_layout=layouts.pick_color_layout,
+        is_success=rules.pick_color_success,
+        colors=layouts.COLORS,
+    ),
+}
+
+
+def get_task(name: str) -> Task:
+    """The task called `name`, or a ValueError that lists the known tasks."""
+    try:
+        return TASKS[name]
+    except KeyError:
+        raise ValueError(f"unknown task {name!r}; choose one of: {', '.join(TASKS)}") from None
