@@ -12,6 +12,8 @@ import sys
 SUBCOMMANDS = {
     "validate": "app.cli.validate",
     "bench": "app.cli.bench",
+    "run": "app.cli.run",
+    "teleop": "app.cli.teleop",
     "demos": "app.cli.demos",
 }
 

@@ -224,6 +224,11 @@ class Recorder:
                 last_rate_hz=self._last_rate,
             )
 
+    def is_idle(self) -> bool:
+        """True when no episode is planned or open and every file is closed."""
+        with self._lock:
+            return self._state == "idle" and not self._pending_jobs
+
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Block until no episode is planned or open and every file is closed."""
         with self._idle:

@@ -1,0 +1,77 @@
+"""`main.py run`: drive a robot with a policy and a prompt, headless."""
+
+from __future__ import annotations
+
+import argparse
+
+HELP = "run a policy on the simulator, the virtual bus or ALOHA arms, printing telemetry"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Robot, policy, prompt, duration and optional recording."""
+    parser.add_argument("--robot", choices=("sim", "virtual", "aloha"), default="sim")
+    parser.add_argument("--checkpoint", default=None, help="policy directory (default: bundled)")
+    parser.add_argument("--prompt", default=None, help="instruction (sim default: the task's)")
+    parser.add_argument("--task", default="pick_color", help="simulator task (sim, virtual)")
+    parser.add_argument("--seed", type=int, default=0, help="simulator scene seed")
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=None,
+        help="stop after S seconds (sim default: the task's episode length; else until Ctrl-C)",
+    )
+    parser.add_argument("--record", default=None, metavar="DIR", help="record the run here")
+    parser.add_argument("--config", default=None, help="ALOHA config TOML (--robot aloha)")
+    parser.add_argument(
+        "--replan",
+        type=float,
+        default=0.5,
+        help="fraction of a chunk executed before asking for the next one",
+    )
+    parser.add_argument("--blend", action="store_true", help="cross-fade overlapping chunks")
+    parser.add_argument("--device", default=None, help="torch device for the policy")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load the policy, start the session in policy mode, watch it, print the summary."""
+    from app.runtime.headless import print_summary, watch
+    from app.runtime.policy_runner import RunnerConfig
+    from app.runtime.robots import make_robot
+    from app.runtime.session import RobotSession
+    from app.runtime.snapshot import Mode
+    from pi0_core.bundled import BUNDLED_CHECKPOINT
+    from pi0_core.policy import Policy
+
+    if args.seconds is not None and args.seconds <= 0:
+        raise ValueError("--seconds must be positive")
+    checkpoint = args.checkpoint or BUNDLED_CHECKPOINT
+    policy = Policy.load(checkpoint, device=args.device)
+    robot = make_robot(
+        args.robot,
+        task=args.task,
+        config=args.config,
+        seed=args.seed,
+        cameras=tuple(policy.cameras),
+    )
+    prompt = args.prompt or getattr(robot.physics, "prompt", None)
+    if not prompt:
+        raise ValueError("--prompt is required on this robot")
+    seconds = args.seconds
+    if seconds is None and robot.physics is not None:
+        from drivers.sim.tasks import get_task
+
+        seconds = get_task(args.task).episode_steps / 50.0
+    runner = RunnerConfig(replan_fraction=args.replan, blend=args.blend)
+    session = RobotSession(robot, policy, runner=runner)
+    print(f"robot {args.robot}, policy {checkpoint}, prompt {prompt!r}", flush=True)
+    session.start()
+    try:
+        session.set_prompt(prompt)
+        if args.record:
+            session.recorder.set_folder(args.record)
+            session.recorder.start_episode(prompt)
+        session.set_mode(Mode.POLICY)
+        elapsed = watch(session, seconds, out=lambda line: print(line, flush=True))
+    finally:
+        session.stop()
+    return print_summary(session, elapsed)

@@ -1,0 +1,77 @@
+"""`main.py teleop`: leader arms drive the followers, optionally recording episodes."""
+
+from __future__ import annotations
+
+import argparse
+
+HELP = "teleoperate (leaders drive followers) on the virtual bus or ALOHA arms; record episodes"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Robot, recording plan and duration."""
+    parser.add_argument("--robot", choices=("virtual", "aloha"), default="virtual")
+    parser.add_argument("--config", default=None, help="ALOHA config TOML (--robot aloha)")
+    parser.add_argument("--task", default="transfer_cube", help="simulated task (virtual)")
+    parser.add_argument("--seed", type=int, default=0, help="simulator scene seed (virtual)")
+    parser.add_argument("--record", default=None, metavar="DIR", help="record episodes here")
+    parser.add_argument("--episodes", type=int, default=1, help="episodes to record")
+    parser.add_argument("--episode-seconds", type=float, default=None, help="length of each")
+    parser.add_argument("--reset-seconds", type=float, default=3.0, help="pause between episodes")
+    parser.add_argument("--prompt", default=None, help="instruction stored with each episode")
+    parser.add_argument(
+        "--squeeze-to-start",
+        action="store_true",
+        help="start each episode when both leader grippers are squeezed",
+    )
+    parser.add_argument("--seconds", type=float, default=None, help="stop after S seconds")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Start teleoperation, run the recording plan or the given time, print the summary."""
+    from app.runtime.headless import print_summary, watch
+    from app.runtime.recorder import RecorderConfig
+    from app.runtime.robots import make_robot
+    from app.runtime.session import RobotSession
+    from app.runtime.snapshot import Mode
+
+    _check(args)
+    robot = make_robot(args.robot, task=args.task, config=args.config, seed=args.seed)
+    recorder = RecorderConfig(
+        reset_seconds=args.reset_seconds,
+        squeeze_to_start=args.squeeze_to_start,
+        robot=robot.kind,
+        sim=args.robot != "aloha",
+    )
+    session = RobotSession(robot, recorder=recorder)
+    session.start()
+    try:
+        session.set_mode(Mode.TELEOP)
+        done = _never
+        if args.record:
+            prompt = args.prompt or getattr(robot.physics, "prompt", None) or ""
+            session.recorder.set_folder(args.record)
+            session.recorder.start_episodes(prompt, args.episodes, args.episode_seconds)
+            done = session.recorder.is_idle
+        elapsed = watch(session, args.seconds, done, out=lambda line: print(line, flush=True))
+    finally:
+        session.stop()
+    for path in session.recorder.status().saved:
+        print(f"saved {path}")
+    return print_summary(session, elapsed)
+
+
+def _never() -> bool:
+    return False
+
+
+def _check(args: argparse.Namespace) -> None:
+    if args.episodes < 1:
+        raise ValueError("--episodes must be at least 1")
+    for name in ("episode_seconds", "seconds"):
+        value = getattr(args, name)
+        if value is not None and value <= 0:
+            raise ValueError(f"--{name.replace('_', '-')} must be positive")
+    if args.record and args.episode_seconds is None and args.episodes > 1:
+        raise ValueError("--episodes > 1 needs --episode-seconds (or stop each one by hand)")
+    if args.record and args.prompt is None and args.robot == "aloha":
+        raise ValueError("--prompt is required when recording on ALOHA arms")

@@ -1,0 +1,55 @@
+"""Build the robot a session drives: the simulator, the virtual bus, or real ALOHA arms."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from drivers.robot import Robot
+
+ROBOT_KINDS = ("sim", "virtual", "aloha")
+DEFAULT_CAMERAS = ("cam_high", "cam_left_wrist", "cam_right_wrist")
+USER_CONFIG = Path("~/.config/pi0studio/robot.toml")
+
+
+def make_robot(
+    kind: str,
+    task: str = "pick_color",
+    config: str | Path | None = None,
+    *,
+    seed: int = 0,
+    cameras: tuple[str, ...] = DEFAULT_CAMERAS,
+    image_size: tuple[int, int] = (240, 320),
+) -> Robot:
+    """A robot of `kind`: "sim" (MuJoCo), "virtual" (Dynamixel driver on a simulated bus) or
+    "aloha" (real arms, ports and cameras from the TOML `config` or the user's config file)."""
+    if kind == "sim":
+        from drivers.sim.robot import make_sim_robot
+
+        return make_sim_robot(task=task, seed=seed, cameras=cameras, image_size=image_size)
+    if kind == "virtual":
+        return _virtual_robot(task, seed, cameras, image_size)
+    if kind == "aloha":
+        return _aloha_robot(config)
+    raise ValueError(f"unknown robot {kind!r}; choose one of {', '.join(ROBOT_KINDS)}")
+
+
+def find_config(config: str | Path | None) -> Path:
+    """The ALOHA config file: the one given, else the user's `~/.config/pi0studio/robot.toml`."""
+    path = Path(config).expanduser() if config else USER_CONFIG.expanduser()
+    if not path.is_file():
+        hint = "pass --config FILE" if config is None else "check the path"
+        raise FileNotFoundError(
+            f"no ALOHA config at {path}: {hint} (start from the example robot.toml; "
+            "`main.py devices` lists ports and cameras)"
+        )
+    return path
+
+
+def _virtual_robot(
+    task: str, seed: int, cameras: tuple[str, ...], image_size: tuple[int, int]
+) -> Robot:
+    raise NotImplementedError("the virtual ALOHA bus is not available yet")
+
+
+def _aloha_robot(config: str | Path | None) -> Robot:
+    raise NotImplementedError("ALOHA hardware configuration is not available yet")
