@@ -1,0 +1,136 @@
+"""What moves the virtual servos: ideal servos (static) or the simulated ALOHA (sim)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from drivers.arm import ARM_DOF
+from drivers.virtual_bus.virtual_arm import VirtualArm
+
+log = logging.getLogger(__name__)
+
+CONTROL_PERIOD = 0.02  # 50 Hz, the simulator's control period
+HOLD_STEPS = 50  # the leaders rest this long at the end of a demonstration before the next
+
+
+class StaticBackend:
+    """Ideal servos: a goal position is reached at once; leaders stay where they are put."""
+
+    sim = None
+
+    def __init__(self, arms: dict[str, VirtualArm]) -> None:
+        self.arms = arms
+
+    def start(self) -> None:
+        """Make the followers follow their goals on every write."""
+        for arm in self.arms.values():
+            arm.chain.on_write = arm.follow_goals
+
+    def stop(self) -> None:
+        """Nothing runs in the background."""
+
+
+class SimBackend:
+    """The followers drive an `AlohaSim`, stepped at 50 Hz in its own thread; the leaders
+    replay the task's scripted demonstration, so teleoperation works with no hands on them."""
+
+    def __init__(self, arms: dict[str, VirtualArm], task: str, seed: int = 0) -> None:
+        from drivers.sim.world import AlohaSim
+
+        self.arms = arms
+        self.sim = AlohaSim(task, seed)
+        self.seed = seed
+        self.step_index = 0
+        self.steps_done = 0  # control periods simulated since start
+        self._demonstrator: Callable[[int], np.ndarray] | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()  # guards reset against the stepping thread
+        self._start_demo()
+        self._publish(self.sim.qpos(), self.sim.qvel(), self.sim.effort())
+        self._move_leaders(0)
+
+    def start(self) -> None:
+        """Start stepping the simulator in real time."""
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="virtual-aloha-sim", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the stepping thread. Safe to call twice."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2.0)
+            self._thread = None
+
+    def reset(self, seed: int | None = None) -> None:
+        """A new episode: objects re-drawn from `seed`, arms at the start pose, demo from 0."""
+        with self._lock:
+            self.seed = self.seed + 1 if seed is None else seed
+            self.sim.reset(self.seed)
+            self._start_demo()
+            self.step_index = 0
+
+    def _start_demo(self) -> None:
+        from drivers.sim.scripted import make_demonstrator
+
+        try:
+            self._demonstrator = make_demonstrator(self.sim)
+        except ValueError as exc:  # a task without a scripted expert: the leaders stay still
+            log.info("leaders hold the start pose: %s", exc)
+            self._demonstrator = None
+
+    def _run(self) -> None:
+        next_time = time.monotonic()
+        while not self._stop.is_set():
+            try:
+                self.tick()
+            except Exception:  # keep the virtual robot alive; the log says what happened
+                log.exception("virtual ALOHA simulation step failed")
+            next_time += CONTROL_PERIOD
+            delay = next_time - time.monotonic()
+            if delay < -5 * CONTROL_PERIOD:
+                next_time = time.monotonic()  # far behind (a busy machine): do not catch up
+            self._stop.wait(max(0.0, delay))
+
+    def tick(self) -> None:
+        """One control period: follower goals in, physics step, present values out."""
+        with self._lock:
+            action = np.concatenate(
+                [self.arms["follower_left"].commanded_joints(),
+                 self.arms["follower_right"].commanded_joints()]
+            )  # fmt: skip
+            with self.sim.lock:
+                self.sim.set_action(action)
+                self.sim.step()
+                qpos, qvel, effort = self.sim.qpos(), self.sim.qvel(), self.sim.effort()
+            self._publish(qpos, qvel, effort)
+            self.step_index += 1
+            self.steps_done += 1
+            if self.step_index >= self.sim.task.episode_steps + HOLD_STEPS:
+                self.seed += 1
+                self.sim.reset(self.seed)
+                self._start_demo()
+                self.step_index = 0
+            self._move_leaders(self.step_index)
+
+    def _publish(self, qpos: np.ndarray, qvel: np.ndarray, effort: np.ndarray) -> None:
+        for index, side in enumerate(("left", "right")):
+            part = slice(index * ARM_DOF, (index + 1) * ARM_DOF)
+            self.arms[f"follower_{side}"].set_joints(qpos[part], qvel[part], effort[part])
+
+    def _move_leaders(self, step: int) -> None:
+        if self._demonstrator is None:
+            target = self.sim.start_action()
+            velocity = np.zeros_like(target)
+        else:
+            target = self._demonstrator(step)
+            velocity = (target - self._demonstrator(step - 1)) / CONTROL_PERIOD
+        for index, side in enumerate(("left", "right")):
+            part = slice(index * ARM_DOF, (index + 1) * ARM_DOF)
+            self.arms[f"leader_{side}"].set_joints(target[part], velocity[part])

@@ -1,0 +1,45 @@
+"""Fixtures: a virtual ALOHA bus on ptys, and arms of the real driver connected to it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from drivers.dynamixel.aloha_arm import AlohaArm
+from drivers.dynamixel.arm_config import ArmConfig
+from drivers.virtual_bus import VirtualAloha
+
+
+@pytest.fixture
+def virtual_aloha() -> Iterator[VirtualAloha]:
+    """A static virtual ALOHA (ideal servos), stopped after the test."""
+    with VirtualAloha("static") as virtual:
+        yield virtual
+
+
+@pytest.fixture
+def connect_arm(virtual_aloha: VirtualAloha) -> Iterator[Callable[..., AlohaArm]]:
+    """Connect an AlohaArm of the real driver to one virtual port; disconnected afterwards."""
+    arms: list[AlohaArm] = []
+
+    def connect(role: str, **options: object) -> AlohaArm:
+        arm = AlohaArm(ArmConfig(role, virtual_aloha.ports[role], **options))  # type: ignore[arg-type]
+        arm.connect()
+        arms.append(arm)
+        return arm
+
+    yield connect
+    for arm in arms:
+        arm.disconnect()
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 3.0) -> bool:
+    """Poll `condition` until it holds or `timeout` passes (the virtual bus runs in threads)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return condition()
