@@ -32,7 +32,8 @@ class VirtualAloha:
     backend "static": ideal servos (goals reached at once, leaders stay where `set_joints`
     puts them). backend "sim": the followers drive the simulated ALOHA of `task`, stepped at
     50 Hz in a thread of this object, and the leaders replay the task's scripted demonstration.
-    Use as a context manager; `ports` maps role -> pty path.
+    Use as a context manager; `ports` maps role -> pty path. With `realtime=False` nothing
+    steps the simulator but `step()` (deterministic tests).
     """
 
     def __init__(
@@ -43,6 +44,7 @@ class VirtualAloha:
         seed: int = 0,
         gripper_profile: str = "aloha2",
         link_dir: str | Path | None = None,
+        realtime: bool = True,
     ) -> None:
         if backend not in BACKENDS:
             raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
@@ -57,6 +59,7 @@ class VirtualAloha:
         self.task = task
         self.seed = seed
         self.link_dir = Path(link_dir).expanduser() if link_dir else None
+        self.realtime = realtime
         self.backend: StaticBackend | SimBackend | None = None
         self._servers: dict[str, PtyServer] = {}
 
@@ -75,7 +78,10 @@ class VirtualAloha:
                 server = PtyServer(arm.chain, role)
                 server.start()
                 self._servers[role] = server
-            self.backend.start()
+            if self.realtime:
+                self.backend.start()
+            elif isinstance(self.backend, StaticBackend):
+                self.backend.start()  # ideal servos have no thread; they follow each write
             self._link_ports()
         except BaseException:
             self.stop()
@@ -110,6 +116,17 @@ class VirtualAloha:
         return getattr(self.backend, "sim", None)
 
     # -- for tests and tools -----------------------------------------------------------------
+
+    def step(self) -> None:
+        """One 20 ms simulator period by hand (backend "sim" with realtime=False)."""
+        if not isinstance(self.backend, SimBackend) or self.realtime:
+            raise RuntimeError("step() needs backend='sim' and realtime=False")
+        self.backend.tick()
+
+    def reset(self, seed: int | None = None) -> None:
+        """A new simulated episode (backend "sim"): objects re-drawn, leaders' demo from 0."""
+        if isinstance(self.backend, SimBackend):
+            self.backend.reset(seed)
 
     def inject(
         self,

@@ -43,3 +43,11 @@ def wait_until(condition: Callable[[], bool], timeout: float = 3.0) -> bool:
             return True
         time.sleep(0.01)
     return condition()
+
+
+def settle(arm: AlohaArm) -> None:
+    """Wait until the virtual bus has handled every packet sent so far (writes get no reply).
+
+    The bus answers packets in order, so once a ping is answered, all before it were handled.
+    """
+    arm.bus.ping(arm.spec.primary_ids[0])

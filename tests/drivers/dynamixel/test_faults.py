@@ -9,7 +9,7 @@ from drivers.dynamixel.errors import (
     ServoTimeoutError,
 )
 from drivers.errors import DeviceError
-from tests.drivers.dynamixel.conftest import wait_until
+from tests.drivers.dynamixel.conftest import settle, wait_until
 
 
 def _torque_off(virtual_aloha, role: str) -> bool:
@@ -80,4 +80,5 @@ def test_a_stopped_arm_refuses_commands_until_reconnected(virtual_aloha, connect
     virtual_aloha.clear_faults()
     arm.disconnect()
     arm.connect()
-    assert wait_until(lambda: virtual_aloha.torque("follower_left").all())
+    settle(arm)
+    assert virtual_aloha.torque("follower_left").all()

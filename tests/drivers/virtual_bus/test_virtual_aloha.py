@@ -1,0 +1,42 @@
+"""The virtual ALOHA in real time: the sim backend steps itself; cameras render its scene."""
+
+import os
+
+import numpy as np
+import pytest
+
+from drivers.dynamixel.aloha_robot import make_virtual_robot
+from drivers.virtual_bus import VirtualAloha
+from drivers.virtual_bus.faults import Fault
+from tests.drivers.dynamixel.conftest import wait_until
+
+os.environ.setdefault("MUJOCO_GL", "egl")
+
+
+def test_ports_are_four_ptys_linked_by_role(tmp_path) -> None:
+    with VirtualAloha("static", link_dir=tmp_path) as virtual:
+        ports = virtual.ports
+        assert sorted(ports) == ["follower_left", "follower_right", "leader_left", "leader_right"]
+        assert all(os.path.realpath(path).startswith("/dev/pts/") for path in ports.values())
+    assert not (tmp_path / "leader_left").exists()
+
+
+def test_unknown_backend_and_fault_are_refused() -> None:
+    with pytest.raises(ValueError, match="choose one of static, sim"):
+        VirtualAloha("physics")
+    with pytest.raises(ValueError, match="unknown fault"):
+        Fault("on fire", 1)
+
+
+@pytest.mark.slow
+def test_realtime_sim_moves_the_leaders_and_renders() -> None:
+    robot = make_virtual_robot("transfer_cube", cameras=("cam_high",), image_size=(48, 64))
+    with robot:
+        backend = robot.virtual_bus.backend
+        start, steps = robot.leaders["right"].read_state().qpos, backend.steps_done
+        assert wait_until(lambda: backend.steps_done > steps + 50, timeout=10)
+        moved = robot.leaders["right"].read_state().qpos
+        assert wait_until(lambda: robot.cameras["cam_high"].read_latest() is not None, timeout=10)
+        frame = robot.cameras["cam_high"].read_latest()
+    assert np.abs(moved - start).max() > 0.005  # a few ticks: the demonstration goes on
+    assert frame.image.shape == (48, 64, 3) and frame.image.std() > 0
