@@ -57,7 +57,12 @@ class EpisodeReader:
 
     def __init__(self, path: Path | str, prompt: str | None = None) -> None:
         self.path = Path(path)
-        self._file = h5py.File(self.path, "r")
+        try:
+            self._file = h5py.File(self.path, "r")
+        except OSError as exc:
+            raise EpisodeFormatError(
+                f"cannot open {self.path} as an HDF5 episode (`main.py validate` says why)"
+            ) from exc
         try:
             self._check_layout()
         except Exception:

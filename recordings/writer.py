@@ -146,13 +146,14 @@ class EpisodeWriter:
         return self.path
 
     def discard(self) -> None:
-        """Stop recording and delete the episode file. Safe to call more than once."""
+        """Stop recording and delete the episode (also one already closed). Safe to call twice."""
         if self._state == "discarded":
             return
         was_closed = self._state == "closed"
         self._state = "discarded"
-        if was_closed:
+        if was_closed:  # the thread is done; a failed close() left the .partial behind
             self.path.unlink(missing_ok=True)
+            self._remove_partial()
             return
         self._discarding = True
         self._queue.put(_STOP)

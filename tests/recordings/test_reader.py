@@ -74,3 +74,9 @@ def test_missing_dataset_is_a_clear_error(tmp_path: Path) -> None:
         del root["/observations/qvel"]
     with pytest.raises(EpisodeFormatError, match="missing dataset /observations/qvel"):
         load_episode(tmp_path / "episode_0.hdf5")
+
+
+def test_unreadable_file_names_itself_and_points_to_validate(tmp_path: Path) -> None:
+    (tmp_path / "episode_0.hdf5").write_text("junk")
+    with pytest.raises(EpisodeFormatError, match="episode_0.hdf5 as an HDF5 episode"):
+        load_episode(tmp_path / "episode_0.hdf5")

@@ -124,7 +124,9 @@ def test_writer_failure_surfaces_in_close(tmp_path: Path, monkeypatch) -> None:
     writer.add_frame(ZEROS, ZEROS, ZEROS, ZEROS, _images(), 0.0)
     with pytest.raises(RuntimeError, match="No space left on device"):
         writer.close()
-    assert not (tmp_path / "episode_0.hdf5").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["episode_0.hdf5.partial"]  # kept to inspect
+    writer.discard()
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_wrong_image_shape_is_refused(tmp_path: Path) -> None:
