@@ -13,6 +13,7 @@ import numpy as np
 
 from app.runtime.chunks import ActionSchedule
 from app.runtime.events import EventLog
+from app.runtime.history import Ring
 
 
 class ChunkPolicy(Protocol):
@@ -83,6 +84,7 @@ class PolicyRunner:
         self.underruns = 0
         self.inference_ms = 0.0
         self.chunk_prompt = ""
+        self._latencies = Ring(1000)  # ms of recent inferences, for benchmarks
 
     # -- any thread ---------------------------------------------------------------------------
 
@@ -126,6 +128,11 @@ class PolicyRunner:
                 chunk_prompt=self.chunk_prompt,
                 ahead=self._schedule.ahead(self._tick),
             )
+
+    def latencies_ms(self) -> np.ndarray:
+        """Inference latencies of the recent chunks, oldest first."""
+        with self._lock:
+            return self._latencies.values()
 
     # -- control loop -------------------------------------------------------------------------
 
@@ -204,6 +211,7 @@ class PolicyRunner:
                 return  # reset while we were busy: this chunk belongs to the past
             skipped = self._schedule.install(chunk, obs.tick, self._tick)
             self.inference_ms = elapsed_ms
+            self._latencies.append(elapsed_ms)
             if skipped < 0:
                 self.events.add(f"chunk arrived after {elapsed_ms:.0f} ms, too late to use")
                 return

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+from app.runtime.safety import ESTOP_ACTIONS, SafetyConfig
 from drivers.robot import Robot
 
 ROBOT_KINDS = ("sim", "virtual", "aloha")
@@ -45,11 +48,33 @@ def find_config(config: str | Path | None) -> Path:
     return path
 
 
+def simulator_of(robot: Robot) -> Any:
+    """The simulator behind a robot (stepped by the loop, or by the virtual bus), or None."""
+    return getattr(robot, "sim", None) or robot.physics
+
+
+def safety_for(robot: Robot, base: SafetyConfig | None = None) -> SafetyConfig:
+    """Safety limits for a robot: joint limits from its simulator, e-stop as its arms are set."""
+    config = base or SafetyConfig()
+    sim = simulator_of(robot)
+    if config.joint_lo is None and callable(getattr(sim, "joint_limits", None)):
+        config = config.with_limits(*sim.joint_limits())
+    states = {getattr(getattr(arm, "config", None), "safe_state", None)
+              for arm in robot.followers.values()}  # fmt: skip
+    if base is None and len(states) == 1 and states <= set(ESTOP_ACTIONS):
+        config = replace(config, estop_action=states.pop())
+    return config
+
+
 def _virtual_robot(
     task: str, seed: int, cameras: tuple[str, ...], image_size: tuple[int, int]
 ) -> Robot:
-    raise NotImplementedError("the virtual ALOHA bus is not available yet")
+    from drivers.dynamixel.aloha_robot import make_virtual_robot
+
+    return make_virtual_robot(task, seed, cameras, image_size)
 
 
 def _aloha_robot(config: str | Path | None) -> Robot:
-    raise NotImplementedError("ALOHA hardware configuration is not available yet")
+    from drivers.dynamixel.aloha_robot import make_aloha_robot
+
+    return make_aloha_robot(find_config(config))

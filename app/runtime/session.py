@@ -17,6 +17,7 @@ from app.runtime.history import Ring
 from app.runtime.loop_timing import Pacer
 from app.runtime.policy_runner import ChunkPolicy, PolicyRunner, RunnerConfig
 from app.runtime.recorder import Recorder, RecorderConfig, TickSample
+from app.runtime.robots import safety_for, simulator_of
 from app.runtime.safety import ROBOT_DOF, SafetyConfig, SafetyLayer
 from app.runtime.snapshot import CameraStatus, Mode, SessionSnapshot
 from drivers.arm import ARM_DOF
@@ -53,11 +54,12 @@ class RobotSession:
     ) -> None:
         self.robot = robot
         self.rate_hz = rate_hz
-        self.safety = SafetyLayer(_with_robot_limits(safety or SafetyConfig(), robot))
+        self.safety = SafetyLayer(safety_for(robot, safety))
+        self._sim = simulator_of(robot)  # for task success and scene resets
         self.events = EventLog()
         self.runner = PolicyRunner(policy, self.events, self._policy_failed, runner)
         rec_config = recorder or RecorderConfig(
-            fps=rate_hz, robot=robot.kind, sim=robot.physics is not None
+            fps=rate_hz, robot=robot.kind, sim=robot.kind != "aloha"
         )
         writer = {"writer_factory": writer_factory} if writer_factory else {}
         self.recorder = Recorder(rec_config, self.events, self._camera_shapes, **writer)
@@ -179,7 +181,7 @@ class RobotSession:
 
     def reset_scene(self, seed: int | None = None) -> None:
         """Simulator only: put the objects back (seeded) on the next tick."""
-        if self.robot.physics is None or not hasattr(self.robot.physics, "reset"):
+        if self._sim is None or not hasattr(self._sim, "reset"):
             raise RuntimeError("only the simulator can reset its scene")
         with self._lock:
             self._scene_reset = 0 if seed is None else seed
@@ -294,7 +296,7 @@ class RobotSession:
             scene, self._scene_reset = self._scene_reset, None
             estop_due = self._estop_latched and not self._estop_applied
         if scene is not None:
-            self.robot.physics.reset(scene)
+            self._sim.reset(scene)
             self._task_success = None
             self.events.add(f"scene reset (seed {scene})")
         if estop_due:
@@ -310,7 +312,8 @@ class RobotSession:
             self._estop_applied = True
             self._estop_latency = tick - self._estop_requested_tick
         self.runner.engage(False)
-        self._hold_target = self.safety.last_command
+        self._hold_target = None
+        self.safety.reset()  # hold where the arm is now, not where it was going
         self.events.add(f"e-stop in effect after {self._estop_latency} tick(s)", logging.WARNING)
 
     def _make_safe(self) -> None:
@@ -318,6 +321,8 @@ class RobotSession:
         if self.safety.config.estop_action != "torque_off":
             return
         for arm in self.robot.followers.values():
+            if getattr(arm, "fault", None) is not None:
+                continue  # the driver already stopped this arm when it failed
             try:
                 arm.set_torque(False)
             except Exception as exc:  # the bus may be the thing that failed
@@ -435,13 +440,12 @@ class RobotSession:
         self.events.add(message, logging.WARNING)
 
     def _step_physics(self, tick: int) -> None:
-        physics = self.robot.physics
-        if physics is None:
-            return
         try:
-            physics.step()
-            if tick % 5 == 0 and hasattr(physics, "success") and not self._task_success:
-                self._task_success = bool(physics.success())
+            if self.robot.physics is not None:
+                self.robot.physics.step()
+            # Success latches: a task counts as done once its rule held (as in gym-aloha).
+            if tick % 5 == 0 and hasattr(self._sim, "success") and not self._task_success:
+                self._task_success = bool(self._sim.success())
         except Exception as exc:
             self._fault(exc)
 
@@ -490,12 +494,3 @@ class RobotSession:
             if self._pending_mode is None and self._mode is Mode.POLICY:
                 self._pending_mode = Mode.HOLD
         self.events.add(message, logging.ERROR)
-
-
-def _with_robot_limits(config: SafetyConfig, robot: Robot) -> SafetyConfig:
-    """Fill in joint limits from the simulator's model when the config has none."""
-    limits = getattr(robot.physics, "joint_limits", None)
-    if config.joint_lo is None and callable(limits):
-        lo, hi = limits()
-        return config.with_limits(lo, hi)
-    return config
