@@ -1,0 +1,101 @@
+"""`run_app`: builds the window on a session and runs Qt; also the screenshot mode."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import QApplication
+
+from app.ui import backend
+from app.ui.backend import PolicyInfo, RobotChoice
+from app.ui.main_window import MainWindow
+from app.ui.session_controller import SessionController
+from app.ui.settings import Settings
+from app.ui.tabs.datasets import DatasetsTab
+from app.ui.tabs.finetune import FinetuneTab
+from app.ui.tabs.hardware import HardwareTab
+from app.ui.tabs.operate import OperateTab
+from app.ui.tabs.record import RecordTab
+from app.ui.workers import BackgroundTasks
+
+log = logging.getLogger(__name__)
+
+SETTINGS_ENV = "PI0STUDIO_SETTINGS"  # an INI file to use instead of the user's settings
+
+
+class Studio:
+    """The assembled app: background tasks, the session controller and the main window."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        open_session: Callable[[RobotChoice], Any] = backend.open_session,
+        load_policy: Callable[[str | Path], tuple[Any, PolicyInfo]] = backend.load_policy,
+    ) -> None:
+        self.settings = settings
+        self.tasks = BackgroundTasks()
+        self.controller = SessionController(self.tasks, open_session, load_policy)
+        tabs = [
+            OperateTab(self.controller, settings),
+            RecordTab(self.controller, settings),
+            DatasetsTab(settings, self.tasks),
+            FinetuneTab(self.controller, settings),
+            HardwareTab(self.controller, settings, self.tasks),
+        ]
+        self.window = MainWindow(self.controller, settings, tabs)
+
+    def start(self, choice: RobotChoice, checkpoint: str | Path | None) -> None:
+        """Show the window, then open the robot and load the policy in the background."""
+        self.window.show()
+        self.controller.open(choice)
+        self.controller.load_policy(checkpoint)
+
+    def close(self) -> None:
+        """Close the window, stop the session and join every worker thread."""
+        self.window.close()
+        self.controller.close()
+        self.tasks.shutdown()
+
+
+def run_app(args: argparse.Namespace) -> int:
+    """Open the desktop app (or save screenshots with `--screenshot DIR`); the exit code."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("pi0 Studio")
+    app.setOrganizationName("pi0studio")
+    screenshot_dir = getattr(args, "screenshot", None)
+    settings = _settings(screenshot_dir is not None)
+    choice = RobotChoice(kind=args.robot, task=args.task, config=args.config)
+    checkpoint = args.checkpoint or backend.bundled_checkpoint()
+    if args.config:
+        settings.set_robot_config_path(Path(args.config).resolve())
+    studio = Studio(settings)
+    studio.start(choice, checkpoint)
+    tour = None
+    if screenshot_dir is not None:
+        from app.ui.screenshots import ScreenshotTour
+
+        tour = ScreenshotTour(studio, Path(screenshot_dir), on_finished=app.quit)
+        tour.start()
+    try:
+        code = app.exec()
+    finally:
+        studio.close()
+    if tour is not None and tour.error:
+        print(f"error: {tour.error}", file=sys.stderr)
+        return 1
+    return int(code)
+
+
+def _settings(temporary: bool) -> Settings:
+    if os.environ.get(SETTINGS_ENV):
+        return Settings.at(os.environ[SETTINGS_ENV])
+    if temporary:  # screenshots must not depend on (or change) the user's settings
+        return Settings.at(Path(tempfile.mkdtemp(prefix="pi0studio-")) / "settings.ini")
+    return Settings.for_user()

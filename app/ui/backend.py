@@ -1,0 +1,142 @@
+"""The one place the UI reaches into the runtime and the policy; wiring changes stay here."""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+ROBOT_KINDS = ("sim", "virtual", "aloha")
+
+
+@dataclass(frozen=True)
+class RobotChoice:
+    """Which robot the app drives."""
+
+    kind: str = "sim"  # "sim", "virtual" (virtual Dynamixel bus) or "aloha" (real arms)
+    task: str = "pick_color"  # simulator task, for "sim" and "virtual"
+    config: str | None = None  # TOML robot config, for "aloha"
+
+    def __post_init__(self) -> None:
+        if self.kind not in ROBOT_KINDS:
+            raise ValueError(f"unknown robot kind {self.kind!r}; choose one of {ROBOT_KINDS}")
+
+    def describe(self) -> str:
+        """A short label for the toolbar, e.g. "simulator · pick_color"."""
+        if self.kind == "aloha":
+            return f"ALOHA · {Path(self.config).name if self.config else 'default config'}"
+        label = "simulator" if self.kind == "sim" else "virtual bus"
+        return f"{label} · {self.task}"
+
+
+@dataclass(frozen=True)
+class PolicyInfo:
+    """What the Operate tab shows about the loaded policy."""
+
+    name: str
+    path: str
+    model_card: str  # README.md of the checkpoint, or ""
+    cameras: tuple[str, ...]
+
+
+def missing_module(name: str) -> str | None:
+    """A one-line reason when module `name` is not importable (a part not landed yet)."""
+    try:
+        found = importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        found = False
+    return None if found else f"{name} is not available in this installation"
+
+
+def open_session(choice: RobotChoice) -> Any:
+    """Build the robot, wrap it in a started RobotSession. Blocking: not on the GUI thread."""
+    from app.runtime.robots import make_robot
+    from app.runtime.session import RobotSession
+
+    robot = make_robot(choice.kind, task=choice.task, config=choice.config)
+    session = RobotSession(robot)
+    session.start()
+    return session
+
+
+def close_session(session: Any) -> None:
+    """Stop the session's threads and make the followers safe. Blocking."""
+    session.stop()
+
+
+def bundled_checkpoint() -> Path | None:
+    """The checkpoint shipped with the app, or None when it is not there."""
+    if missing_module("pi0_core.bundled"):
+        return None
+    from pi0_core.bundled import BUNDLED_CHECKPOINT
+
+    return BUNDLED_CHECKPOINT if Path(BUNDLED_CHECKPOINT).is_dir() else None
+
+
+def load_policy(path: str | Path) -> tuple[Any, PolicyInfo]:
+    """Load a Policy checkpoint directory. Blocking: call off the GUI thread."""
+    from pi0_core.policy import Policy
+
+    policy = Policy.load(path)
+    info = PolicyInfo(
+        name=str(getattr(policy, "name", "") or Path(path).name),
+        path=str(path),
+        model_card=str(getattr(policy, "model_card", "") or ""),
+        cameras=tuple(getattr(policy, "cameras", ())),
+    )
+    log.info("loaded policy %s from %s", info.name, path)
+    return policy, info
+
+
+@dataclass(frozen=True)
+class RecordPlan:
+    """What the Record tab asks the session's recorder for."""
+
+    folder: str  # where episode_<N>.hdf5 files go
+    prompt: str  # stored with every episode
+    episodes: int  # how many to record back to back
+    episode_s: float  # length of one episode
+    reset_s: float  # pause between episodes to put the scene back
+    squeeze_to_start: bool = False  # wait for both leader grippers to be squeezed (ALOHA)
+
+    def __post_init__(self) -> None:
+        if not self.folder:
+            raise ValueError("choose a dataset folder first")
+        if not self.prompt:
+            raise ValueError("type the prompt for these episodes first")
+        if self.episodes < 1 or self.episode_s <= 0 or self.reset_s < 0:
+            raise ValueError("episode count and length must be positive")
+
+
+def start_recording(recorder: Any, plan: RecordPlan) -> None:
+    """Point the recorder at the folder and start the planned episodes."""
+    # The recorder reads its config on every episode; while idle it may be swapped for one
+    # with this plan's pause and start condition (the recorder has no setter for them).
+    recorder.config = replace(
+        recorder.config, reset_seconds=plan.reset_s, squeeze_to_start=plan.squeeze_to_start
+    )
+    recorder.set_folder(plan.folder)
+    recorder.start_episodes(plan.prompt, plan.episodes, plan.episode_s)
+
+
+def sim_tasks() -> tuple[str, ...]:
+    """Names of the simulated tasks (empty when the simulator is not installed)."""
+    if missing_module("drivers.sim.tasks"):
+        return ()
+    from drivers.sim.tasks import TASKS
+
+    return tuple(TASKS)
+
+
+def task_prompts(task: str) -> tuple[str, ...]:
+    """Example prompts of a simulated task, canonical first ("" when unknown)."""
+    if missing_module("drivers.sim.tasks"):
+        return ()
+    from drivers.sim.tasks import TASKS
+
+    found = TASKS.get(task)
+    return found.all_prompts() if found is not None else ()

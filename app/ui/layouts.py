@@ -1,0 +1,37 @@
+"""Small layout helpers shared by the tabs."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QGroupBox, QLayout, QVBoxLayout, QWidget
+
+
+def stacked(*items: QWidget | QLayout, margins: int = 0) -> QWidget:
+    """A plain widget holding `items` top to bottom."""
+    holder = QWidget()
+    layout = QVBoxLayout(holder)
+    layout.setContentsMargins(margins, margins, margins, margins)
+    for item in items:
+        if isinstance(item, QLayout):
+            layout.addLayout(item)
+        else:
+            layout.addWidget(item)
+    return holder
+
+
+def titled(title: str, *items: QWidget | QLayout) -> QGroupBox:
+    """A group box with a title around `items`, top to bottom."""
+    group = QGroupBox(title)
+    layout = QVBoxLayout(group)
+    layout.setContentsMargins(6, 6, 6, 6)
+    for item in items:
+        if isinstance(item, QLayout):
+            layout.addLayout(item)
+        else:
+            layout.addWidget(item)
+    return group
+
+
+def set_style(widget: QWidget, style: str) -> None:
+    """Set a style sheet only when it changes (restyling every tick costs a relayout)."""
+    if widget.styleSheet() != style:
+        widget.setStyleSheet(style)

@@ -1,0 +1,371 @@
+"""Fine-tune: set up a run, launch `main.py train` as a child process, watch its curves."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.ui import backend
+from app.ui.folder_field import FolderField
+from app.ui.layouts import set_style, stacked, titled
+from app.ui.session_controller import SessionController
+from app.ui.settings import Settings
+from app.ui.training import PRESETS, TrainingConfig, can_resume, list_checkpoints
+from app.ui.training_run import TrainingRun
+
+START_FROM = ("bundled policy", "checkpoint directory", "new model from a preset")
+LOSS_PEN = pg.mkPen("#1565c0", width=2)
+LR_PEN = pg.mkPen("#6a1b9a", width=2)
+EVAL_PEN = pg.mkPen("#2e7d32", width=2)
+ERROR_STYLE = "QPlainTextEdit { color: #b71c1c; background: #fff5f5; }"
+
+
+class FinetuneTab(QWidget):
+    """Datasets, starting point and hyper-parameters; Start/Stop/Resume; curves; checkpoints."""
+
+    title = "Fine-tune"
+    policy_chosen = Signal()  # "Use this policy" was pressed
+
+    def __init__(
+        self,
+        controller: SessionController,
+        settings: Settings,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.settings = settings
+        self.run = TrainingRun(self)
+        self.run.updated.connect(self._show_progress)
+        self.run.finished.connect(self._run_finished)
+        self._build_form()
+        self._build_monitor()
+        self._layout()
+        self._start_from_changed()
+        self._enable_buttons()
+
+    # --- building ------------------------------------------------------------------------
+    def _build_form(self) -> None:
+        self.datasets = QListWidget()
+        self.datasets.setMaximumHeight(110)
+        for folder in self.settings.string_list("finetune/datasets"):
+            self.datasets.addItem(folder)
+        self.add_dataset_button = QPushButton("Add folder…")
+        self.add_dataset_button.clicked.connect(self._browse_dataset)
+        self.remove_dataset_button = QPushButton("Remove")
+        self.remove_dataset_button.clicked.connect(self._remove_dataset)
+        self.start_from = QComboBox()
+        self.start_from.addItems(START_FROM)
+        self.start_from.currentIndexChanged.connect(self._start_from_changed)
+        self.checkpoint = FolderField(self.settings, "finetune_init", "checkpoint directory")
+        self.preset = QComboBox()
+        self.preset.addItems(PRESETS)
+        self.steps = _int_box(1, 1_000_000, 2000)
+        self.batch_size = _int_box(1, 4096, 8)
+        self.lr = QDoubleSpinBox()
+        self.lr.setDecimals(6)
+        self.lr.setRange(1e-6, 1.0)
+        self.lr.setSingleStep(1e-5)
+        self.lr.setValue(1e-4)
+        self.lora = QCheckBox("LoRA (train small adapters, keep the base weights)")
+        self.eval_task = QComboBox()
+        self.eval_task.addItems(["none", *backend.sim_tasks()])
+        self.eval_every = _int_box(0, 1_000_000, 500)
+        self.out = FolderField(self.settings, "finetune_out", "run folder (metrics, checkpoints)")
+        if not self.out.path:
+            self.out.edit.setText(str(Path("runs") / time.strftime("finetune-%Y%m%d-%H%M%S")))
+        self.start_button = QPushButton("Start")
+        self.start_button.clicked.connect(lambda: self.start())
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.clicked.connect(self.run.stop)
+        self.resume_button = QPushButton("Resume")
+        self.resume_button.clicked.connect(lambda: self.start(resume=True))
+        self.state = QLabel("No run yet.")
+        self.state.setWordWrap(True)
+
+    def _build_monitor(self) -> None:
+        self.curves = pg.GraphicsLayoutWidget()
+        self.curves.setBackground("w")
+        self.loss_plot = self.curves.addPlot(row=0, col=0, title="training loss")
+        self.loss_plot.setLogMode(y=True)
+        self.loss_plot.showGrid(x=True, y=True, alpha=0.2)
+        self.loss_curve = self.loss_plot.plot(pen=LOSS_PEN, symbol="o", symbolSize=4)
+        self.lr_plot = self.curves.addPlot(row=0, col=1, title="learning rate")
+        self.lr_plot.showGrid(x=True, y=True, alpha=0.2)
+        self.lr_curve = self.lr_plot.plot(pen=LR_PEN)
+        self.eval_plot = self.curves.addPlot(row=0, col=2, title="eval success rate")
+        self.eval_plot.setYRange(0, 1)
+        self.eval_curve = self.eval_plot.plot(pen=EVAL_PEN, symbol="o", symbolSize=6)
+        for plot in (self.loss_plot, self.lr_plot, self.eval_plot):
+            plot.setLabel("bottom", "step")
+        self.figures = QLabel("step – · samples/s – · ETA – · eval –")
+        self.figures.setStyleSheet("font-size: 13px; padding: 4px;")
+        self.checkpoints = QTableWidget(0, 4)
+        self.checkpoints.setHorizontalHeaderLabels(("checkpoint", "step", "loss", "eval success"))
+        self.checkpoints.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.checkpoints.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.checkpoints.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.checkpoints.verticalHeader().setVisible(False)
+        self.checkpoints.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.use_button = QPushButton("Use this policy")
+        self.use_button.setToolTip("Load the selected checkpoint into Operate")
+        self.use_button.clicked.connect(self.use_selected)
+        self.log = QPlainTextEdit()
+        self.log.setReadOnly(True)
+        self.log.setMaximumBlockCount(2000)
+        self.log.setPlaceholderText("The trainer's output appears here.")
+
+    def _layout(self) -> None:
+        dataset_buttons = QHBoxLayout()
+        dataset_buttons.addWidget(self.add_dataset_button)
+        dataset_buttons.addWidget(self.remove_dataset_button)
+        form = QFormLayout()
+        form.addRow("Start from", self.start_from)
+        form.addRow("Checkpoint", self.checkpoint)
+        form.addRow("Preset", self.preset)
+        form.addRow("Steps", self.steps)
+        form.addRow("Batch size", self.batch_size)
+        form.addRow("Learning rate", self.lr)
+        form.addRow("", self.lora)
+        form.addRow("Evaluate on", self.eval_task)
+        form.addRow("Eval every", self.eval_every)
+        form.addRow("Run folder", self.out)
+        buttons = QGridLayout()
+        buttons.addWidget(self.start_button, 0, 0)
+        buttons.addWidget(self.stop_button, 0, 1)
+        buttons.addWidget(self.resume_button, 0, 2)
+        setup = stacked(
+            titled("Datasets", self.datasets, dataset_buttons),
+            titled("Run", form, buttons, self.state),
+            margins=4,
+        )
+        setup.setMaximumWidth(500)
+        checkpoint_box = titled("Checkpoints", self.checkpoints, self.use_button)
+        bottom = QSplitter(Qt.Orientation.Horizontal)
+        bottom.addWidget(checkpoint_box)
+        bottom.addWidget(titled("Trainer output", self.log))
+        bottom.setSizes([450, 550])
+        monitor = QSplitter(Qt.Orientation.Vertical)
+        monitor.addWidget(stacked(self.curves, self.figures))
+        monitor.addWidget(bottom)
+        monitor.setSizes([480, 360])
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(setup)
+        split.addWidget(monitor)
+        split.setSizes([460, 1000])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(split)
+
+    # --- setup ---------------------------------------------------------------------------
+    def add_dataset(self, folder: str) -> None:
+        """Add a dataset folder to the run."""
+        existing = {self.datasets.item(i).text() for i in range(self.datasets.count())}
+        if folder and folder not in existing:
+            self.datasets.addItem(folder)
+
+    def _remove_dataset(self) -> None:
+        for item in self.datasets.selectedItems():
+            self.datasets.takeItem(self.datasets.row(item))
+
+    def _browse_dataset(self) -> None:
+        folder = QFileDialog.getExistingDirectory(
+            self, "Add a dataset folder", self.settings.last_folder("datasets")
+        )
+        if folder:
+            self.add_dataset(folder)
+
+    def _start_from_changed(self) -> None:
+        choice = self.start_from.currentIndex()
+        self.checkpoint.setEnabled(choice == 1)
+        self.preset.setEnabled(choice == 2)
+
+    def config(self) -> TrainingConfig:
+        """The run as set up in the form; raises ValueError with a message for the user."""
+        choice = self.start_from.currentIndex()
+        init = preset = None
+        if choice == 0:
+            bundled = backend.bundled_checkpoint()
+            if bundled is None:
+                raise ValueError("the bundled policy is not installed: pick a checkpoint or preset")
+            init = str(bundled)
+        elif choice == 1:
+            init = self.checkpoint.path or None
+            if init is None:
+                raise ValueError("choose the checkpoint directory to start from")
+        else:
+            preset = self.preset.currentText()
+        task = self.eval_task.currentText()
+        return TrainingConfig(
+            data=tuple(self.datasets.item(i).text() for i in range(self.datasets.count())),
+            out=self.out.path,
+            init=init,
+            preset=preset,
+            steps=self.steps.value(),
+            batch_size=self.batch_size.value(),
+            lr=self.lr.value(),
+            lora=self.lora.isChecked(),
+            eval_task=None if task == "none" else task,
+            eval_every=self.eval_every.value(),
+        )
+
+    # --- running -------------------------------------------------------------------------
+    def start(self, resume: bool = False) -> None:
+        """Launch (or resume) the run in a child process."""
+        try:
+            config = self.config()
+            self.run.start(config, resume=resume)
+        except Exception as exc:  # bad form or cannot start: say so, stay usable
+            self._show_failure(f"Cannot start: {exc}", [])
+            return
+        self.settings.set_value("finetune/datasets", list(config.data))
+        self.settings.set_last_folder("finetune_out", config.out)
+        set_style(self.log, "")
+        self.log.clear()
+        self.state.setText(f"{'Resuming' if resume else 'Training'} into {config.out}…")
+        self._show_progress()
+        self._enable_buttons()
+
+    def _show_progress(self) -> None:
+        run = self.run
+        self._append_output()
+        if run.metrics is None:
+            return
+        self.loss_curve.setData(*run.metrics.series("loss"))
+        self.lr_curve.setData(*run.metrics.series("lr"))
+        self.eval_curve.setData(*run.metrics.series("eval_success_rate"))
+        last = run.metrics.records[-1] if run.metrics.records else {}
+        eval_steps, eval_values = run.metrics.series("eval_success_rate")
+        self.figures.setText(
+            f"step {last.get('step', '–')} · loss {_fmt(last.get('loss'), '.4f')} · "
+            f"samples/s {_fmt(last.get('samples_per_s'), '.1f')} · "
+            f"ETA {_eta(last.get('eta_s'))} · "
+            f"eval {f'{eval_values[-1]:.0%}' if eval_values else '–'}"
+        )
+        self._list_checkpoints()
+
+    def _append_output(self) -> None:
+        lines = list(self.run.output)
+        shown = self.log.blockCount() if self.log.toPlainText() else 0
+        if len(lines) < shown:  # the ring buffer wrapped: redraw
+            self.log.setPlainText("\n".join(lines))
+        else:
+            for line in lines[shown:]:
+                self.log.appendPlainText(line)
+
+    def _run_finished(self, state: str) -> None:
+        self._show_progress()
+        out = self.run.config.out if self.run.config else ""
+        if state == "failed":
+            self._show_failure(
+                f"Training failed (exit code {self.run.exit_code}). Last lines of its log:",
+                self.run.last_lines(20),
+            )
+        elif state == "stopped":
+            self.state.setText(f"Stopped. Resume continues from the last save in {out}.")
+        else:
+            self.state.setText(f"Finished. Checkpoints are in {out}.")
+        self._enable_buttons()
+
+    def _show_failure(self, headline: str, lines: list[str]) -> None:
+        self.state.setText(headline)
+        set_style(self.state, "color: #b71c1c; font-weight: bold;")
+        if lines:
+            set_style(self.log, ERROR_STYLE)
+            self.log.setPlainText("\n".join([headline, *lines]))
+
+    def _enable_buttons(self) -> None:
+        running = self.run.running
+        out = self.out.path
+        self.start_button.setEnabled(not running)
+        self.stop_button.setEnabled(running)
+        self.resume_button.setEnabled(not running and bool(out) and can_resume(out))
+        if running:
+            set_style(self.state, "")
+
+    # --- checkpoints ---------------------------------------------------------------------
+    def _list_checkpoints(self) -> None:
+        if self.run.config is None:
+            return
+        entries = list_checkpoints(self.run.config.out)
+        if self.checkpoints.rowCount() == len(entries):
+            return
+        self.checkpoints.setRowCount(len(entries))
+        metrics = self.run.metrics
+        for row, entry in enumerate(entries):
+            record = metrics.at_step(entry.step if entry.step is not None else 1 << 60)
+            step = entry.step if entry.step is not None else record.get("step", "")
+            values = (
+                entry.name,
+                str(step),
+                _fmt(record.get("loss"), ".4f"),
+                _fmt(record.get("eval_success_rate"), ".0%"),
+            )
+            for column, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                item.setData(Qt.ItemDataRole.UserRole, str(entry.path))
+                self.checkpoints.setItem(row, column, item)
+        self.checkpoints.selectRow(len(entries) - 1)
+
+    def selected_checkpoint(self) -> str | None:
+        """The path of the checkpoint selected in the table."""
+        rows = self.checkpoints.selectionModel().selectedRows()
+        if not rows:
+            return None
+        return self.checkpoints.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
+
+    def use_selected(self) -> None:
+        """Load the selected checkpoint as the policy for Operate."""
+        path = self.selected_checkpoint()
+        if path is None:
+            return
+        self.controller.load_policy(path)
+        self.policy_chosen.emit()
+
+    def shutdown(self) -> None:
+        """Stop a running trainer (it saves its resume state) and wait for it."""
+        self.run.shutdown()
+
+
+def _int_box(low: int, high: int, value: int) -> QSpinBox:
+    box = QSpinBox()
+    box.setRange(low, high)
+    box.setValue(value)
+    return box
+
+
+def _fmt(value: object, spec: str) -> str:
+    return format(value, spec) if isinstance(value, (int, float)) else "–"
+
+
+def _eta(seconds: object) -> str:
+    if not isinstance(seconds, (int, float)):
+        return "–"
+    minutes, secs = divmod(int(seconds), 60)
+    if minutes >= 60:
+        return f"{minutes // 60}:{minutes % 60:02d}:{secs:02d}"
+    return f"{minutes}:{secs:02d}"

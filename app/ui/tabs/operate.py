@@ -1,0 +1,130 @@
+"""Operate: live cameras, a prompt that runs the policy, joint plots and the event log."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.runtime.snapshot import Mode, SessionSnapshot
+from app.ui.camera_grid import CameraGrid
+from app.ui.event_log import EventLog
+from app.ui.joint_plots import JointPlots
+from app.ui.layouts import stacked, titled
+from app.ui.prompt_box import PromptBox
+from app.ui.session_controller import SessionController
+from app.ui.settings import Settings
+
+
+class OperateTab(QWidget):
+    """Type a prompt, press Enter, watch the policy drive the robot."""
+
+    title = "Operate"
+
+    def __init__(
+        self, controller: SessionController, settings: Settings, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.cameras = CameraGrid()
+        self.plots = JointPlots()
+        self.events = EventLog()
+        self.prompt = PromptBox(settings)
+        self.prompt.submitted.connect(self.run)
+        self.run_button = QPushButton("Run")
+        self.run_button.setToolTip("Let the policy drive the robot with this prompt (Enter)")
+        self.run_button.clicked.connect(lambda: self.run(self.prompt.prompt))
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("Stop sending actions (the arms keep their torque)")
+        self.stop_button.clicked.connect(lambda: controller.set_mode(Mode.IDLE))
+        self.hold_button = QPushButton("Hold")
+        self.hold_button.setToolTip("Hold the current position")
+        self.hold_button.clicked.connect(lambda: controller.set_mode(Mode.HOLD))
+        self.policy_name = QLabel()
+        self.policy_name.setStyleSheet("font-size: 14px; font-weight: bold;")
+        self.policy_name.setWordWrap(True)
+        self.task_state = QLabel()
+        self.model_card = QTextBrowser()
+        self.model_card.setOpenExternalLinks(True)
+        self._build()
+        self._shown_card = None
+        controller.state_changed.connect(self.show_policy)
+        self.show_policy()
+
+    def _build(self) -> None:
+        buttons = QHBoxLayout()
+        for button in (self.run_button, self.stop_button, self.hold_button):
+            buttons.addWidget(button)
+        prompt_group = QGroupBox("Prompt")
+        prompt_layout = QVBoxLayout(prompt_group)
+        prompt_layout.addWidget(self.prompt)
+        prompt_layout.addLayout(buttons)
+        prompt_layout.addWidget(self.task_state)
+        policy_group = QGroupBox("Policy")
+        policy_layout = QVBoxLayout(policy_group)
+        policy_layout.addWidget(self.policy_name)
+        policy_layout.addWidget(self.model_card, 1)
+        side = QSplitter(Qt.Orientation.Vertical)
+        side.addWidget(stacked(prompt_group, policy_group))
+        side.addWidget(titled("Event log", self.events))
+        side.setSizes([420, 160])
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(self.cameras)
+        top.addWidget(side)
+        top.setSizes([900, 420])
+        main = QSplitter(Qt.Orientation.Vertical)
+        main.addWidget(top)
+        main.addWidget(self.plots)
+        main.setSizes([520, 380])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(main)
+
+    def run(self, prompt: str) -> None:
+        """Start the policy with `prompt` and remember it."""
+        if not prompt:
+            self.events.add_notice("Type a prompt first.")
+            return
+        if self.controller.run(prompt):
+            self.prompt.remember(prompt)
+            self.events.add_notice(f"run: {prompt}")
+
+    def show_policy(self) -> None:
+        """Name, status and model card of the loaded policy."""
+        info = self.controller.policy_info
+        if info is None:
+            self.policy_name.setText(self.controller.policy_status)
+            card = "No policy is loaded, so Run is unavailable. Load one from the Fine-tune tab."
+        else:
+            self.policy_name.setText(f"{info.name}  ({info.path})")
+            card = info.model_card or "This checkpoint has no model card (README.md)."
+        if card != self._shown_card:
+            self._shown_card = card
+            self.model_card.setMarkdown(card)
+
+    def show_snapshot(self, snapshot: SessionSnapshot | None) -> None:
+        """Refresh from the latest session state (called ~30 times a second while visible)."""
+        ready = snapshot is not None and not snapshot.estopped
+        self.run_button.setEnabled(ready and self.controller.policy is not None)
+        self.stop_button.setEnabled(ready)
+        self.hold_button.setEnabled(ready)
+        if snapshot is None:
+            return
+        self.events.show_events(snapshot.events)  # cheap, and no event may be missed
+        if not self.isVisible():
+            return
+        self.cameras.show_frames(snapshot.frames, snapshot.cameras)
+        self.plots.show_snapshot(snapshot)
+        running = snapshot.mode == Mode.POLICY and not snapshot.estopped
+        state = f"running: {snapshot.prompt}" if running else f"{snapshot.mode.value}"
+        if snapshot.task_success is not None:
+            state += " · task succeeded ✓" if snapshot.task_success else " · task not done yet"
+        self.task_state.setText(state)

@@ -1,0 +1,216 @@
+"""Record: teleoperate and record episodes into a dataset folder, with a countdown and flags."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGridLayout,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.runtime.snapshot import Mode, SessionSnapshot
+from app.ui.backend import RecordPlan, start_recording
+from app.ui.camera_grid import CameraGrid
+from app.ui.folder_field import FolderField
+from app.ui.joint_plots import JointPlots
+from app.ui.layouts import stacked, titled
+from app.ui.prompt_box import PromptBox
+from app.ui.session_controller import SessionController
+from app.ui.settings import Settings
+
+SHORTCUTS = {"start": "Ctrl+R", "stop": "Ctrl+S", "rerecord": "Ctrl+Shift+R", "discard": "Ctrl+D"}
+
+
+class RecordTab(QWidget):
+    """Teleoperation on/off, where and what to record, and Start/Stop/Re-record/Discard."""
+
+    title = "Record"
+
+    def __init__(
+        self, controller: SessionController, settings: Settings, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.teleop = QCheckBox("Teleoperation: the leader arms drive the followers")
+        self.teleop.toggled.connect(self._teleop_toggled)
+        self.squeeze = QCheckBox("Start each episode when both leader grippers are squeezed")
+        self.folder = FolderField(settings, "record", "folder for episode_<N>.hdf5 files")
+        self.prompt = PromptBox(settings)
+        self.episode_s = _seconds_box(10.0, 0.2, 600.0)
+        self.reset_s = _seconds_box(3.0, 0.0, 120.0)
+        self.episodes = QSpinBox()
+        self.episodes.setRange(1, 1000)
+        self.buttons = {
+            "start": QPushButton("Start"),
+            "stop": QPushButton("Stop"),
+            "rerecord": QPushButton("Re-record"),
+            "discard": QPushButton("Discard"),
+        }
+        self.countdown = QLabel("not recording")
+        self.countdown.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.countdown.setStyleSheet("font-size: 26px; font-weight: bold; padding: 6px;")
+        self.counter = QLabel()
+        self.saved = QListWidget()
+        self.cameras = CameraGrid()
+        self.plots = JointPlots()
+        self._shown_saved: tuple[tuple[Path, ...], tuple[Path, ...]] = ((), ())
+        self._connect_buttons()
+        self._build()
+
+    def _connect_buttons(self) -> None:
+        actions: dict[str, Callable[[], None]] = {
+            "start": self.start,
+            "stop": lambda: self._command(lambda r: r.stop_episode()),
+            "rerecord": lambda: self._command(lambda r: r.rerecord()),
+            "discard": lambda: self._command(lambda r: r.discard()),
+        }
+        for name, button in self.buttons.items():
+            button.clicked.connect(actions[name])
+            button.setToolTip(f"{button.text()} ({SHORTCUTS[name]})")
+            shortcut = QShortcut(QKeySequence(SHORTCUTS[name]), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(actions[name])
+
+    def _build(self) -> None:
+        form = QFormLayout()
+        form.addRow("Dataset folder", self.folder)
+        form.addRow("Prompt", self.prompt)
+        form.addRow("Episode length", self.episode_s)
+        form.addRow("Reset time", self.reset_s)
+        form.addRow("Episodes", self.episodes)
+        grid = QGridLayout()
+        for index, button in enumerate(self.buttons.values()):
+            grid.addWidget(button, index // 2, index % 2)
+        controls = stacked(
+            titled("Control", self.teleop, self.squeeze),
+            titled("Episodes", form, grid),
+            self.countdown,
+            self.counter,
+            titled("Saved in this session (⚠ = rate fell short)", self.saved),
+            margins=4,
+        )
+        controls.setMaximumWidth(480)
+        live = QSplitter(Qt.Orientation.Vertical)
+        live.addWidget(self.cameras)
+        live.addWidget(self.plots)
+        live.setSizes([480, 380])
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(controls)
+        split.addWidget(live)
+        split.setSizes([440, 1000])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(split)
+
+    # --- commands ------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start recording the planned episodes into the chosen folder."""
+        recorder = self.controller.recorder
+        if recorder is None:
+            self.controller.message.emit("Cannot record: the robot is not connected.")
+            return
+        try:
+            plan = RecordPlan(
+                folder=self.folder.path,
+                prompt=self.prompt.prompt,
+                episodes=self.episodes.value(),
+                episode_s=self.episode_s.value(),
+                reset_s=self.reset_s.value(),
+                squeeze_to_start=self.squeeze.isChecked(),
+            )
+            start_recording(recorder, plan)
+        except Exception as exc:  # no folder, no prompt, already recording: tell the user
+            self.controller.message.emit(f"Cannot record: {exc}")
+            return
+        self.prompt.remember(plan.prompt)
+
+    def _command(self, command: Callable[[Any], None]) -> None:
+        recorder = self.controller.recorder
+        if recorder is None:
+            return
+        try:
+            command(recorder)
+        except Exception as exc:  # e.g. nothing to re-record
+            self.controller.message.emit(f"Recorder: {exc}")
+
+    def _teleop_toggled(self, on: bool) -> None:
+        if not self.controller.set_mode(Mode.TELEOP if on else Mode.IDLE):
+            self.teleop.blockSignals(True)
+            self.teleop.setChecked(False)
+            self.teleop.blockSignals(False)
+
+    # --- display -------------------------------------------------------------------------
+    def show_snapshot(self, snapshot: SessionSnapshot | None) -> None:
+        """Show the recorder's progress and the live view (only while visible)."""
+        recorder = self.controller.recorder
+        if snapshot is None or recorder is None or not self.isVisible():
+            return
+        status = recorder.status()
+        self._show_progress(status)
+        self._show_saved(status.saved, status.flagged)
+        busy = status.state != "idle"
+        self.buttons["start"].setEnabled(not busy and not snapshot.estopped)
+        self.buttons["stop"].setEnabled(busy)
+        self.buttons["discard"].setEnabled(busy)
+        self.buttons["rerecord"].setEnabled(busy or bool(status.saved))
+        self.teleop.blockSignals(True)
+        self.teleop.setChecked(snapshot.mode == Mode.TELEOP)
+        self.teleop.blockSignals(False)
+        self.cameras.show_frames(snapshot.frames, snapshot.cameras)
+        self.plots.show_snapshot(snapshot)
+
+    def _show_progress(self, status: Any) -> None:
+        if status.state == "recording":
+            text = f"● REC {status.episode_seconds:4.1f} / {self.episode_s.value():.0f} s"
+        elif status.state == "waiting" and status.episode_seconds < 0:
+            text = f"reset the scene: {-status.episode_seconds:3.1f} s"
+        elif status.state == "waiting":
+            text = "opening the episode file…"
+        elif status.state == "armed":
+            text = "squeeze both leader grippers to start"
+        else:
+            text = "not recording"
+        self.countdown.setText(text)
+        left = f", {status.episodes_left} more planned" if status.episodes_left else ""
+        self.counter.setText(
+            f"episode {status.episode_index}{left} · saved {len(status.saved)}"
+            f" · last rate {status.last_rate_hz:.1f} Hz · dropped {status.dropped}"
+        )
+
+    def _show_saved(self, saved: tuple[Path, ...], flagged: tuple[Path, ...]) -> None:
+        if (saved, flagged) == self._shown_saved:
+            return
+        self._shown_saved = (saved, flagged)
+        self.saved.clear()
+        for path in saved:
+            warn = path in flagged
+            self.saved.addItem(f"{'⚠ ' if warn else ''}{Path(path).name}")
+            if warn:
+                self.saved.item(self.saved.count() - 1).setForeground(Qt.GlobalColor.darkRed)
+
+    def shutdown(self) -> None:
+        """Save an episode still being recorded."""
+        self._command(lambda r: r.stop_episode())
+
+
+def _seconds_box(value: float, low: float, high: float) -> QDoubleSpinBox:
+    box = QDoubleSpinBox()
+    box.setRange(low, high)
+    box.setValue(value)
+    box.setSuffix(" s")
+    box.setDecimals(1)
+    return box

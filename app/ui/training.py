@@ -1,0 +1,106 @@
+"""The Fine-tune tab's reach into `main.py train`: its command line and its output folder."""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+PRESETS = ("tiny", "pi0")
+STEP_FOLDER = re.compile(r"step_(\d+)$")
+# Run the CLI through its module so it works in a source checkout and when installed alike.
+CLI_BOOTSTRAP = "import sys; from app.cli.main import main; sys.exit(main(sys.argv[1:]))"
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """One fine-tuning run as the user set it up."""
+
+    data: tuple[str, ...]  # dataset folders
+    out: str  # run folder: metrics.jsonl, checkpoints/, final/, train.log
+    init: str | None = None  # start from this checkpoint directory ...
+    preset: str | None = "tiny"  # ... or from a fresh model of this preset
+    steps: int = 1000
+    batch_size: int = 8
+    lr: float = 1e-4
+    lora: bool = False  # train low-rank adapters instead of every weight
+    eval_task: str | None = None  # simulator task to evaluate on, or None
+    eval_every: int = 0  # steps between evaluations (0 = only with the checkpoints)
+    save_every: int = 0  # steps between checkpoints (0 = the trainer's default)
+
+    def __post_init__(self) -> None:
+        if not self.data:
+            raise ValueError("add at least one dataset folder")
+        if not self.out:
+            raise ValueError("choose an output folder for the run")
+        if (self.init is None) == (self.preset is None):
+            raise ValueError("start from either a checkpoint or a preset")
+        if self.steps < 1 or self.batch_size < 1 or self.lr <= 0:
+            raise ValueError("steps, batch size and learning rate must be positive")
+
+    def arguments(self, resume: bool = False) -> list[str]:
+        """The `train` subcommand's arguments."""
+        args = ["train", "--data", ",".join(self.data), "--out", self.out]
+        args += ["--init", self.init] if self.init else ["--preset", str(self.preset)]
+        args += ["--steps", str(self.steps), "--batch-size", str(self.batch_size)]
+        args += ["--lr", f"{self.lr:g}"]
+        if self.lora:
+            args.append("--lora")
+        if self.eval_task:
+            args += ["--eval-task", self.eval_task]
+            if self.eval_every:
+                args += ["--eval-every", str(self.eval_every)]
+        if self.save_every:
+            args += ["--save-every", str(self.save_every)]
+        if resume:
+            args.append("--resume")
+        return args
+
+
+def train_command(config: TrainingConfig, resume: bool = False) -> tuple[str, list[str]]:
+    """(program, arguments) that run `main.py train` with this Python."""
+    return sys.executable, ["-c", CLI_BOOTSTRAP, *config.arguments(resume)]
+
+
+@dataclass(frozen=True)
+class CheckpointEntry:
+    """One checkpoint directory of a run."""
+
+    name: str  # "step_000100" or "final"
+    path: Path
+    step: int | None  # None for final
+
+
+def list_checkpoints(out: str | Path) -> list[CheckpointEntry]:
+    """The run's checkpoints, oldest first, `final` last."""
+    out = Path(out)
+    entries = []
+    folder = out / "checkpoints"
+    if folder.is_dir():
+        for child in folder.iterdir():
+            match = STEP_FOLDER.match(child.name)
+            if child.is_dir() and match:
+                entries.append(CheckpointEntry(child.name, child, int(match.group(1))))
+    entries.sort(key=lambda entry: entry.step or 0)
+    if (out / "final").is_dir():
+        entries.append(CheckpointEntry("final", out / "final", None))
+    return entries
+
+
+def can_resume(out: str | Path) -> bool:
+    """True when the run folder holds resume state."""
+    return (Path(out) / "resume").is_dir()
+
+
+def tail_lines(path: str | Path, count: int = 20) -> list[str]:
+    """The last `count` lines of a text file ([] if it does not exist)."""
+    try:
+        with open(path, "rb") as stream:
+            stream.seek(0, 2)
+            size = stream.tell()
+            stream.seek(max(size - 64 * 1024, 0))
+            text = stream.read().decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        return []
+    return text.splitlines()[-count:]
