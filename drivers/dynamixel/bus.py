@@ -118,11 +118,11 @@ class DynamixelBus:
 
         def ping_once() -> tuple[int, int, Any]:
             model, result, error = self._packets.ping(self._port(), servo_id)
-            return result, error, model
+            return result, error & ~ALERT_BIT, model  # a servo in error still says what it is
 
         with self._lock:
             model = self._transact("PING", servo_id, ping_once, attempts)
-            firmware = self._read_unlocked(ct.get_register("Firmware_Version"), servo_id)
+            firmware = self._read_unlocked(ct.get_register("Firmware_Version"), servo_id, False)
         return ServoInfo(servo_id, model, firmware)
 
     def find(self, servo_id: int) -> ServoInfo | None:
@@ -142,10 +142,13 @@ class DynamixelBus:
 
     # -- registers ---------------------------------------------------------------------------
 
-    def read(self, name: str, servo_id: int) -> int:
-        """The value of register `name` of one servo."""
+    def read(self, name: str, servo_id: int, check_alert: bool = True) -> int:
+        """The value of register `name` of one servo.
+
+        A reply with the alert bit raises ServoHardwareError unless `check_alert` is False.
+        """
         with self._lock:
-            return self._read_unlocked(ct.get_register(name), servo_id)
+            return self._read_unlocked(ct.get_register(name), servo_id, check_alert)
 
     def write(self, name: str, servo_id: int, value: int) -> None:
         """Write register `name` of one servo and wait for its acknowledgement."""
@@ -243,12 +246,12 @@ class DynamixelBus:
             raise PortError("port is not open", port=self.port)
         return self._handler
 
-    def _read_unlocked(self, register: ct.Register, servo_id: int) -> int:
+    def _read_unlocked(self, register: ct.Register, servo_id: int, check_alert: bool) -> int:
         def read_once() -> tuple[int, int, Any]:
             data, result, error = self._packets.readTxRx(
                 self._port(), servo_id, register.address, register.size
             )
-            return result, error, data
+            return result, error if check_alert else error & ~ALERT_BIT, data
 
         data = self._transact(f"READ {register.name}", servo_id, read_once)
         return ct.decode(register, data)
@@ -330,3 +333,7 @@ class DynamixelBus:
             self._port(), servo_id, register.address, register.size
         )
         return ct.decode(register, data) if result == COMM_SUCCESS else 0
+
+    def hardware_errors(self, servo_id: int) -> list[str]:
+        """The servo's Hardware_Error_Status bits in words (empty when all is well)."""
+        return ct.describe_hardware_error(self.read("Hardware_Error_Status", servo_id, False))

@@ -73,7 +73,17 @@ class PtyServer:
                 continue
             for packet in reader.feed(data):
                 self.packets_handled += 1
-                for delay, reply in self.chain.handle(packet, self.baud()):
-                    if delay > 0:
-                        time.sleep(delay)
-                    os.write(self._master, reply)
+                self._send(self.chain.handle(packet, self.baud()))
+
+    def _send(self, transmissions: list[tuple[float, bytes]]) -> None:
+        """Write the replies; those with no delay between them go out in one write."""
+        pending = b""
+        for delay, reply in transmissions:
+            if delay > 0:
+                if pending:
+                    os.write(self._master, pending)
+                    pending = b""
+                time.sleep(delay)
+            pending += reply
+        if pending:
+            os.write(self._master, pending)
