@@ -54,13 +54,24 @@ def missing_module(name: str) -> str | None:
 
 def open_session(choice: RobotChoice) -> Any:
     """Build the robot, wrap it in a started RobotSession. Blocking: not on the GUI thread."""
-    from app.runtime.robots import make_robot
+    from app.runtime.robots import make_robot, safety_for
     from app.runtime.session import RobotSession
 
     robot = make_robot(choice.kind, task=choice.task, config=choice.config)
-    session = RobotSession(robot)
-    session.start()
+    session = RobotSession(robot, safety=safety_for(robot))
+    try:
+        session.start()
+    except Exception:
+        robot.disconnect()
+        raise
     return session
+
+
+def default_prompt(session: Any) -> str:
+    """The simulator's prompt for its current scene, or "" on hardware."""
+    from app.runtime.robots import simulator_of
+
+    return str(getattr(simulator_of(session.robot), "prompt", "") or "")
 
 
 def close_session(session: Any) -> None:

@@ -21,9 +21,9 @@ _applied = False
 
 def _add_references(obj: object, count: int) -> bool:
     """Add `count` to the reference count of `obj`; False if the layout is not as expected."""
-    before = sys.getrefcount(obj)
     refcount = ctypes.c_ssize_t.from_address(id(obj))  # ob_refcnt: first field of PyObject
-    if refcount.value != before - 1:  # getrefcount counts its own argument
+    # The count moves with every use of None, so only check that this is the right field.
+    if abs(refcount.value - sys.getrefcount(obj)) > 1000:
         return False
     refcount.value += count
     return True

@@ -1,0 +1,37 @@
+"""Recording from the Record tab: two short episodes end up as two valid files."""
+
+from __future__ import annotations
+
+from recordings.validate import validate_path
+
+
+def test_two_short_episodes_make_two_valid_files(qtbot, fake_studio, tmp_path):
+    window = fake_studio.window
+    tab = window.tab("Record")
+    window.tabs.setCurrentWidget(tab)
+    folder = tmp_path / "demos"
+    tab.folder.set_path(str(folder))
+    tab.prompt.set_prompt("stack the blocks")
+    tab.episodes.setValue(2)
+    tab.episode_s.setValue(0.4)
+    tab.reset_s.setValue(0.0)
+    tab.buttons["start"].click()
+    recorder = fake_studio.controller.recorder
+    qtbot.waitUntil(lambda: len(recorder.status().saved) == 2, timeout=20000)
+    qtbot.waitUntil(lambda: recorder.wait_idle(0), timeout=5000)
+    results = validate_path(folder)
+    assert [r.path.name for r in results] == ["episode_0.hdf5", "episode_1.hdf5"]
+    assert all(r.ok for r in results), [r.message for r in results]
+    assert "stack the blocks" in results[0].message
+    qtbot.waitUntil(lambda: tab.saved.count() == 2, timeout=2000)
+    assert tab.buttons["start"].isEnabled()
+
+
+def test_start_without_folder_says_why(qtbot, fake_studio):
+    tab = fake_studio.window.tab("Record")
+    fake_studio.window.tabs.setCurrentWidget(tab)
+    tab.folder.edit.setText("")
+    tab.prompt.set_prompt("anything")
+    tab.buttons["start"].click()
+    assert "choose a dataset folder" in fake_studio.window.health.currentMessage()
+    assert fake_studio.controller.recorder.status().state == "idle"
