@@ -481,12 +481,13 @@ class RobotSession:
             first = not self._faulted
             self._faulted = True
             self._estop_latched = self._estop_applied = True
-            self._error = message
         if first:
-            self.events.add(f"driver error, robot made safe: {message}", logging.ERROR)
             self.runner.engage(False)
             self.recorder.stop_episode()  # keep what was recorded; the user may discard it
             self._make_safe()
+            self.events.add(f"driver error, robot made safe: {message}", logging.ERROR)
+        with self._lock:
+            self._error = message  # published once the robot is safe
 
     def _policy_failed(self, message: str) -> None:
         with self._lock:
