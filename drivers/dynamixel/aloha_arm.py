@@ -22,7 +22,12 @@ from drivers.dynamixel.calibration import (
     read_calibration,
     write_calibration,
 )
-from drivers.dynamixel.errors import CalibrationMismatchError, DynamixelError, ServoMissingError
+from drivers.dynamixel.errors import (
+    CalibrationMismatchError,
+    DynamixelError,
+    ServoMissingError,
+    ServoTimeoutError,
+)
 from drivers.dynamixel.gripper import get_gripper_profile
 from drivers.errors import DeviceError, NotConnectedError
 
@@ -49,6 +54,7 @@ class AlohaArm(Arm):
             label=config.name,
             joint_names=self.spec.joint_names,
             max_attempts=config.max_attempts,
+            min_timeout_ms=config.min_reply_timeout_ms,
         )
         self.calibration: ArmCalibration | None = None
         self.fault: DynamixelError | None = None  # the error that stopped the arm
@@ -191,14 +197,15 @@ class AlohaArm(Arm):
 
     def _check_servos(self) -> None:
         for servo in self.spec.servos:
-            info = self.bus.find(servo.id)
             where = {"port": f"{self.name} ({self.config.port})", "servo_id": servo.id,
                      "joint": servo.joint}  # fmt: skip
-            if info is None:
+            try:
+                info = self.bus.ping(servo.id)
+            except ServoTimeoutError:
                 raise ServoMissingError(
                     f"expected a {servo.model}, nothing answers; check power, cable and baud rate",
                     **where,
-                )
+                ) from None
             if info.model != servo.model:
                 raise ServoMissingError(
                     f"expected a {servo.model}, found {info.model} (wrong arm model?)", **where

@@ -74,7 +74,8 @@ def make_virtual_robot(
     """Start a virtual ALOHA bus and return a Robot (kind "virtual") of AlohaArms on its ports.
 
     The bus runs until `robot.disconnect()`; with backend "sim" its leaders replay the task's
-    scripted demonstration and the cameras render its simulator.
+    scripted demonstration and the cameras render its simulator. The arms wait up to 100 ms
+    for a reply (not ~34 ms): the bus is Python threads on a possibly busy machine.
     """
     from drivers.virtual_bus.sim_camera import VirtualBusCamera
 
@@ -83,7 +84,9 @@ def make_virtual_robot(
     ).start()
     try:
         arms = {
-            role: AlohaArm(ArmConfig(role, port, gripper_profile=gripper_profile))
+            role: AlohaArm(
+                ArmConfig(role, port, gripper_profile=gripper_profile, min_reply_timeout_ms=100)
+            )
             for role, port in bus.ports.items()
         }
         sim = bus.sim

@@ -27,6 +27,7 @@ class ArmConfig:
     gripper_current_limit_ma: float = 300.0  # follower gripper: grasps without crushing
     leader_gripper_spring: float = 0.1  # leader gripper: fraction of its current or PWM limit
     max_attempts: int = 3  # one transaction: first try plus retries of lost replies
+    min_reply_timeout_ms: float = 0.0  # 0 = dynamixel-sdk's (~34 ms); more for a virtual bus
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:

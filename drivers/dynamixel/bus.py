@@ -73,12 +73,14 @@ class DynamixelBus:
         label: str | None = None,
         joint_names: Mapping[int, str] | None = None,
         max_attempts: int = 3,
+        min_timeout_ms: float = 0.0,
     ) -> None:
         self.port = port
         self.baud = baud
         self.label = label  # e.g. "follower_left", used in messages
         self.joint_names = dict(joint_names or {})
         self.max_attempts = max(1, max_attempts)
+        self.min_timeout_ms = min_timeout_ms  # floor under the SDK's ~34 ms reply timeout
         self.stats = BusStats()
         self._lock = threading.Lock()
         self._packets = PacketHandler(2.0)
@@ -89,7 +91,7 @@ class DynamixelBus:
     def open(self) -> None:
         """Open the port; raises a PortError that suggests the fix."""
         if self._handler is None:
-            self._handler = open_port(self.port, self.baud)
+            self._handler = open_port(self.port, self.baud, self.min_timeout_ms)
             self.stats = BusStats()
 
     def close(self) -> None:

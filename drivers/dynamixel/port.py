@@ -29,6 +29,12 @@ class WaitingPortHandler(PortHandler):
     instead frees the CPU (and the GIL) for other threads, which matters on small machines.
     """
 
+    min_timeout_ms = 0.0  # a floor under the SDK's reply timeout (a virtual bus on a busy machine)
+
+    def setPacketTimeout(self, packet_length: int) -> None:  # noqa: N802 (SDK method name)
+        super().setPacketTimeout(packet_length)
+        self.packet_timeout = max(self.packet_timeout, self.min_timeout_ms)
+
     def readPort(self, length: int) -> bytes:  # noqa: N802 (SDK method name)
         if self.ser.in_waiting == 0:
             remaining_ms = self.packet_timeout - self.getTimeSinceStart()
@@ -37,8 +43,11 @@ class WaitingPortHandler(PortHandler):
         return self.ser.read(length)
 
 
-def open_port(path: str, baud: int) -> WaitingPortHandler:
-    """An open port at `baud`; raises a PortError that suggests the fix on failure."""
+def open_port(path: str, baud: int, min_timeout_ms: float = 0.0) -> WaitingPortHandler:
+    """An open port at `baud`; raises a PortError that suggests the fix on failure.
+
+    `min_timeout_ms`: wait at least this long for a reply (the SDK waits about 34 ms).
+    """
     if not os.path.exists(path):
         raise PortNotFoundError(
             "port does not exist; is the USB adapter plugged in? "
@@ -48,6 +57,7 @@ def open_port(path: str, baud: int) -> WaitingPortHandler:
     if not os.access(path, os.R_OK | os.W_OK):
         raise PortPermissionError(f"permission denied; {DIALOUT_HINT}", port=path)
     handler = WaitingPortHandler(path)
+    handler.min_timeout_ms = min_timeout_ms
     try:
         opened = handler.setBaudRate(baud)
     except PermissionError as exc:

@@ -48,6 +48,7 @@ class SimBackend:
         self.step_index = 0
         self.steps_done = 0  # control periods simulated since start
         self._demonstrator: Callable[[int], np.ndarray] | None = None
+        self._leader_target = self.sim.start_action().astype(np.float64)  # (14,) last target
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()  # guards reset against the stepping thread
@@ -75,6 +76,7 @@ class SimBackend:
             self.sim.reset(self.seed)
             self._start_demo()
             self.step_index = 0
+            self._move_leaders(0)
 
     def _start_demo(self) -> None:
         from drivers.sim.scripted import make_demonstrator
@@ -125,12 +127,13 @@ class SimBackend:
             self.arms[f"follower_{side}"].set_joints(qpos[part], qvel[part], effort[part])
 
     def _move_leaders(self, step: int) -> None:
-        if self._demonstrator is None:
-            target = self.sim.start_action()
-            velocity = np.zeros_like(target)
+        # The demonstrator is called once per step, in order (it follows the live scene).
+        if self._demonstrator is None or step >= self.sim.task.episode_steps:
+            target = self._leader_target if self._demonstrator else self.sim.start_action()
         else:
             target = self._demonstrator(step)
-            velocity = (target - self._demonstrator(step - 1)) / CONTROL_PERIOD
+        velocity = (target - self._leader_target) / CONTROL_PERIOD
+        self._leader_target = np.asarray(target, dtype=np.float64)
         for index, side in enumerate(("left", "right")):
             part = slice(index * ARM_DOF, (index + 1) * ARM_DOF)
             self.arms[f"leader_{side}"].set_joints(target[part], velocity[part])

@@ -19,13 +19,18 @@ def virtual_aloha() -> Iterator[VirtualAloha]:
         yield virtual
 
 
+def arm_config(role: str, port: str, **options: object) -> ArmConfig:
+    """An ArmConfig that waits up to 100 ms for replies: a busy test machine can be slow."""
+    return ArmConfig(role, port, **({"min_reply_timeout_ms": 100.0} | options))  # type: ignore[arg-type]
+
+
 @pytest.fixture
 def connect_arm(virtual_aloha: VirtualAloha) -> Iterator[Callable[..., AlohaArm]]:
     """Connect an AlohaArm of the real driver to one virtual port; disconnected afterwards."""
     arms: list[AlohaArm] = []
 
     def connect(role: str, **options: object) -> AlohaArm:
-        arm = AlohaArm(ArmConfig(role, virtual_aloha.ports[role], **options))  # type: ignore[arg-type]
+        arm = AlohaArm(arm_config(role, virtual_aloha.ports[role], **options))
         arm.connect()
         arms.append(arm)
         return arm

@@ -5,10 +5,9 @@ import pytest
 
 from drivers.dynamixel import control_table as ct
 from drivers.dynamixel.aloha_arm import AlohaArm
-from drivers.dynamixel.arm_config import ArmConfig
 from drivers.dynamixel.errors import ServoMissingError
 from drivers.dynamixel.gripper import get_gripper_profile
-from tests.drivers.dynamixel.conftest import settle, wait_until
+from tests.drivers.dynamixel.conftest import arm_config, settle, wait_until
 
 POSE = np.array([0.1, -0.5, 0.6, 0.0, 0.2, -0.3, 0.5])
 TICK = 2 * np.pi / 4096
@@ -65,7 +64,7 @@ def test_goals_are_clipped_to_the_position_limits(virtual_aloha, connect_arm) ->
 
 
 def test_disconnect_turns_torque_off(virtual_aloha) -> None:
-    arm = AlohaArm(ArmConfig("follower_left", virtual_aloha.ports["follower_left"]))
+    arm = AlohaArm(arm_config("follower_left", virtual_aloha.ports["follower_left"]))
     with arm:
         settle(arm)
         assert virtual_aloha.torque("follower_left").all()
@@ -75,7 +74,7 @@ def test_disconnect_turns_torque_off(virtual_aloha) -> None:
 
 
 def test_hold_safe_state_keeps_torque_and_position(virtual_aloha) -> None:
-    config = ArmConfig("follower_left", virtual_aloha.ports["follower_left"], safe_state="hold")
+    config = arm_config("follower_left", virtual_aloha.ports["follower_left"], safe_state="hold")
     with AlohaArm(config) as arm:
         arm.send_action(POSE)
         settle(arm)
@@ -87,13 +86,13 @@ def test_hold_safe_state_keeps_torque_and_position(virtual_aloha) -> None:
 
 def test_a_missing_servo_is_named(virtual_aloha) -> None:
     virtual_aloha.inject("follower_left", "silent", 8)
-    arm = AlohaArm(ArmConfig("follower_left", virtual_aloha.ports["follower_left"]))
+    arm = AlohaArm(arm_config("follower_left", virtual_aloha.ports["follower_left"]))
     with pytest.raises(ServoMissingError, match=r"servo 8 \(wrist_rotate\): expected a XM430"):
         arm.connect()
     assert not arm.is_connected
 
 
 def test_a_leader_on_a_follower_port_is_refused(virtual_aloha) -> None:
-    config = ArmConfig("follower_left", virtual_aloha.ports["leader_left"])
+    config = arm_config("follower_left", virtual_aloha.ports["leader_left"])
     with pytest.raises(ServoMissingError, match="expected a XM540-W270, found XM430-W350"):
         AlohaArm(config).connect()

@@ -4,7 +4,6 @@ import pytest
 
 from drivers.dynamixel.aloha_arm import AlohaArm
 from drivers.dynamixel.aloha_spec import VIPERX_300_6DOF
-from drivers.dynamixel.arm_config import ArmConfig
 from drivers.dynamixel.bus import DynamixelBus
 from drivers.dynamixel.calibration import (
     ArmCalibration,
@@ -16,6 +15,7 @@ from drivers.dynamixel.calibration import (
     write_calibration,
 )
 from drivers.dynamixel.errors import CalibrationMismatchError
+from tests.drivers.dynamixel.conftest import arm_config
 
 
 def _calibration(offset: int = 0) -> ArmCalibration:
@@ -54,7 +54,9 @@ def test_bad_file_is_named(tmp_path) -> None:
 
 def test_connect_reports_a_mismatch(virtual_aloha, tmp_path) -> None:
     path = save_calibration(_calibration(), tmp_path / "follower_left.json")
-    config = ArmConfig("follower_left", virtual_aloha.ports["follower_left"], calibration=str(path))
+    config = arm_config(
+        "follower_left", virtual_aloha.ports["follower_left"], calibration=str(path)
+    )
     with pytest.raises(CalibrationMismatchError) as caught:
         AlohaArm(config).connect()
     assert "waist (ID 1) Homing_Offset: file 1, servo 0" in caught.value.differences
@@ -64,7 +66,7 @@ def test_connect_reports_a_mismatch(virtual_aloha, tmp_path) -> None:
 def test_connect_with_apply_writes_the_file(virtual_aloha, tmp_path) -> None:
     path = save_calibration(_calibration(), tmp_path / "follower_left.json")
     port = virtual_aloha.ports["follower_left"]
-    config = ArmConfig("follower_left", port, calibration=str(path), calibration_policy="apply")
+    config = arm_config("follower_left", port, calibration=str(path), calibration_policy="apply")
     with AlohaArm(config) as arm:
         assert arm.calibration == _calibration()
     assert virtual_aloha.servo("follower_left", 7).get("Homing_Offset") == 7

@@ -34,9 +34,9 @@ def test_realtime_sim_moves_the_leaders_and_renders() -> None:
     with robot:
         backend = robot.virtual_bus.backend
         start, steps = robot.leaders["right"].read_state().qpos, backend.steps_done
-        assert wait_until(lambda: backend.steps_done > steps + 50, timeout=10)
+        assert wait_until(lambda: backend.steps_done > steps + 20, timeout=30)
         moved = robot.leaders["right"].read_state().qpos
-        assert wait_until(lambda: robot.cameras["cam_high"].read_latest() is not None, timeout=10)
+        assert wait_until(lambda: robot.cameras["cam_high"].read_latest() is not None, timeout=30)
         frame = robot.cameras["cam_high"].read_latest()
     assert np.abs(moved - start).max() > 0.005  # a few ticks: the demonstration goes on
     assert frame.image.shape == (48, 64, 3) and frame.image.std() > 0
