@@ -15,6 +15,8 @@ SUBCOMMANDS = {
     "run": "app.cli.run",
     "teleop": "app.cli.teleop",
     "demos": "app.cli.demos",
+    "devices": "app.cli.devices",
+    "virtual-aloha": "app.cli.virtual_aloha",
 }
 
 
