@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -98,6 +99,8 @@ class DynamixelBus:
         """Close the port. Safe to call twice."""
         with self._lock:
             if self._handler is not None:
+                with contextlib.suppress(Exception):  # a port that vanished cannot drain
+                    self._handler.ser.flush()  # the last packet (torque off) goes out first
                 self._handler.closePort()
                 self._handler = None
 
