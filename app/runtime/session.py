@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from app.runtime.arm_reader import ArmReader
 from app.runtime.events import EventLog
 from app.runtime.history import Ring
 from app.runtime.loop_timing import Pacer
@@ -20,7 +21,7 @@ from app.runtime.recorder import Recorder, RecorderConfig, TickSample
 from app.runtime.robots import safety_for, simulator_of
 from app.runtime.safety import ROBOT_DOF, SafetyConfig, SafetyLayer
 from app.runtime.snapshot import CameraStatus, Mode, SessionSnapshot
-from drivers.arm import ARM_DOF
+from drivers.arm import ARM_DOF, ArmState
 from drivers.camera import Frame
 from drivers.robot import SIDES, Robot
 
@@ -68,6 +69,7 @@ class RobotSession:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._connected_here = False
+        self._arm_reader = ArmReader(parallel=robot.physics is None)  # buses, not the simulator
         self._mode = Mode.IDLE
         self._pending_mode: Mode | None = None
         self._prompt = ""
@@ -119,6 +121,7 @@ class RobotSession:
             self._thread = None
         self.runner.stop()
         self.recorder.close()
+        self._arm_reader.close()
         if self._connected_here:
             self.robot.disconnect()  # drivers put followers in their safe state on disconnect
             self._connected_here = False
@@ -273,8 +276,8 @@ class RobotSession:
         reading = command = leader_grippers = None
         if not self._faulted:
             try:
-                reading = self._read_followers()
-                proposal, leader_grippers = self._propose(tick, now, reading)
+                reading, leaders = self._read_arms()
+                proposal, leader_grippers = self._propose(tick, reading, leaders)
                 command = self._command(proposal, reading, now)
                 with self._lock:
                     if self._estop_latched and not self._estop_applied:
@@ -370,22 +373,26 @@ class RobotSession:
             self._frames = frames
             self._images = images
 
+    def _read_arms(self) -> tuple[_Reading, list[np.ndarray] | None]:
+        """Followers, and the leaders' positions when teleoperating, read in one go."""
+        arms = [self.robot.followers[side] for side in SIDES]
+        teleop = self._mode is Mode.TELEOP and not self._estop_latched
+        if teleop:
+            arms += [self.robot.leaders[side] for side in SIDES]
+        states = self._arm_reader.read(arms)
+        leaders = [state.qpos for state in states[2:]] if teleop else None
+        return _reading(states[0], states[1]), leaders
+
     def _read_followers(self) -> _Reading:
-        left, right = self.robot.read_followers()
-        return _Reading(
-            qpos=np.concatenate([left.qpos, right.qpos]).astype(np.float32),
-            qvel=np.concatenate([left.qvel, right.qvel]).astype(np.float32),
-            effort=np.concatenate([left.effort, right.effort]).astype(np.float32),
-        )
+        return _reading(*self.robot.read_followers())
 
     def _propose(
-        self, tick: int, now: float, reading: _Reading
+        self, tick: int, reading: _Reading, leaders: list[np.ndarray] | None
     ) -> tuple[np.ndarray | None, tuple[float, float] | None]:
         """The action the current mode asks for (None = nothing new) and the leader grippers."""
         if self._estop_latched:
             return None, None
-        if self._mode is Mode.TELEOP:
-            leaders = [self.robot.leaders[side].read_state().qpos for side in SIDES]
+        if self._mode is Mode.TELEOP and leaders is not None:
             grippers = (float(leaders[0][ARM_DOF - 1]), float(leaders[1][ARM_DOF - 1]))
             return np.concatenate(leaders).astype(np.float32), grippers
         if self._mode is Mode.POLICY:
@@ -495,3 +502,12 @@ class RobotSession:
             if self._pending_mode is None and self._mode is Mode.POLICY:
                 self._pending_mode = Mode.HOLD
         self.events.add(message, logging.ERROR)
+
+
+def _reading(left: ArmState, right: ArmState) -> _Reading:
+    """The 14-dim follower state from the two arms."""
+    return _Reading(
+        qpos=np.concatenate([left.qpos, right.qpos]).astype(np.float32),
+        qvel=np.concatenate([left.qvel, right.qvel]).astype(np.float32),
+        effort=np.concatenate([left.effort, right.effort]).astype(np.float32),
+    )
