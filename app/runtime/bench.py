@@ -10,9 +10,10 @@ from pathlib import Path
 import numpy as np
 
 from app.runtime.headless import watch
-from app.runtime.robots import DEFAULT_CAMERAS, make_robot
+from app.runtime.robots import make_robot
 from app.runtime.session import RobotSession
 from app.runtime.snapshot import Mode
+from app.runtime.untrained import untrained_tiny_policy
 
 ALL_CAMERAS = ("cam_high", "cam_left_wrist", "cam_right_wrist", "cam_low")
 
@@ -102,33 +103,4 @@ def _load_policy(checkpoint: str | None, device: str | None):
     path = Path(checkpoint) if checkpoint else BUNDLED_CHECKPOINT
     if checkpoint or (path / "config.json").is_file():
         return Policy.load(path, device=device), str(path)
-    return _untrained_tiny(device), "untrained tiny (no bundled checkpoint found)"
-
-
-def _untrained_tiny(device: str | None):
-    from pi0_core.model import build_model
-    from pi0_core.policy import Policy
-    from pi0_core.presets import get_preset
-    from pi0_core.spec import PolicySpec
-    from pi0_core.tokenizer import ByteTokenizer
-    from recordings.stats import NormStats
-
-    preset, tokenizer = get_preset("tiny"), ByteTokenizer()
-    zero, small = np.zeros(14, np.float32), np.full(14, 0.05, np.float32)
-    stats = NormStats(zero, small, zero - small, zero + small, zero, small, zero - small, small)
-    spec = PolicySpec(
-        preset=preset.name,
-        cameras=DEFAULT_CAMERAS,
-        state_dim=14,
-        action_dim=14,
-        image_size=preset.image_size,
-        token_budget=preset.token_budget,
-        chunk_size=preset.chunk_size,
-        max_dim=preset.max_dim,
-        tokenizer=tokenizer.kind,
-        stats=stats,
-    )
-    model = build_model(preset, tokenizer.vocab_size)
-    if device:
-        model = model.to(device)
-    return Policy(model, tokenizer, spec, name="untrained-tiny")
+    return untrained_tiny_policy(device=device), "untrained tiny (no bundled checkpoint found)"
