@@ -125,6 +125,18 @@ class RobotSession:
         if self._connected_here:
             self.robot.disconnect()  # drivers put followers in their safe state on disconnect
             self._connected_here = False
+        else:
+            self._leave_followers_safe()
+
+    def _leave_followers_safe(self) -> None:
+        """The caller keeps the robot connected: put followers in their configured safe state."""
+        for arm in self.robot.followers.values():
+            make_safe = getattr(arm, "make_safe", None)
+            if callable(make_safe) and arm.is_connected:
+                try:
+                    make_safe()
+                except Exception as exc:  # stopping must finish even when a bus is gone
+                    self.events.add(f"{arm.name}: could not make safe: {exc}", logging.ERROR)
 
     def __enter__(self) -> RobotSession:
         self.start()
