@@ -35,11 +35,15 @@ def run_bench(args: argparse.Namespace) -> int:
     # Another process, as a real bus is another device: the server does not share our GIL.
     server = context.Process(target=_serve_virtual_aloha, args=(send, stop), daemon=True)
     server.start()
+    arms: list[AlohaArm] = []
     try:
         if not receive.poll(30):
             raise RuntimeError("the virtual ALOHA did not start within 30 s")
         ports = receive.recv()
-        arms = [AlohaArm(ArmConfig(role, ports[role])) for role in FOLLOWERS]
+        # 100 ms reply timeout, not ~34 ms: a busy machine may stall the serving process.
+        arms = [
+            AlohaArm(ArmConfig(role, ports[role], min_reply_timeout_ms=100)) for role in FOLLOWERS
+        ]
         for arm in arms:
             arm.connect()  # sets Return_Delay_Time 0 and torque on, as on a real ALOHA
         all_ids = [servo.id for servo in arms[0].spec.servos]
@@ -60,9 +64,9 @@ def run_bench(args: argparse.Namespace) -> int:
         # CPU time of this process per cycle: the driver's own cost, whatever the machine's load.
         cpu_ms = (time.process_time() - cpu_start) * 1000 / (2 * CYCLES)
         retries = sum(arm.bus.stats.retries for arm in arms)
-        for arm in arms:
-            arm.disconnect()
     finally:
+        for arm in arms:
+            arm.disconnect()  # before the bus goes away
         stop.set()
         server.join(timeout=5)
     result = {

@@ -125,7 +125,7 @@ class DynamixelBus:
             model, result, error = self._packets.ping(self._port(), servo_id)
             return result, error & ~ALERT_BIT, model  # a servo in error still says what it is
 
-        with self._lock:
+        with self._hold(None):
             model = self._transact("PING", servo_id, ping_once, attempts)
             firmware = self._read_unlocked(ct.get_register("Firmware_Version"), servo_id, False)
         return ServoInfo(servo_id, model, firmware)
@@ -139,7 +139,7 @@ class DynamixelBus:
 
     def scan(self) -> list[ServoInfo]:
         """Every servo that answers a broadcast ping, sorted by ID (empty when none does)."""
-        with self._lock:
+        with self._hold(None):
             found, result = self._packets.broadcastPing(self._port())
         if result not in (COMM_SUCCESS, COMM_RX_TIMEOUT, COMM_RX_CORRUPT):
             raise PortError(self._packets.getTxRxResult(result), port=self.port)
@@ -152,7 +152,7 @@ class DynamixelBus:
 
         A reply with the alert bit raises ServoHardwareError unless `check_alert` is False.
         """
-        with self._lock:
+        with self._hold(None):
             return self._read_unlocked(ct.get_register(name), servo_id, check_alert)
 
     def write(self, name: str, servo_id: int, value: int) -> None:
@@ -166,7 +166,7 @@ class DynamixelBus:
             )
             return result, error, None
 
-        with self._lock:
+        with self._hold(None):
             self._transact(f"WRITE {name}={value}", servo_id, write_once)
 
     def broadcast_write(self, name: str, value: int, timeout: float | None = None) -> None:
@@ -232,17 +232,21 @@ class DynamixelBus:
             result, error = self._packets.reboot(self._port(), servo_id)
             return result, error & ~ALERT_BIT, None
 
-        with self._lock:
+        with self._hold(None):
             self._transact("REBOOT", servo_id, reboot_once)
 
     # -- internals ---------------------------------------------------------------------------
 
     @contextmanager
     def _hold(self, timeout: float | None) -> Iterator[None]:
+        """One transaction at a time; an OS error on the port becomes a PortError."""
         if not self._lock.acquire(timeout=-1 if timeout is None else timeout):
             raise TimeoutError(f"{self.label or self.port}: bus busy with another transaction")
         try:
             yield
+        except OSError as exc:  # pyserial's SerialException is one too
+            raise PortError(f"port lost ({exc}); is the USB adapter still plugged in?",
+                            port=self.label or self.port) from exc  # fmt: skip
         finally:
             self._lock.release()
 

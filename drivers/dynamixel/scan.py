@@ -82,7 +82,8 @@ def scan_port(
         if on_baud is not None:
             on_baud(baud)
         try:
-            with DynamixelBus(port, baud, max_attempts=2) as bus:
+            # Replies either come at once or not at all; the floor only helps slow virtual buses.
+            with DynamixelBus(port, baud, max_attempts=2, min_timeout_ms=100) as bus:
                 found = bus.scan()
                 if found:
                     return PortReport(port, baud, [_report(bus, info) for info in found])

@@ -19,9 +19,14 @@ def virtual_aloha() -> Iterator[VirtualAloha]:
         yield virtual
 
 
+# Wait this long for a reply, not dynamixel-sdk's ~34 ms: the virtual bus is Python threads
+# on a test machine that may be busy with other work.
+REPLY_TIMEOUT_MS = 100.0
+
+
 def arm_config(role: str, port: str, **options: object) -> ArmConfig:
-    """An ArmConfig that waits up to 100 ms for replies: a busy test machine can be slow."""
-    return ArmConfig(role, port, **({"min_reply_timeout_ms": 100.0} | options))  # type: ignore[arg-type]
+    """An ArmConfig with the test reply timeout."""
+    return ArmConfig(role, port, **({"min_reply_timeout_ms": REPLY_TIMEOUT_MS} | options))  # type: ignore[arg-type]
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from drivers.dynamixel.bus import DynamixelBus
 from drivers.dynamixel.errors import ServoHardwareError, ServoStatusError
 from drivers.virtual_bus import VirtualAloha
 from drivers.virtual_bus import packets as pk
+from tests.drivers.dynamixel.conftest import REPLY_TIMEOUT_MS as WAIT
 
 ALL_IDS = range(1, 10)
 
@@ -16,7 +17,8 @@ ALL_IDS = range(1, 10)
 @pytest.fixture
 def follower_bus(virtual_aloha: VirtualAloha):
     port = virtual_aloha.ports["follower_left"]
-    with DynamixelBus(port, label="follower_left", joint_names=VIPERX_300_6DOF.joint_names) as bus:
+    names = VIPERX_300_6DOF.joint_names
+    with DynamixelBus(port, label="follower_left", joint_names=names, min_timeout_ms=WAIT) as bus:
         yield bus
 
 
@@ -53,7 +55,7 @@ def test_sync_read_and_write_of_two_arms_of_nine(virtual_aloha: VirtualAloha) ->
     primaries = VIPERX_300_6DOF.primary_ids  # shadows (3, 5) follow IDs 2 and 4
     goals = [{i: 1000 + 100 * arm + i for i in primaries} for arm in range(2)]
     roles = ("follower_left", "follower_right")
-    buses = [DynamixelBus(virtual_aloha.ports[role]) for role in roles]
+    buses = [DynamixelBus(virtual_aloha.ports[role], min_timeout_ms=WAIT) for role in roles]
     for bus, goal in zip(buses, goals, strict=True):
         bus.open()
         bus.sync_write("Torque_Enable", {i: 1 for i in primaries})
@@ -90,6 +92,6 @@ def test_reboot_clears_a_hardware_error(virtual_aloha: VirtualAloha, follower_bu
 def test_return_delay_is_applied(virtual_aloha: VirtualAloha) -> None:
     servo = virtual_aloha.servo("follower_left", 1)
     assert servo.get("Return_Delay_Time") == 250  # factory value: 500 us before each reply
-    with DynamixelBus(virtual_aloha.ports["follower_left"]) as bus:
+    with DynamixelBus(virtual_aloha.ports["follower_left"], min_timeout_ms=WAIT) as bus:
         bus.write("Return_Delay_Time", 1, 0)
     assert servo.get("Return_Delay_Time") == 0

@@ -15,7 +15,7 @@ from drivers.dynamixel.calibration import (
     write_calibration,
 )
 from drivers.dynamixel.errors import CalibrationMismatchError
-from tests.drivers.dynamixel.conftest import arm_config
+from tests.drivers.dynamixel.conftest import REPLY_TIMEOUT_MS, arm_config
 
 
 def _calibration(offset: int = 0) -> ArmCalibration:
@@ -32,7 +32,7 @@ def test_file_round_trip(tmp_path) -> None:
 
 
 def test_servo_round_trip_keeps_shadow_settings(virtual_aloha) -> None:
-    with DynamixelBus(virtual_aloha.ports["follower_left"]) as bus:
+    with DynamixelBus(virtual_aloha.ports["follower_left"], min_timeout_ms=REPLY_TIMEOUT_MS) as bus:
         write_calibration(bus, _calibration(offset=-50))
         assert read_calibration(bus, VIPERX_300_6DOF, "follower_left") == _calibration(-50)
     assert virtual_aloha.servo("follower_left", 3).get("Drive_Mode") == 1
