@@ -30,20 +30,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--blend", action="store_true", help="cross-fade overlapping chunks")
     parser.add_argument("--device", default=None, help="torch device for the policy")
+    parser.add_argument("--rate", type=float, default=50.0, help="control rate, Hz")
 
 
 def run(args: argparse.Namespace) -> int:
     """Load the policy, start the session in policy mode, watch it, print the summary."""
+    if args.seconds is not None and args.seconds <= 0:
+        raise ValueError("--seconds must be positive")
+    if args.rate <= 0:
+        raise ValueError("--rate must be positive")
     from app.runtime.headless import print_summary, watch
     from app.runtime.policy_runner import RunnerConfig
+    from app.runtime.recorder import RecorderConfig
     from app.runtime.robots import make_robot
     from app.runtime.session import RobotSession
     from app.runtime.snapshot import Mode
     from pi0_core.bundled import BUNDLED_CHECKPOINT
     from pi0_core.policy import Policy
 
-    if args.seconds is not None and args.seconds <= 0:
-        raise ValueError("--seconds must be positive")
     checkpoint = args.checkpoint or BUNDLED_CHECKPOINT
     policy = Policy.load(checkpoint, device=args.device)
     robot = make_robot(
@@ -60,9 +64,10 @@ def run(args: argparse.Namespace) -> int:
     if seconds is None and robot.physics is not None:
         from drivers.sim.tasks import get_task
 
-        seconds = get_task(args.task).episode_steps / 50.0
+        seconds = get_task(args.task).episode_steps / args.rate
     runner = RunnerConfig(replan_fraction=args.replan, blend=args.blend)
-    session = RobotSession(robot, policy, runner=runner)
+    recorder = RecorderConfig(fps=args.rate, robot=robot.kind, sim=robot.kind != "aloha")
+    session = RobotSession(robot, policy, rate_hz=args.rate, runner=runner, recorder=recorder)
     print(f"robot {args.robot}, policy {checkpoint}, prompt {prompt!r}", flush=True)
     session.start()
     try:

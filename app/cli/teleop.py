@@ -24,6 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="start each episode when both leader grippers are squeezed",
     )
     parser.add_argument("--seconds", type=float, default=None, help="stop after S seconds")
+    parser.add_argument("--rate", type=float, default=50.0, help="control rate, Hz")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -37,12 +38,13 @@ def run(args: argparse.Namespace) -> int:
     _check(args)
     robot = make_robot(args.robot, task=args.task, config=args.config, seed=args.seed)
     recorder = RecorderConfig(
+        fps=args.rate,
         reset_seconds=args.reset_seconds,
         squeeze_to_start=args.squeeze_to_start,
         robot=robot.kind,
         sim=args.robot != "aloha",
     )
-    session = RobotSession(robot, recorder=recorder)
+    session = RobotSession(robot, rate_hz=args.rate, recorder=recorder)
     session.start()
     try:
         session.set_mode(Mode.TELEOP)
@@ -67,7 +69,7 @@ def _never() -> bool:
 def _check(args: argparse.Namespace) -> None:
     if args.episodes < 1:
         raise ValueError("--episodes must be at least 1")
-    for name in ("episode_seconds", "seconds"):
+    for name in ("episode_seconds", "seconds", "rate"):
         value = getattr(args, name)
         if value is not None and value <= 0:
             raise ValueError(f"--{name.replace('_', '-')} must be positive")

@@ -1,0 +1,43 @@
+"""The headless `run` and `teleop` subcommands, end to end through main()."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from app.cli.main import main
+from recordings.validate import validate_path
+
+os.environ.setdefault("MUJOCO_GL", "egl")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["teleop", "--episodes", "0"], "--episodes must be at least 1"),
+        (["teleop", "--seconds", "-1"], "--seconds must be positive"),
+        (["teleop", "--record", "x", "--episodes", "2"], "needs --episode-seconds"),
+        (["run", "--seconds", "0"], "--seconds must be positive"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_code_2(argv, message, capsys) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and message in err and "\n" not in err
+
+
+def test_aloha_without_a_config_file_says_where_it_looked(tmp_path: Path, capsys) -> None:
+    missing = tmp_path / "robot.toml"
+    assert main(["teleop", "--robot", "aloha", "--config", str(missing)]) == 2
+    assert f"no ALOHA config at {missing}" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_teleop_on_the_virtual_bus_records_an_episode(tmp_path: Path, capsys) -> None:
+    argv = ["teleop", "--robot", "virtual", "--record", str(tmp_path), "--episodes", "1",
+            "--episode-seconds", "1", "--prompt", "hand the cube over", "--rate", "20",
+            "--seconds", "60"]  # fmt: skip
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert f"saved {tmp_path / 'episode_0.hdf5'}" in out and "recorded 1 episode(s)" in out
+    assert [r.ok for r in validate_path(tmp_path)] == [True]
