@@ -29,6 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seconds", type=float, default=None, help="duration where it applies")
     parser.add_argument("--checkpoint", default=None, help="policy checkpoint (--loop)")
     parser.add_argument("--json", action="store_true", help="one JSON object on the last line")
+    parser.add_argument("--train-step", action="store_true", help="time a training step (--policy)")
 
 
 def run(args: argparse.Namespace) -> int:

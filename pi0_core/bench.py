@@ -1,0 +1,251 @@
+"""`main.py bench --policy`: stock `sample_actions` against the fast sampler, side by side."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import logging
+import resource
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+
+from pi0_core.fast import FastOptions, FastSampler, default_options
+
+log = logging.getLogger(__name__)
+
+PROMPT_FILL = 0.5  # share of the token budget the benchmark prompt uses (the rest is padding)
+
+
+@dataclass(frozen=True)
+class BenchCase:
+    """A model with random weights and one batch of its inputs, on the device."""
+
+    model: torch.nn.Module  # PI0ForConditionalGeneration
+    inputs: dict[str, torch.Tensor]  # sample_actions keyword arguments, noise included
+    preset: str
+    cameras: int
+
+
+def make_case(preset_name: str, device: str, cameras: int, batch: int = 1) -> BenchCase:
+    """Build the preset's network (random weights) and deterministic inputs for it."""
+    from pi0_core.model import build_model
+    from pi0_core.presets import get_preset
+    from pi0_core.tokenizer import ByteTokenizer
+
+    preset = get_preset(preset_name)
+    # The full preset uses PaliGemma's vocabulary; tiny its byte tokenizer.
+    vocab_size = ByteTokenizer.vocab_size if preset.tokenizer == "bytes" else 257152
+    model = build_model(preset, vocab_size).eval().to(device)
+    generator = torch.Generator().manual_seed(0)
+    image_tokens = cameras * preset.tokens_per_image
+    text_len = max(3, int(preset.token_budget * PROMPT_FILL))
+    input_ids = torch.zeros(batch, image_tokens + preset.token_budget, dtype=torch.long)
+    input_ids[:, :image_tokens] = model.config.vlm_config.image_token_id
+    input_ids[:, image_tokens : image_tokens + text_len] = torch.randint(
+        3, min(vocab_size, 259), (batch, text_len), generator=generator
+    )
+    attention_mask = torch.zeros_like(input_ids)
+    attention_mask[:, : image_tokens + text_len] = 1
+    size, dim = preset.image_size, preset.max_dim
+    inputs = {
+        "state": torch.randn(batch, dim, generator=generator),
+        "input_ids": input_ids,
+        "pixel_values": torch.rand(batch, cameras, 3, size, size, generator=generator) * 2 - 1,
+        "attention_mask": attention_mask,
+        "pixel_attention_mask": torch.ones(batch, cameras, dtype=torch.bool),
+        "noise": torch.randn(batch, preset.chunk_size, dim, generator=generator),
+    }
+    inputs = {key: value.to(device) for key, value in inputs.items()}
+    return BenchCase(model=model, inputs=inputs, preset=preset_name, cameras=cameras)
+
+
+def cast_inputs(inputs: dict[str, torch.Tensor], dtype: torch.dtype) -> dict[str, torch.Tensor]:
+    """Floating inputs in the weights' dtype, as stock needs them."""
+    return {k: v.to(dtype) if v.is_floating_point() else v for k, v in inputs.items()}
+
+
+@dataclass(frozen=True)
+class Timing:
+    """One call: wall-clock and this process's CPU milliseconds (all threads), and its result."""
+
+    wall_ms: float
+    cpu_ms: float
+    result: torch.Tensor
+
+
+def timed(function: Callable[[], torch.Tensor], device: torch.device) -> Timing:
+    """Time one call, synchronised on CUDA."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = function()
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    return Timing(
+        (time.perf_counter() - wall) * 1000.0, (time.process_time() - cpu) * 1000.0, result
+    )
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The value below which `share` of the sorted values lie (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def peak_memory_mb(device: torch.device) -> float:
+    """Peak CUDA memory allocated, or the peak resident set size of this process on CPU."""
+    if device.type == "cuda":
+        return torch.cuda.max_memory_allocated(device) / 2**20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
+
+
+def _rounds(args: argparse.Namespace, preset: str, device: torch.device) -> tuple[int, int]:
+    """(warm-up calls, timed rounds): one cold chunk for the full preset on CPU."""
+    if preset != "tiny" and device.type == "cpu":
+        return 0, 1
+    return 3, 20 if device.type == "cpu" else 50
+
+
+def bench_policy(args: argparse.Namespace) -> dict:
+    """Time stock and fast sampling alternately on the same inputs and noise."""
+    device = torch.device(args.device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("--device cuda asked for, but no CUDA device is available")
+    case = make_case(args.preset, args.device, args.cameras)
+    model, inputs = case.model, case.inputs
+    options = default_options(device)
+    reference = None
+    if options.torch_dtype not in (None, torch.float32):
+        # Stock's own error in low precision is the yardstick for ours.
+        reference = model.sample_actions(**inputs).float()
+    sampler = FastSampler(model, options)  # casts the weights when options.dtype says so
+    inputs = cast_inputs(inputs, sampler.parts.action_out_proj.weight.dtype)
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+    warmup, rounds = _rounds(args, case.preset, device)
+    if args.seconds:
+        rounds = max(1, rounds)
+    for _ in range(warmup):
+        model.sample_actions(**inputs)
+        sampler.sample_actions(**inputs)
+    stock_runs, our_runs, max_diff = [], [], 0.0
+    deadline = time.monotonic() + (args.seconds or 0)
+    while len(stock_runs) < rounds or time.monotonic() < deadline:
+        stock_runs.append(timed(lambda: model.sample_actions(**inputs), device))
+        our_runs.append(timed(lambda: sampler.sample_actions(**inputs), device))
+        stock, ours = stock_runs[-1].result.float(), our_runs[-1].result.float()
+        max_diff = max(max_diff, (ours - stock).abs().max().item())
+    result = _summary(stock_runs, our_runs, max_diff, peak_memory_mb(device), case, options)
+    if reference is not None:
+        result["stock_vs_fp32"] = (stock - reference).abs().max().item()
+        result["ours_vs_fp32"] = (ours - reference).abs().max().item()
+    return result
+
+
+def _summary(
+    stock_runs: list[Timing],
+    our_runs: list[Timing],
+    max_diff: float,
+    peak_mb: float,
+    case: BenchCase,
+    options: FastOptions,
+) -> dict:
+    stock_ms, ours_ms = [t.wall_ms for t in stock_runs], [t.wall_ms for t in our_runs]
+    stock, ours = statistics.median(stock_ms), statistics.median(ours_ms)
+    stock_cpu = statistics.median(t.cpu_ms for t in stock_runs)
+    ours_cpu = statistics.median(t.cpu_ms for t in our_runs)
+    return {
+        "stock_ms": round(stock, 2),
+        "ours_ms": round(ours, 2),
+        "speedup": round(stock / ours, 2),
+        "max_abs_diff": max_diff,
+        "peak_mem_mb": round(peak_mb, 1),
+        "stock_p90_ms": round(percentile(stock_ms, 0.9), 2),
+        "ours_p90_ms": round(percentile(ours_ms, 0.9), 2),
+        # CPU time is steadier than wall time on a shared machine.
+        "stock_cpu_ms": round(stock_cpu, 2),
+        "ours_cpu_ms": round(ours_cpu, 2),
+        "rounds": len(stock_ms),
+        "preset": case.preset,
+        "device": str(case.inputs["state"].device),
+        "cameras": case.cameras,
+        "dtype": options.dtype or "float32",
+        "compile": options.compile,
+        "cuda_graphs": options.cuda_graphs,
+        "threads": torch.get_num_threads(),
+        "date": datetime.date.today().isoformat(),
+    }
+
+
+def bench_train_step(args: argparse.Namespace, batch: int = 8) -> dict:
+    """Milliseconds of one training step (forward, backward, AdamW) at batch 8."""
+    device = torch.device(args.device)
+    case = make_case(args.preset, args.device, args.cameras, batch=batch)
+    model = case.model.train()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    inputs = dict(case.inputs)
+    noise = inputs.pop("noise")
+    actions = torch.randn_like(noise)
+
+    def step() -> torch.Tensor:
+        loss = model(**inputs, noise=noise, actions=actions).loss
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        return loss.detach()
+
+    step()  # warm-up: optimizer state allocation
+    times = [timed(step, device).wall_ms for _ in range(5)]
+    return {
+        "train_step_ms": round(statistics.median(times), 1),
+        "batch": batch,
+        "samples_per_s": round(batch * 1000.0 / statistics.median(times), 1),
+        "peak_mem_mb": round(peak_memory_mb(device), 1),
+        "preset": case.preset,
+        "device": args.device,
+        "threads": torch.get_num_threads(),
+        "date": datetime.date.today().isoformat(),
+    }
+
+
+def run_bench(args: argparse.Namespace) -> int:
+    """Entry point of `main.py bench --policy`."""
+    if args.cameras < 1:
+        raise ValueError("--cameras must be at least 1")
+    train_step = getattr(args, "train_step", False)
+    result = bench_train_step(args) if train_step else bench_policy(args)
+    _print(result, args.json)
+    return 0
+
+
+def _print(result: dict, as_json: bool) -> None:
+    if "stock_ms" in result:
+        lines = [
+            f"π0 {result['preset']} on {result['device']}, {result['cameras']} cameras, "
+            f"{result['dtype']}, {result['threads']} threads, {result['rounds']} rounds",
+            f"stock   median {result['stock_ms']:8.2f} ms   p90 {result['stock_p90_ms']:8.2f} ms"
+            f"   cpu {result['stock_cpu_ms']:8.2f} ms",
+            f"ours    median {result['ours_ms']:8.2f} ms   p90 {result['ours_p90_ms']:8.2f} ms"
+            f"   cpu {result['ours_cpu_ms']:8.2f} ms",
+            f"speedup {result['speedup']:.2f}x   max |ours - stock| {result['max_abs_diff']:.2e}",
+            f"peak memory {result['peak_mem_mb']:.0f} MB",
+        ]
+        if "ours_vs_fp32" in result:
+            stock_error, our_error = result["stock_vs_fp32"], result["ours_vs_fp32"]
+            lines.append(f"vs float32: stock {stock_error:.2e}, ours {our_error:.2e}")
+    else:
+        lines = [
+            f"π0 {result['preset']} training step on {result['device']}: "
+            f"{result['train_step_ms']:.1f} ms at batch {result['batch']} "
+            f"({result['samples_per_s']:.1f} samples/s), peak memory {result['peak_mem_mb']:.0f} MB"
+        ]
+    print("\n".join(lines))
+    if as_json:
+        print(json.dumps(result))
+    sys.stdout.flush()

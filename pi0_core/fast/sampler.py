@@ -1,0 +1,278 @@
+"""Fast π0 sampling: same inputs and actions as transformers' `sample_actions`, less work."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+import weakref
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from pi0_core.fast import masks
+from pi0_core.fast.compile import maybe_compile
+from pi0_core.fast.cuda_graph import CapturedLoop, copy_tensors_into
+from pi0_core.fast.geometry import ChunkGeometry, build_geometry, clone_geometry
+from pi0_core.fast.options import FastOptions, default_options
+from pi0_core.fast.parts import Pi0Parts, UnsupportedModelError
+from pi0_core.fast.passes import KV, encode_prefix, encode_state, velocity
+
+log = logging.getLogger(__name__)
+
+_MAX_CACHED_SHAPES = 8  # distinct (batch, prompt length, ...) combinations kept warm
+
+
+@dataclass
+class _Workspace:
+    """Buffers reused by every chunk of one shape."""
+
+    kv: KV  # (layers, B, kv_heads, P + 1 + chunk, D) keys and values
+    loop: CapturedLoop | None = None
+    geometry: ChunkGeometry | None = None  # static copy read by the captured loop
+    state: torch.Tensor | None = None  # static copy of the state when it is not cached
+
+
+class FastSampler:
+    """Samples π0 action chunks for one model; caches buffers, time tables and compiled graphs.
+
+    One call at a time (a lock guards it); the weights stay the model's own.
+    """
+
+    def __init__(self, model: nn.Module, options: FastOptions | None = None):
+        self.parts = Pi0Parts.of(model)
+        device = self.parts.action_out_proj.weight.device
+        self.options = options or default_options(device)
+        dtype = self.options.torch_dtype
+        if dtype is not None and self.parts.action_out_proj.weight.dtype != dtype:
+            log.info("casting the π0 weights to %s for the fast sampler", dtype)
+            model.to(dtype)
+        wrap = functools.partial(
+            maybe_compile,
+            enabled=self.options.compile,
+            mode=self.options.compile_mode,
+            backend=self.options.compile_backend,
+        )
+        self._encode_prefix = wrap(encode_prefix, name="pi0 prefix")
+        self._encode_state = wrap(encode_state, name="pi0 state token")
+        self._velocity = wrap(velocity, name="pi0 denoising step")
+        self._workspaces: dict[tuple, _Workspace] = {}
+        self._time_tables: dict[tuple, torch.Tensor] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def model(self) -> nn.Module:
+        """The PI0ForConditionalGeneration this sampler runs."""
+        return self.parts.model
+
+    @torch.no_grad()
+    def sample_actions(
+        self,
+        state: torch.Tensor,
+        input_ids: torch.LongTensor,
+        pixel_values: torch.Tensor,
+        noise: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        pixel_attention_mask: torch.BoolTensor | None = None,
+        num_steps: int | None = None,
+        **kwargs: Any,
+    ) -> torch.Tensor:
+        """(B, chunk, max_action_dim) actions, as `model.sample_actions` with the same arguments."""
+        if kwargs:
+            log.warning("fast sampler: extra arguments %s, running stock", sorted(kwargs))
+            return self.model.sample_actions(
+                state, input_ids, pixel_values, noise, attention_mask, pixel_attention_mask,
+                num_steps, **kwargs,
+            )  # fmt: skip
+        with self._lock:
+            return self._sample(
+                state,
+                input_ids,
+                pixel_values,
+                noise,
+                attention_mask,
+                pixel_attention_mask,
+                num_steps,
+            )
+
+    __call__ = sample_actions
+
+    def _sample(
+        self,
+        state: torch.Tensor,
+        input_ids: torch.Tensor,
+        pixel_values: torch.Tensor,
+        noise: torch.Tensor | None,
+        attention_mask: torch.Tensor | None,
+        pixel_attention_mask: torch.Tensor | None,
+        num_steps: int | None,
+    ) -> torch.Tensor:
+        config, options, parts = self.model.config, self.options, self.parts
+        num_steps = num_steps or config.num_inference_steps
+        batch, prefix_len = input_ids.shape
+        device = input_ids.device
+        if noise is None:  # the same draw as stock, so a seeded generator gives the same chunk
+            shape = (batch, config.chunk_size, config.max_action_dim)
+            noise = torch.normal(0.0, 1.0, size=shape, dtype=pixel_values.dtype, device=device)
+        if pixel_attention_mask is None:
+            pixel_attention_mask = torch.ones(
+                pixel_values.shape[:2], dtype=torch.bool, device=device
+            )
+        dtype = parts.action_out_proj.weight.dtype
+        like = torch.empty(0, dtype=dtype, device=device)
+        state, pixel_values = state.to(dtype), pixel_values.to(dtype)
+
+        keep = masks.columns_in_use(attention_mask) if options.trim_padding else None
+        if keep is not None:
+            input_ids = input_ids[:, keep]
+        geometry = build_geometry(
+            parts, attention_mask, prefix_len, like, options.drop_full_mask, keep
+        )
+        workspace = self._workspace(batch, geometry.prefix_len, dtype, device)
+        self._encode_prefix(
+            parts, input_ids, pixel_values, pixel_attention_mask, geometry, workspace.kv,
+            options.pack_gqa,
+        )  # fmt: skip
+        if options.cache_state_kv:
+            self._encode_state(parts, state, geometry, workspace.kv, options.pack_gqa)
+        x = noise.float() if options.fp32_integration else noise
+        time_table = self._time_table(batch, num_steps, device)
+        step_state = None if options.cache_state_kv else state
+
+        if options.cuda_graphs and device.type == "cuda":
+            actions = self._replay(
+                workspace, x, step_state, geometry, time_table, attention_mask, num_steps
+            )
+        else:
+            actions = self._denoise(
+                x, step_state, geometry, workspace.kv, time_table, attention_mask
+            )
+        return actions.to(noise.dtype)
+
+    def _denoise(
+        self,
+        x: torch.Tensor,
+        state: torch.Tensor | None,
+        geometry: ChunkGeometry,
+        kv: KV,
+        time_table: torch.Tensor,
+        attention_mask: torch.Tensor | None,
+    ) -> torch.Tensor:
+        """Euler steps from t=1 to t=0: x <- x + dt * v(x, t)."""
+        options, parts = self.options, self.parts
+        num_steps = time_table.shape[0]
+        dt = -1.0 / num_steps
+        for step in range(num_steps):
+            if not options.hoist_masks:  # stock rebuilds them for every step
+                geometry = build_geometry(
+                    parts, attention_mask, attention_mask.shape[1] if attention_mask is not None
+                    else geometry.prefix_len, geometry.action_rope[0], options.drop_full_mask,
+                    masks.columns_in_use(attention_mask) if options.trim_padding else None,
+                )  # fmt: skip
+            v = self._velocity(
+                parts, x, time_table[step], state, geometry, kv, options.kv_buffer,
+                options.pack_gqa,
+            )  # fmt: skip
+            x = x + dt * v.to(x.dtype)
+        return x
+
+    def _replay(
+        self,
+        workspace: _Workspace,
+        x: torch.Tensor,
+        state: torch.Tensor | None,
+        geometry: ChunkGeometry,
+        time_table: torch.Tensor,
+        attention_mask: torch.Tensor | None,
+        num_steps: int,
+    ) -> torch.Tensor:
+        """The denoising loop through a CUDA graph captured on first use for this shape."""
+        key = (num_steps, attention_mask is None, geometry.action_mask is None, x.dtype)
+        if workspace.loop is None or getattr(workspace.loop, "key", None) != key:
+            workspace.geometry = clone_geometry(geometry)
+            workspace.state = None if state is None else state.clone()
+            static_geometry, static_state = workspace.geometry, workspace.state
+
+            def run(noisy: torch.Tensor) -> torch.Tensor:
+                return self._denoise(
+                    noisy, static_state, static_geometry, workspace.kv, time_table, attention_mask
+                )
+
+            try:
+                workspace.loop = CapturedLoop(run, x)
+                workspace.loop.key = key
+            except Exception as exc:  # capture is best effort: the eager loop is the same math
+                log.warning("CUDA graph capture failed, running without: %s", exc)
+                self.options = self.options.with_changes(cuda_graphs=False)
+                return self._denoise(x, state, geometry, workspace.kv, time_table, attention_mask)
+        copy_tensors_into(workspace.geometry, geometry)
+        if state is not None:
+            workspace.state.copy_(state)
+        return workspace.loop(x)
+
+    def _workspace(
+        self, batch: int, prefix_len: int, dtype: torch.dtype, device: torch.device
+    ) -> _Workspace:
+        key = (batch, prefix_len, dtype, device)
+        if key not in self._workspaces:
+            if len(self._workspaces) >= _MAX_CACHED_SHAPES:
+                self._workspaces.clear()
+            parts = self.parts
+            shape = (
+                len(parts.expert_layers), batch, parts.kv_heads,
+                prefix_len + 1 + parts.chunk_size, parts.head_dim,
+            )  # fmt: skip
+            kv = (
+                torch.empty(shape, dtype=dtype, device=device),
+                torch.empty(shape, dtype=dtype, device=device),
+            )
+            self._workspaces[key] = _Workspace(kv=kv)
+        return self._workspaces[key]
+
+    def _time_table(self, batch: int, num_steps: int, device: torch.device) -> torch.Tensor:
+        """(steps, B, E) float32 sinusoidal embeddings of t = 1, 1 + dt, ..."""
+        key = (batch, num_steps, device)
+        if key not in self._time_tables:
+            dt = -1.0 / num_steps
+            times = [
+                torch.full((batch,), 1.0 + step * dt, dtype=torch.float32, device=device)
+                for step in range(num_steps)
+            ]
+            sinusoid = self.parts.action_time.sinusoid_embeds
+            self._time_tables[key] = torch.stack([sinusoid(time) for time in times])
+        return self._time_tables[key]
+
+
+_SAMPLERS: weakref.WeakKeyDictionary[nn.Module, dict[FastOptions | None, FastSampler]] = (
+    weakref.WeakKeyDictionary()
+)
+_UNSUPPORTED: weakref.WeakSet[nn.Module] = weakref.WeakSet()
+
+
+def fast_sample_actions(
+    model: nn.Module,
+    state: torch.Tensor,
+    input_ids: torch.LongTensor,
+    pixel_values: torch.Tensor,
+    noise: torch.Tensor | None = None,
+    attention_mask: torch.Tensor | None = None,
+    pixel_attention_mask: torch.BoolTensor | None = None,
+    num_steps: int | None = None,
+    options: FastOptions | None = None,
+    **kwargs: Any,
+) -> torch.Tensor:
+    """`model.sample_actions(...)`, faster; one FastSampler per (model, options) is kept."""
+    args = (state, input_ids, pixel_values, noise, attention_mask, pixel_attention_mask, num_steps)
+    if model in _UNSUPPORTED:
+        return model.sample_actions(*args, **kwargs)
+    samplers = _SAMPLERS.setdefault(model, {})
+    if options not in samplers:
+        try:
+            samplers[options] = FastSampler(model, options)
+        except UnsupportedModelError as exc:
+            log.warning("fast π0 sampler not usable, running stock: %s", exc)
+            _UNSUPPORTED.add(model)
+            return model.sample_actions(*args, **kwargs)
+    return samplers[options].sample_actions(*args, **kwargs)
