@@ -4,30 +4,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
 
 from drivers.arm import ARM_DOF, Arm, ArmState
+from drivers.dynamixel import arm_setup, safety, units
 from drivers.dynamixel import control_table as ct
-from drivers.dynamixel import safety, units
 from drivers.dynamixel.aloha_spec import ArmSpec, get_arm_model
 from drivers.dynamixel.arm_config import ArmConfig
 from drivers.dynamixel.bus import DynamixelBus
-from drivers.dynamixel.calibration import (
-    ArmCalibration,
-    compare_calibration,
-    load_calibration,
-    read_calibration,
-    write_calibration,
-)
-from drivers.dynamixel.errors import (
-    CalibrationMismatchError,
-    DynamixelError,
-    ServoMissingError,
-    ServoTimeoutError,
-)
+from drivers.dynamixel.calibration import ArmCalibration
+from drivers.dynamixel.errors import DynamixelError
 from drivers.dynamixel.gripper import get_gripper_profile
 from drivers.errors import DeviceError, NotConnectedError
 
@@ -76,10 +64,7 @@ class AlohaArm(Arm):
             return
         self.bus.open()
         try:
-            self._check_servos()
-            self.bus.sync_write("Torque_Enable", {servo.id: 0 for servo in self.spec.servos})
-            self._load_calibration()
-            self._configure()
+            self._setup()
             self._hold_present_position()
             self._enable_torque()
         except BaseException:
@@ -195,89 +180,14 @@ class AlohaArm(Arm):
 
     # -- connect steps -----------------------------------------------------------------------
 
-    def _check_servos(self) -> None:
-        for servo in self.spec.servos:
-            where = {"port": f"{self.name} ({self.config.port})", "servo_id": servo.id,
-                     "joint": servo.joint}  # fmt: skip
-            try:
-                info = self.bus.ping(servo.id)
-            except ServoTimeoutError:
-                raise ServoMissingError(
-                    f"expected a {servo.model}, nothing answers; check power, cable and baud rate",
-                    **where,
-                ) from None
-            if info.model != servo.model:
-                raise ServoMissingError(
-                    f"expected a {servo.model}, found {info.model} (wrong arm model?)", **where
-                )
-            self._models[servo.id] = ct.MODELS[info.model_number]
-            if servo.shadow_of is not None:
-                secondary = self.bus.read("Secondary_ID", servo.id)
-                if secondary != servo.shadow_of:
-                    raise ServoMissingError(
-                        f"shadow servo has Secondary_ID {secondary}, expected {servo.shadow_of} "
-                        "(set it with Dynamixel Wizard so it follows its joint)",
-                        **where,
-                    )
-
-    def _load_calibration(self) -> None:
-        current = read_calibration(self.bus, self.spec, self.name)
-        path = self.config.calibration
-        if path and Path(path).expanduser().is_file():
-            wanted = load_calibration(path)
-            differences = compare_calibration(wanted, current)
-            if differences and self.config.calibration_policy == "apply":
-                log.info("%s: writing calibration from %s", self.name, path)
-                write_calibration(self.bus, wanted)
-                current = read_calibration(self.bus, self.spec, self.name)
-                differences = compare_calibration(wanted, current)
-            if differences:
-                shown = "; ".join(differences[:3]) + (" ..." if len(differences) > 3 else "")
-                raise CalibrationMismatchError(
-                    f"calibration file {path} does not match the servos ({len(differences)} "
-                    f'differences: {shown}); recalibrate, or set calibration_policy = "apply"',
-                    differences=differences,
-                    port=f"{self.name} ({self.config.port})",
-                )
-        elif path:
-            log.warning(
-                "%s: calibration file %s not found; using the servo registers", self.name, path
-            )
-        self.calibration = current
-        by_id = {servo.id: servo for servo in current.servos.values()}
+    def _setup(self) -> None:
+        self._models = arm_setup.check_servos(self.bus, self.spec, self.config)
+        self.bus.sync_write("Torque_Enable", {servo.id: 0 for servo in self.spec.servos})
+        self.calibration = arm_setup.check_calibration(self.bus, self.spec, self.config)
+        by_id = {servo.id: servo for servo in self.calibration.servos.values()}
         self._lo = np.array([by_id[i].min_position for i in self._ids])
         self._hi = np.array([by_id[i].max_position for i in self._ids])
-
-    def _configure(self) -> None:
-        """Return delay 0, operating modes, and the gripper's current limit or spring."""
-        for servo in self.spec.servos:
-            self._write_if_different("Return_Delay_Time", servo.id, 0)
-        gripper_id = self._ids[GRIPPER]
-        gripper_model = self._models[gripper_id]
-        for servo_id in self._ids[:GRIPPER]:
-            self._write_if_different("Operating_Mode", servo_id, ct.POSITION_MODE)
-        if gripper_model.current_unit_ma is not None:
-            self._write_if_different("Operating_Mode", gripper_id, ct.CURRENT_BASED_POSITION_MODE)
-            if self.is_follower:
-                limit = round(self.config.gripper_current_limit_ma / gripper_model.current_unit_ma)
-                self._write_if_different("Current_Limit", gripper_id, limit)
-            else:
-                limit = self.bus.read("Current_Limit", gripper_id)
-                limit = max(1, round(limit * self.config.leader_gripper_spring))
-            self.bus.write("Goal_Current", gripper_id, limit)
-        else:
-            # No current sensing (XL430): the spring is a position goal with limited PWM.
-            self._write_if_different("Operating_Mode", gripper_id, ct.POSITION_MODE)
-            if not self.is_follower:
-                pwm = self.bus.read("PWM_Limit", gripper_id)
-                self.bus.write(
-                    "Goal_PWM", gripper_id, max(1, round(pwm * self.config.leader_gripper_spring))
-                )
-
-    def _write_if_different(self, name: str, servo_id: int, value: int) -> None:
-        # EEPROM wears out: write only what changes.
-        if self.bus.read(name, servo_id) != value:
-            self.bus.write(name, servo_id, value)
+        arm_setup.configure(self.bus, self.spec, self.config, self._models)
 
     def _hold_present_position(self) -> None:
         """Goal = present position, so that turning torque on does not make the arm jump."""
