@@ -23,7 +23,7 @@ MIN_SPAN = 0.1  # smallest y range shown (rad), so a still joint is not magnifie
 
 
 class JointPlots(pg.GraphicsLayoutWidget):
-    """14 small plots, left arm in the first column, right arm in the second.
+    """14 small plots: the left arm's 7 joints in the first row, the right arm's in the second.
 
     Live: history up to "now" (x = 0) and the rest of the action chunk drawn ahead (x > 0).
     Replay: a whole episode with a cursor at the current frame. Axis ranges are set here,
@@ -33,7 +33,7 @@ class JointPlots(pg.GraphicsLayoutWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setBackground("w")
-        self.setMinimumHeight(280)
+        self.setMinimumHeight(240)
         self.plots: list[pg.PlotItem] = []
         self.measured: list[pg.PlotDataItem] = []
         self.commanded: list[pg.PlotDataItem] = []
@@ -43,8 +43,8 @@ class JointPlots(pg.GraphicsLayoutWidget):
         self._x_range: tuple[float, float] | None = None
         self._last_draw = 0.0
         self.draws = 0  # redraws so far (tests and benchmarks)
-        for row, joint in enumerate(ARM_JOINTS):
-            for column, side in enumerate(SIDES):
+        for row, side in enumerate(SIDES):
+            for column, joint in enumerate(ARM_JOINTS):
                 self._add_plot(row, column, f"{side} {joint}")
         self.ci.layout.setSpacing(0)
 
@@ -56,7 +56,7 @@ class JointPlots(pg.GraphicsLayoutWidget):
         plot.hideButtons()
         plot.disableAutoRange()
         plot.getAxis("left").setWidth(36)
-        last_row = row == len(ARM_JOINTS) - 1
+        last_row = row == len(SIDES) - 1
         plot.getAxis("bottom").setHeight(18 if last_row else 0)
         plot.getAxis("bottom").setStyle(showValues=last_row)
         if not self.plots:  # one legend is enough for all 14
@@ -110,8 +110,8 @@ class JointPlots(pg.GraphicsLayoutWidget):
         for cursor in self.cursors:
             cursor.setValue(t)
 
-    def clear(self) -> None:
-        """Remove every curve."""
+    def clear_curves(self) -> None:
+        """Remove every curve (not `clear`: GraphicsLayoutWidget.clear removes the plots)."""
         for items in (self.measured, self.commanded, self.chunk):
             for item in items:
                 item.clear()

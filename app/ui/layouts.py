@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtWidgets import QGroupBox, QLayout, QVBoxLayout, QWidget
 
 
-def stacked(*items: QWidget | QLayout, margins: int = 0) -> QWidget:
-    """A plain widget holding `items` top to bottom."""
+def stacked(*items: QWidget | QLayout, margins: int = 0, stretch: bool = False) -> QWidget:
+    """A plain widget holding `items` top to bottom (`stretch`: spare room goes below them)."""
     holder = QWidget()
     layout = QVBoxLayout(holder)
     layout.setContentsMargins(margins, margins, margins, margins)
@@ -15,6 +15,8 @@ def stacked(*items: QWidget | QLayout, margins: int = 0) -> QWidget:
             layout.addLayout(item)
         else:
             layout.addWidget(item)
+    if stretch:
+        layout.addStretch(1)
     return holder
 
 

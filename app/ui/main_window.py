@@ -86,7 +86,7 @@ class MainWindow(QMainWindow):
 
     def policy_running(self) -> bool:
         """True while the policy drives the robot (the space bar then stops it)."""
-        snapshot = self.last_snapshot
+        snapshot = self.controller.snapshot()  # fresh: the key may come between two refreshes
         return snapshot is not None and snapshot.mode == Mode.POLICY and not snapshot.estopped
 
     def _show_message(self, text: str) -> None:

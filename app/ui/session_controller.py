@@ -42,6 +42,7 @@ class SessionController(QObject):
         self.policy_info: PolicyInfo | None = None
         self.policy_status = "no policy loaded"
         self.policy_loading = False
+        self.default_prompt = ""  # the simulator's prompt for its scene, "" on hardware
 
     # --- opening and closing -------------------------------------------------------------
     def open(self, choice: RobotChoice) -> None:
@@ -62,6 +63,7 @@ class SessionController(QObject):
     def _opened(self, session: Any) -> None:
         self.session = session
         self.connection = "connected"
+        self.default_prompt = backend.default_prompt(session)
         if self.policy is not None:
             session.set_policy(self.policy)
         self.state_changed.emit()

@@ -28,6 +28,8 @@ class TrainingConfig:
     eval_task: str | None = None  # simulator task to evaluate on, or None
     eval_every: int = 0  # steps between evaluations (0 = only with the checkpoints)
     save_every: int = 0  # steps between checkpoints (0 = the trainer's default)
+    log_every: int = 0  # steps between metrics lines (0 = the trainer's default)
+    threads: int = 0  # torch threads of the trainer (0 = its default)
 
     def __post_init__(self) -> None:
         if not self.data:
@@ -51,8 +53,13 @@ class TrainingConfig:
             args += ["--eval-task", self.eval_task]
             if self.eval_every:
                 args += ["--eval-every", str(self.eval_every)]
-        if self.save_every:
-            args += ["--save-every", str(self.save_every)]
+        for flag, value in (
+            ("--save-every", self.save_every),
+            ("--log-every", self.log_every),
+            ("--threads", self.threads),
+        ):
+            if value:
+                args += [flag, str(value)]
         if resume:
             args.append("--resume")
         return args

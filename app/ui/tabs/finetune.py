@@ -80,6 +80,7 @@ class FinetuneTab(QWidget):
         self.remove_dataset_button.clicked.connect(self._remove_dataset)
         self.start_from = QComboBox()
         self.start_from.addItems(START_FROM)
+        self.start_from.setCurrentIndex(0 if backend.bundled_checkpoint() else 2)
         self.start_from.currentIndexChanged.connect(self._start_from_changed)
         self.checkpoint = FolderField(self.settings, "finetune_init", "checkpoint directory")
         self.preset = QComboBox()
@@ -162,6 +163,7 @@ class FinetuneTab(QWidget):
             titled("Datasets", self.datasets, dataset_buttons),
             titled("Run", form, buttons, self.state),
             margins=4,
+            stretch=True,
         )
         setup.setMaximumWidth(500)
         checkpoint_box = titled("Checkpoints", self.checkpoints, self.use_button)

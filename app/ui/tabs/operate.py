@@ -99,6 +99,8 @@ class OperateTab(QWidget):
 
     def show_policy(self) -> None:
         """Name, status and model card of the loaded policy."""
+        if not self.prompt.prompt and self.controller.default_prompt:
+            self.prompt.set_prompt(self.controller.default_prompt)
         info = self.controller.policy_info
         if info is None:
             self.policy_name.setText(self.controller.policy_status)

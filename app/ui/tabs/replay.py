@@ -161,7 +161,7 @@ class ReplayPanel(QWidget):
         self._wanted = None
         self.slider.setEnabled(False)
         self.play_button.setEnabled(False)
-        self.plots.clear()
+        self.plots.clear_curves()
         if reader is not None:
             self.tasks.submit(reader.close)
 

@@ -45,6 +45,8 @@ def test_replays_a_good_episode(qtbot, datasets_tab, tmp_path):
     qtbot.waitUntil(lambda: replay.data is not None and replay.shown_step == 0, timeout=10000)
     assert len(replay.cameras.views) == 3
     assert replay.slider.maximum() == 29
+    assert len(replay.plots.measured[0].getData()[0]) == 30  # joint curves drawn
+    assert replay.plots.plots[0].scene() is not None
     replay.toggle_play()
     qtbot.waitUntil(lambda: not replay.playing, timeout=10000)  # played to the end
     assert replay.step == 29

@@ -1,0 +1,76 @@
+"""The Fine-tune tab runs `main.py train` as a child process, through to a usable checkpoint."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from app.ui import backend
+from app.ui.session_controller import SessionController
+from app.ui.tabs.finetune import FinetuneTab
+from app.ui.workers import BackgroundTasks
+from tests.app.ui.episodes_on_disk import write_dataset
+
+MISSING = backend.missing_module("pi0_core.train.loop") or backend.missing_module("pi0_core.policy")
+pytestmark = pytest.mark.skipif(MISSING is not None, reason=f"training not landed: {MISSING}")
+
+
+@pytest.fixture
+def finetune(qtbot, settings, monkeypatch):
+    tasks = BackgroundTasks()
+    controller = SessionController(tasks)
+    tab = FinetuneTab(controller, settings)
+    qtbot.addWidget(tab)
+    tab.resize(1400, 900)
+    tab.show()
+    tiny_and_quick = lambda: replace(  # noqa: E731 (few steps, one thread: a test, not a run)
+        FinetuneTab.config(tab), save_every=2, log_every=1, threads=1
+    )
+    monkeypatch.setattr(tab, "config", tiny_and_quick)
+    yield tab
+    tab.shutdown()
+    tasks.shutdown()
+    tab.close()
+
+
+def _set_up(tab: FinetuneTab, data: str, out: str) -> None:
+    tab.add_dataset(data)
+    tab.start_from.setCurrentIndex(2)  # a new model from a preset
+    tab.preset.setCurrentText("tiny")
+    tab.steps.setValue(3)
+    tab.batch_size.setValue(2)
+    tab.out.set_path(out)
+
+
+@pytest.mark.slow
+def test_short_tiny_training_plots_loss_and_gives_a_loadable_checkpoint(qtbot, finetune, tmp_path):
+    data = write_dataset(tmp_path / "data", corrupt=False)
+    _set_up(finetune, str(data), str(tmp_path / "run"))
+    finetune.start_button.click()
+    assert finetune.run.running
+    with qtbot.waitSignal(finetune.run.finished, timeout=240000) as finished:
+        pass
+    assert finished.args == ["finished"], "\n".join(finetune.run.last_lines(30))
+    steps, losses = finetune.loss_curve.getData()
+    assert len(steps) >= 1 and all(loss > 0 for loss in losses)
+    names = [finetune.checkpoints.item(r, 0).text() for r in range(finetune.checkpoints.rowCount())]
+    assert "final" in names and "step_000002" in names
+    finetune.use_button.click()  # the last row (final) is selected
+    controller = finetune.controller
+    qtbot.waitUntil(lambda: not controller.policy_loading, timeout=60000)
+    assert controller.policy_info is not None, controller.policy_status
+    assert controller.policy_info.path.endswith("final")
+    assert controller.policy.chunk_size == 50
+
+
+@pytest.mark.slow
+def test_failed_training_shows_its_error(qtbot, finetune, tmp_path):
+    _set_up(finetune, str(tmp_path / "no_such_folder"), str(tmp_path / "run"))
+    finetune.start_button.click()
+    with qtbot.waitSignal(finetune.run.finished, timeout=120000) as finished:
+        pass
+    assert finished.args == ["failed"]
+    assert "Training failed" in finetune.state.text()
+    assert "no_such_folder" in finetune.log.toPlainText()
+    assert finetune.start_button.isEnabled()
