@@ -14,6 +14,7 @@ import numpy as np
 from app.runtime.chunks import ActionSchedule
 from app.runtime.events import EventLog
 from app.runtime.history import Ring
+from app.runtime.priority import INFERENCE_NICE, set_thread_nice
 
 
 class ChunkPolicy(Protocol):
@@ -31,10 +32,13 @@ class RunnerConfig:
 
     replan_fraction: float = 0.5  # ask for the next chunk once this much of the current one ran
     blend: bool = False  # temporal ensembling: cross-fade the overlap of old and new chunk
+    camera_wait_s: float = 5.0  # how long to wait for a first frame of every policy camera
 
     def __post_init__(self) -> None:
         if not 0 < self.replan_fraction <= 1:
             raise ValueError("replan_fraction must be in (0, 1]")
+        if self.camera_wait_s <= 0:
+            raise ValueError("camera_wait_s must be positive")
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,7 @@ class PolicyRunner:
         self._engaged = False
         self._generation = 0  # bumped on reset so a chunk computed for an old episode is dropped
         self._starved = False
+        self._waiting_since: float | None = None  # first request that lacked a camera frame
         self.chunks = 0
         self.underruns = 0
         self.inference_ms = 0.0
@@ -180,6 +185,7 @@ class PolicyRunner:
         self._starved = False
 
     def _run(self) -> None:
+        set_thread_nice(INFERENCE_NICE)
         while not self._stop.is_set():
             self._wake.wait(0.1)
             self._wake.clear()
@@ -188,6 +194,8 @@ class PolicyRunner:
                     continue
                 request = (self._policy, self._latest, self._prompt, self._generation)
             try:
+                if not self._frames_ready(request[0], request[1]):
+                    continue
                 self._infer(*request)
             except Exception as exc:  # a policy failure stops the policy, never the loop
                 with self._lock:
@@ -195,12 +203,22 @@ class PolicyRunner:
                     self._reset_locked()
                 self._on_error(f"policy failed: {type(exc).__name__}: {exc}")
 
+    def _frames_ready(self, policy: ChunkPolicy, obs: _Observation) -> bool:
+        """True once every camera the policy needs has delivered; raises after a long wait."""
+        missing = [camera for camera in policy.cameras if camera not in obs.images]
+        if not missing:
+            self._waiting_since = None
+            return True
+        now = time.monotonic()
+        self._waiting_since = self._waiting_since or now
+        if now - self._waiting_since > self.config.camera_wait_s:
+            self._waiting_since = None
+            raise RuntimeError(f"no frame from camera {missing[0]!r}, which the policy needs")
+        self._stop.wait(0.02)
+        return False
+
     def _infer(self, policy: ChunkPolicy, obs: _Observation, prompt: str, generation: int) -> None:
-        images = {}
-        for camera in policy.cameras:
-            if camera not in obs.images:
-                raise RuntimeError(f"no frame from camera {camera!r}, which the policy needs")
-            images[camera] = obs.images[camera]
+        images = {camera: obs.images[camera] for camera in policy.cameras}
         started = time.monotonic()
         chunk = np.asarray(policy.infer({"images": images, "state": obs.state, "prompt": prompt}))
         elapsed_ms = (time.monotonic() - started) * 1000.0

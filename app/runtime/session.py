@@ -17,6 +17,7 @@ from app.runtime.events import EventLog
 from app.runtime.history import Ring
 from app.runtime.loop_timing import Pacer
 from app.runtime.policy_runner import ChunkPolicy, PolicyRunner, RunnerConfig
+from app.runtime.priority import CONTROL_NICE, set_thread_nice
 from app.runtime.recorder import Recorder, RecorderConfig, TickSample
 from app.runtime.robots import safety_for, simulator_of
 from app.runtime.safety import ROBOT_DOF, SafetyConfig, SafetyLayer
@@ -274,6 +275,7 @@ class RobotSession:
     # -- control loop -------------------------------------------------------------------------
 
     def _run(self) -> None:
+        set_thread_nice(CONTROL_NICE)
         while not self._stop.is_set():
             now = self._pacer.begin_tick()
             try:

@@ -71,9 +71,9 @@ def test_running_out_of_actions_counts_underruns() -> None:
         runner.stop()
 
 
-def test_policy_error_is_reported_and_disengages() -> None:
+def test_missing_camera_is_reported_after_a_wait_and_disengages() -> None:
     errors: list[str] = []
-    runner = runner_with(FakePolicy(cameras=("cam_low",)), errors)
+    runner = runner_with(FakePolicy(cameras=("cam_low",)), errors, camera_wait_s=0.2)
     try:
         drive(runner, range(0, 1))
         wait_until(lambda: errors, what="error")
