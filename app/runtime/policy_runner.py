@@ -14,7 +14,6 @@ import numpy as np
 from app.runtime.chunks import ActionSchedule
 from app.runtime.events import EventLog
 from app.runtime.history import Ring
-from app.runtime.priority import INFERENCE_NICE, set_thread_nice
 
 
 class ChunkPolicy(Protocol):
@@ -185,7 +184,6 @@ class PolicyRunner:
         self._starved = False
 
     def _run(self) -> None:
-        set_thread_nice(INFERENCE_NICE)
         while not self._stop.is_set():
             self._wake.wait(0.1)
             self._wake.clear()

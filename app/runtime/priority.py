@@ -1,4 +1,4 @@
-"""Thread scheduling hints: the control loop first, inference after it (Linux; best effort)."""
+"""Thread scheduling hint: the control loop before everything else (Linux; best effort)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import threading
 
 log = logging.getLogger(__name__)
 
-CONTROL_NICE = -5  # needs CAP_SYS_NICE (or root); quietly skipped without it
-INFERENCE_NICE = 5  # always allowed: inference yields the CPU to the loop and the cameras
+# Needs CAP_SYS_NICE (or root); quietly skipped without it. Inference keeps the default: on a
+# busy machine a lower priority would make its chunks arrive too late to be used.
+CONTROL_NICE = -5
 
 
 def set_thread_nice(nice: int) -> bool:
