@@ -71,6 +71,12 @@ def image_token_id(model: PI0ForConditionalGeneration) -> int:
     return int(model.config.vlm_config.image_token_id)
 
 
+def tokens_per_image(model: PI0ForConditionalGeneration) -> int:
+    """Vision tokens per camera: (image side / patch side) squared."""
+    vision = model.config.vlm_config.vision_config
+    return (vision.image_size // vision.patch_size) ** 2
+
+
 def count_parameters(model: PI0ForConditionalGeneration) -> int:
     """All parameters, including the expert's unused token embedding."""
     return sum(p.numel() for p in model.parameters())

@@ -11,7 +11,7 @@ from transformers import PI0ForConditionalGeneration
 
 from pi0_core import checkpoint
 from pi0_core.adapters import make_adapter
-from pi0_core.model import image_token_id
+from pi0_core.model import image_token_id, tokens_per_image
 from pi0_core.presets import get_preset
 from pi0_core.spec import PolicySpec
 from pi0_core.stats_source import resolve_stats
@@ -58,7 +58,7 @@ class Policy:
                 TokenizePrompt(
                     tokenizer,
                     spec.token_budget,
-                    tokens_per_image=_tokens_per_image(model),
+                    tokens_per_image=tokens_per_image(model),
                     image_token_id=image_token_id(model),
                 ),
             ]
@@ -148,11 +148,6 @@ class Policy:
         if noise is not None:
             noise = torch.as_tensor(noise)[None]
         return self.infer_batch([obs], noise)[0]
-
-
-def _tokens_per_image(model: PI0ForConditionalGeneration) -> int:
-    vision = model.config.vlm_config.vision_config
-    return (vision.image_size // vision.patch_size) ** 2
 
 
 def bare_spec(

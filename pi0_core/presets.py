@@ -78,12 +78,12 @@ PRESETS: dict[str, ModelPreset] = {
         tokenizer="local",
     ),
     # About 4.5M parameters: 128 px images cut in 16 px patches (64 tokens per camera), and a
-    # byte-level prompt of up to 64 tokens, enough for the simulator's prompts.
+    # byte-level prompt budget of 72 tokens (the longest simulator prompt is 63 bytes).
     "tiny": ModelPreset(
         name="tiny",
         image_size=128,
         patch_size=16,
-        token_budget=64,
+        token_budget=72,
         vision=TransformerSize(128, 4, 4, 512, num_kv_heads=4),
         language=TransformerSize(192, 4, 4, 768, num_kv_heads=1, head_dim=32),
         expert=TransformerSize(128, 4, 4, 512, num_kv_heads=1, head_dim=32),

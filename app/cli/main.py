@@ -12,6 +12,7 @@ import sys
 SUBCOMMANDS = {
     "validate": "app.cli.validate",
     "bench": "app.cli.bench",
+    "train": "app.cli.train",
     "run": "app.cli.run",
     "teleop": "app.cli.teleop",
     "demos": "app.cli.demos",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -78,3 +79,9 @@ def make_noise(seed: int = 0) -> np.ndarray:
 @pytest.fixture
 def policy() -> Policy:
     return make_policy()
+
+
+@pytest.fixture(scope="session")
+def micro_init(tmp_path_factory) -> Path:
+    """A freshly initialised micro network saved as a checkpoint, to train with --init."""
+    return make_policy().save(tmp_path_factory.mktemp("init") / "micro")

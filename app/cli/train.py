@@ -1,0 +1,92 @@
+"""`main.py train`: fine-tune π0 (or train a preset from scratch) on recorded episodes."""
+
+from __future__ import annotations
+
+import argparse
+
+HELP = "train a π0 policy on recorded episodes (torchrun for several GPUs/processes)"
+
+
+def _csv(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of the train subcommand."""
+    parser.add_argument("--data", type=_csv, help="episode folders/files, comma-separated")
+    parser.add_argument("--out", required=True, help="output directory")
+    start = parser.add_mutually_exclusive_group()
+    start.add_argument("--preset", help="train from scratch: tiny or pi0")
+    start.add_argument("--init", help="start from this checkpoint directory")
+    parser.add_argument("--steps", type=int, help="optimiser steps (default 20000)")
+    parser.add_argument("--batch-size", type=int, help="samples per process per step (default 32)")
+    parser.add_argument("--lr", type=float, help="peak learning rate (default 2.5e-4)")
+    parser.add_argument("--warmup-steps", type=int, help="linear warm-up steps (default 500)")
+    parser.add_argument("--lora", action="store_true", help="LoRA on language model and expert")
+    parser.add_argument("--no-augment", action="store_true", help="no image augmentation")
+    parser.add_argument(
+        "--grad-checkpointing", action="store_true", help="recompute activations: less memory"
+    )
+    parser.add_argument("--resume", action="store_true", help="continue the run saved in --out")
+    parser.add_argument("--seed", type=int, help="random seed (default 0)")
+    parser.add_argument("--eval-task", help="simulator task to evaluate on")
+    parser.add_argument("--eval-every", type=int, help="evaluate every K steps")
+    parser.add_argument("--eval-episodes", type=int, help="rollouts per evaluation (default 10)")
+    parser.add_argument("--cameras", type=_csv, help="subset of the data's cameras, in order")
+    parser.add_argument("--prompt", help="prompt for episodes that have none")
+    parser.add_argument("--save-every", type=int, help="checkpoint every K steps (default 2000)")
+    parser.add_argument("--log-every", type=int, help="metrics line every K steps (default 10)")
+    parser.add_argument("--num-workers", type=int, help="data loading processes (default 1)")
+    parser.add_argument("--threads", type=int, help="torch threads per process (default: share)")
+
+
+# CLI option -> TrainConfig field, for options whose default lives in TrainConfig.
+_FIELDS = {
+    "steps": "steps",
+    "batch_size": "batch_size",
+    "lr": "lr",
+    "warmup_steps": "warmup_steps",
+    "seed": "seed",
+    "eval_task": "eval_task",
+    "eval_every": "eval_every",
+    "eval_episodes": "eval_episodes",
+    "cameras": "cameras",
+    "prompt": "prompt",
+    "save_every": "save_every",
+    "log_every": "log_every",
+    "num_workers": "num_workers",
+    "threads": "threads",
+}
+
+
+def build_config(args: argparse.Namespace):
+    """A TrainConfig from the options (the saved one, updated, with --resume)."""
+    from pi0_core.train.config import TrainConfig
+    from pi0_core.train.loop import resumed_config
+
+    given = {field: getattr(args, option) for option, field in _FIELDS.items()}
+    given = {key: value for key, value in given.items() if value is not None}
+    if args.resume:
+        # Everything that shapes the run comes from the saved config; steps and logging may change.
+        keep = ("steps", "save_every", "log_every", "num_workers", "threads", "eval_every")
+        return resumed_config(args.out, **{k: v for k, v in given.items() if k in keep})
+    return TrainConfig(
+        data=args.data or (),
+        out=args.out,
+        preset=args.preset,
+        init=args.init,
+        lora=args.lora,
+        augment=not args.no_augment,
+        grad_checkpointing=args.grad_checkpointing,
+        **given,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check the options, then train."""
+    from pi0_core.train.loop import train
+
+    config = build_config(args)
+    final = train(config, resume_run=args.resume)
+    print(f"done: {final}")
+    return 0

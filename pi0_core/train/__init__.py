@@ -1,0 +1,1 @@
+"""Training π0: config, data, loss, optimiser, EMA, LoRA, DDP, resume, metrics, the loop."""

@@ -1,0 +1,83 @@
+"""The settings of one training run, checked before anything is loaded."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+from pi0_core.presets import get_preset
+
+MAX_LR = 0.1  # beyond this AdamW diverges on any transformer: surely a typo
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One fine-tuning or from-scratch run (saved in OUT/resume/ so --resume repeats it)."""
+
+    data: tuple[str, ...]  # episode files and/or folders
+    out: str  # output directory: metrics.jsonl, checkpoints/, final/, resume/, train.log
+    preset: str | None = None  # build a fresh network of this preset...
+    init: str | None = None  # ...or start from this checkpoint (ours or transformers π0)
+    steps: int = 20_000  # optimiser steps
+    batch_size: int = 32  # samples per process per step
+    lr: float = 2.5e-4  # peak learning rate
+    weight_decay: float = 1e-4  # AdamW decoupled weight decay
+    warmup_steps: int = 500  # linear warm-up, then cosine decay to min_lr_ratio * lr
+    min_lr_ratio: float = 0.1
+    grad_clip: float = 1.0  # max global gradient norm
+    ema_decay: float = 0.999  # weights saved in checkpoints are this EMA of the trained ones
+    lora: bool = False  # train LoRA adapters on the language model and expert instead
+    lora_rank: int = 16
+    augment: bool = True  # crop/rotate non-wrist cameras, colour jitter on all
+    grad_checkpointing: bool = False  # recompute activations in backward: less memory
+    seed: int = 0
+    cameras: tuple[str, ...] | None = None  # subset of the data's cameras, in this order
+    prompt: str | None = None  # prompt for episodes that have none
+    save_every: int = 2_000  # checkpoint every K steps (and at the end)
+    log_every: int = 10  # metrics.jsonl line every K steps
+    eval_task: str | None = None  # simulator task to evaluate on
+    eval_every: int = 0  # evaluate every K steps (0: never)
+    eval_episodes: int = 10
+    num_workers: int = 1  # DataLoader worker processes
+    threads: int = 0  # torch CPU threads per process (0: cores / processes)
+
+    def __post_init__(self) -> None:
+        if (self.preset is None) == (self.init is None):
+            raise ValueError("give exactly one of --preset NAME or --init CHECKPOINT")
+        if self.preset is not None:
+            get_preset(self.preset)
+        if not self.data:
+            raise ValueError("no training data given (--data DIR[,DIR...])")
+        if self.steps < 1:
+            raise ValueError(f"--steps must be at least 1, got {self.steps}")
+        if self.batch_size < 1:
+            raise ValueError(f"--batch-size must be at least 1, got {self.batch_size}")
+        if not 0 < self.lr <= MAX_LR:
+            raise ValueError(f"--lr {self.lr} is out of range (0, {MAX_LR}]")
+        if not 0 <= self.ema_decay < 1:
+            raise ValueError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
+        if self.save_every < 1 or self.log_every < 1 or self.num_workers < 0:
+            raise ValueError("--save-every must be positive and --num-workers not negative")
+        if (self.eval_every > 0) != (self.eval_task is not None):
+            raise ValueError("--eval-task and --eval-every go together")
+
+    @property
+    def out_dir(self) -> Path:
+        """The output directory as a Path."""
+        return Path(self.out)
+
+    def to_json(self) -> str:
+        """The config as JSON text."""
+        return json.dumps(asdict(self), indent=2) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> TrainConfig:
+        """Inverse of `to_json`."""
+        data = json.loads(text)
+        names = {f.name for f in fields(cls)}
+        data = {key: value for key, value in data.items() if key in names}
+        for key in ("data", "cameras"):
+            if data.get(key) is not None:
+                data[key] = tuple(data[key])
+        return cls(**data)

@@ -1,0 +1,31 @@
+"""The --eval-task hook: roll the current policy out in the simulator, if it is installed."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+log = logging.getLogger(__name__)
+
+
+def sim_success_rate(policy: object, task: str, episodes: int, seed: int) -> float | None:
+    """Success rate of `policy` on `task` over `episodes` rollouts; None if the sim is missing.
+
+    drivers.sim.evaluate knows nothing of models: it takes any object with `infer(obs)` and
+    `cameras`, which our Policy is.
+    """
+    try:
+        sim_evaluate = importlib.import_module("drivers.sim.evaluate")
+    except ImportError as exc:
+        log.warning("no simulator evaluation available (%s): skipping --eval-task", exc)
+        return None
+    result = sim_evaluate.evaluate(policy, task, episodes=episodes, seed=seed)
+    return _success_rate(result)
+
+
+def _success_rate(result: object) -> float:
+    if isinstance(result, (int, float)):
+        return float(result)
+    if isinstance(result, dict):
+        return float(result["success_rate"])
+    return float(result.success_rate)

@@ -1,0 +1,281 @@
+"""The training loop: batches in, optimiser steps, metrics, checkpoints and resume state out."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import logging
+import math
+import os
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import torch
+from torch.utils.data import DataLoader
+from tqdm import tqdm
+
+from pi0_core import checkpoint
+from pi0_core.adapters import make_adapter
+from pi0_core.model import count_parameters, image_token_id, tokens_per_image
+from pi0_core.policy import Policy
+from pi0_core.train import distributed, resume, setup
+from pi0_core.train.augment import augment_batch
+from pi0_core.train.config import TrainConfig
+from pi0_core.train.data import (
+    ResumableSampler,
+    TransformedDataset,
+    collate_training,
+    training_transform,
+)
+from pi0_core.train.ema import EMA
+from pi0_core.train.evaluation import sim_success_rate
+from pi0_core.train.lora import apply_lora, merged
+from pi0_core.train.loss import flow_matching_loss
+from pi0_core.train.metrics import MetricsLog, log_to_file
+from pi0_core.train.model_card import model_card
+from pi0_core.train.schedule import learning_rate, make_optimizer, set_learning_rate
+from pi0_core.transforms import model_inputs
+
+log = logging.getLogger(__name__)
+
+RESUME_DIR = "resume"
+FINAL_DIR = "final"
+CHECKPOINTS_DIR = "checkpoints"
+
+
+def resumed_config(out_dir: Path, **overrides: object) -> TrainConfig:
+    """The config saved by an interrupted run in OUT, with the given fields replaced."""
+    path = Path(out_dir) / RESUME_DIR / resume.CONFIG
+    if not path.is_file():
+        raise FileNotFoundError(f"nothing to resume in {out_dir}: missing {path}")
+    config = TrainConfig.from_json(path.read_text())
+    return replace(config, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def train(config: TrainConfig, resume_run: bool = False, stop_at: int | None = None) -> Path:
+    """Run (or continue) training; returns OUT/final.
+
+    `stop_at` ends this session early at that step, with its resume state saved, as an
+    interruption would (the schedule still spans config.steps).
+    """
+    processes = distributed.start()
+    try:
+        return Run(config, processes, resume_run).execute(stop_at)
+    finally:
+        distributed.stop()
+
+
+def step_seed(seed: int, rank: int, step: int) -> int:
+    """The seed of every random draw of one step on one process."""
+    return (seed * 1_000_003 + rank * 10_007 + step) % (2**63)
+
+
+class Run:
+    """One training run, from its parts to its final checkpoint."""
+
+    def __init__(
+        self, config: TrainConfig, processes: distributed.Processes, resume_run: bool
+    ) -> None:
+        self.config, self.processes = config, processes
+        self.out = config.out_dir
+        self.out.mkdir(parents=True, exist_ok=True)
+        if processes.is_main:
+            log_to_file(self.out)
+        torch.set_num_threads(config.threads or max(1, (os.cpu_count() or 1) // processes.world))
+        point = resume.load(self.out / RESUME_DIR) if resume_run else None
+        self.parts = setup.build(config)
+        self.model = self._prepare_model(self.parts.model)
+        self.optimizer = make_optimizer(
+            self.model.named_parameters(), config.lr, config.weight_decay
+        )
+        self.ema = EMA(self.model, config.ema_decay)
+        self.start_step = 0
+        if point is not None:
+            self._restore(point)
+        self.trained = distributed.wrap(self.model, processes)
+        log.info("training on %d process(es), device %s", processes.world, processes.device)
+        self.metrics = (
+            MetricsLog(self.out, point.step if point else None) if processes.is_main else None
+        )
+        self.last_loss: float | None = None
+        self.success_rate: float | None = None
+
+    def _prepare_model(self, model: torch.nn.Module) -> torch.nn.Module:
+        # The expert reads embeddings, never token ids: its token table gets no gradient.
+        model.model.dit.embed_tokens.weight.requires_grad_(False)
+        if self.config.grad_checkpointing:
+            model.gradient_checkpointing_enable()
+        if self.config.lora:
+            model = apply_lora(model, self.config.lora_rank)
+        return model.to(self.processes.device).train()
+
+    def _restore(self, point: resume.ResumePoint) -> None:
+        if point.world != self.processes.world:
+            log.warning(
+                "resuming with %d processes, saved with %d: the data order will differ",
+                self.processes.world,
+                point.world,
+            )
+        resume.restore_trainable(self.model, point.trainable)
+        self.ema.load_state_dict(point.ema)
+        self.optimizer.load_state_dict(point.optimizer)
+        self.start_step = point.step
+        log.info("resuming at step %d", point.step)
+
+    def _loader(self) -> DataLoader:
+        parts, config = self.parts, self.config
+        transform = training_transform(
+            parts.spec,
+            parts.tokenizer,
+            tokens_per_image(parts.model),
+            image_token_id(parts.model),
+            make_adapter(parts.spec.adapter),
+        )
+        sampler = ResumableSampler(
+            len(parts.dataset),
+            config.seed,
+            self.processes.rank,
+            self.processes.world,
+            start=self.start_step * config.batch_size,
+        )
+        return DataLoader(
+            TransformedDataset(parts.dataset, transform),
+            batch_size=config.batch_size,
+            sampler=sampler,
+            num_workers=config.num_workers,
+            collate_fn=collate_training,
+            persistent_workers=config.num_workers > 0,
+        )
+
+    def execute(self, stop_at: int | None = None) -> Path:
+        """Train to config.steps (or stop_at), writing metrics and checkpoints on the way."""
+        config, main = self.config, self.processes.is_main
+        last = min(config.steps, stop_at or config.steps)
+        batches = iter(self._loader())
+        progress = tqdm(
+            total=config.steps,
+            initial=self.start_step,
+            disable=not main,
+            desc="train",
+            unit="step",
+            mininterval=1.0,
+        )
+        window_start, window_steps = time.monotonic(), 0
+        for step in range(self.start_step, last):
+            loss, grad_norm, lr = self._step(next(batches), step)
+            done, window_steps = step + 1, window_steps + 1
+            progress.update(1)
+            progress.set_postfix(loss=f"{loss:.4f}")
+            evaluate = config.eval_every > 0 and done % config.eval_every == 0
+            if evaluate or done % config.log_every == 0 or done == last:
+                elapsed = time.monotonic() - window_start
+                record = self._record(done, loss, grad_norm, lr, window_steps, elapsed)
+                if evaluate:
+                    record["eval_success_rate"] = self._evaluate(done)
+                if self.metrics:
+                    self.metrics.write(record)
+                window_start, window_steps = time.monotonic(), 0
+            if done % config.save_every == 0 or done == last:
+                self._save(done)
+        progress.close()
+        return self.out / FINAL_DIR
+
+    def _step(self, batch: dict[str, torch.Tensor], step: int) -> tuple[float, float, float]:
+        config, device = self.config, self.processes.device
+        generator = torch.Generator().manual_seed(step_seed(config.seed, self.processes.rank, step))
+        lr = learning_rate(step, config.lr, config.warmup_steps, config.steps, config.min_lr_ratio)
+        set_learning_rate(self.optimizer, lr)
+        inputs = {key: value.to(device) for key, value in model_inputs(batch).items()}
+        if config.augment:
+            inputs["pixel_values"] = augment_batch(
+                inputs["pixel_values"], self.parts.spec.cameras, generator
+            )
+        actions, mask = batch["actions"].to(device), batch["action_mask"].to(device)
+        autocast = (
+            torch.autocast("cuda", dtype=torch.bfloat16)
+            if device.type == "cuda"
+            else contextlib.nullcontext()
+        )
+        with autocast:
+            loss = flow_matching_loss(
+                self.trained,
+                inputs,
+                actions,
+                mask,
+                self.parts.spec.action_dim,
+                self.parts.model.config,
+                generator,
+            )
+        if not math.isfinite(loss.item()):
+            raise FloatingPointError(f"the loss became {loss.item()} at step {step}: lower --lr")
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        trainable = [p for p in self.model.parameters() if p.requires_grad]
+        grad_norm = torch.nn.utils.clip_grad_norm_(trainable, config.grad_clip)
+        self.optimizer.step()
+        self.ema.update(self.model, step)
+        return loss.item(), float(grad_norm), lr
+
+    def _record(self, done, loss, grad_norm, lr, window_steps, elapsed) -> dict:
+        loss = distributed.mean_over_processes(loss, self.processes)
+        self.last_loss = loss
+        samples = window_steps * self.config.batch_size * self.processes.world
+        step_time = elapsed / max(1, window_steps)
+        return {
+            "step": done,
+            "loss": loss,
+            "lr": lr,
+            "grad_norm": grad_norm,
+            "samples_per_s": samples / max(elapsed, 1e-9),
+            "eta_s": step_time * (self.config.steps - done),
+        }
+
+    def _export(self) -> torch.nn.Module:
+        """A plain network holding the EMA weights (adapters merged), for saving or evaluating."""
+        duplicate = copy.deepcopy(self.model)
+        self.ema.copy_to(duplicate)
+        return merged(duplicate).eval()
+
+    def _evaluate(self, done: int) -> float | None:
+        rate = None
+        if self.processes.is_main:
+            policy = Policy(
+                self._export(), self.parts.tokenizer, self.parts.spec, name=f"step {done}"
+            )
+            config = self.config
+            rate = sim_success_rate(policy, config.eval_task, config.eval_episodes, config.seed)
+            if rate is not None:
+                self.success_rate = rate
+                log.info("step %d: success rate on %s %.0f%%", done, config.eval_task, 100 * rate)
+        distributed.barrier(self.processes)
+        return rate
+
+    def _save(self, done: int) -> None:
+        if self.processes.is_main:
+            network, spec, tokenizer = self._export(), self.parts.spec, self.parts.tokenizer
+            card = model_card(
+                self.config,
+                spec,
+                done,
+                len(self.parts.dataset.episode_paths),
+                len(self.parts.dataset),
+                count_parameters(network),
+                self.last_loss,
+                self.success_rate,
+            )
+            target = f"{CHECKPOINTS_DIR}/step_{done:06d}"
+            checkpoint.save_checkpoint(self.out / target, network, tokenizer, spec, card)
+            if done == self.config.steps:
+                checkpoint.save_checkpoint(self.out / FINAL_DIR, network, tokenizer, spec, card)
+            resume.save(
+                self.out / RESUME_DIR,
+                done,
+                self.processes.world,
+                self.config.to_json(),
+                self.model,
+                self.ema.state_dict(),
+                self.optimizer,
+            )
+            log.info("step %d: checkpoint in %s", done, self.out / target)
+        distributed.barrier(self.processes)

@@ -1,0 +1,41 @@
+"""The README.md written into each checkpoint: what it is, what it saw, how it did."""
+
+from __future__ import annotations
+
+import time
+
+from pi0_core.spec import PolicySpec
+from pi0_core.train.config import TrainConfig
+
+
+def model_card(
+    config: TrainConfig,
+    spec: PolicySpec,
+    step: int,
+    episodes: int,
+    samples: int,
+    parameters: int,
+    last_loss: float | None,
+    success_rate: float | None,
+) -> str:
+    """Markdown text of the model card."""
+    start = f"from `{config.init}`" if config.init else f"from scratch (preset `{config.preset}`)"
+    lines = [
+        f"# π0 policy: {spec.preset}, step {step}",
+        "",
+        f"Trained {start} with pi0 Studio on {time.strftime('%Y-%m-%d')}.",
+        "",
+        f"- data: {', '.join(config.data)} ({episodes} episodes, {samples} samples)",
+        f"- cameras: {', '.join(spec.cameras)}; state {spec.state_dim}, actions {spec.action_dim}",
+        f"- images {spec.image_size} px, prompt budget {spec.token_budget} tokens, "
+        f"chunk {spec.chunk_size}",
+        f"- parameters: {parameters / 1e6:.2f} M"
+        + (" (LoRA fine-tune, merged)" if config.lora else ""),
+        f"- steps: {step} of {config.steps}, batch {config.batch_size}, peak lr {config.lr:g}, "
+        f"EMA {config.ema_decay} (these weights are the EMA)",
+    ]
+    if last_loss is not None:
+        lines.append(f"- last training loss: {last_loss:.4f}")
+    if success_rate is not None:
+        lines.append(f"- simulator success rate on {config.eval_task}: {success_rate:.0%}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,109 @@
+"""Everything a run needs before its first step: checked data, network, tokenizer, policy.json."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from transformers import PI0ForConditionalGeneration
+
+from pi0_core import checkpoint
+from pi0_core.model import build_model
+from pi0_core.presets import get_preset
+from pi0_core.spec import PolicySpec
+from pi0_core.tokenizer import BYTE_TOKENIZER_FILE, PromptTokenizer, load_tokenizer, make_tokenizer
+from pi0_core.train.config import TrainConfig
+from recordings.dataset import EpisodeDataset
+from recordings.files import episode_files
+from recordings.stats import compute_norm_stats
+from recordings.validate import validate_file
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunParts:
+    """The network, its tokenizer and spec, and the dataset, ready to train."""
+
+    model: PI0ForConditionalGeneration
+    tokenizer: PromptTokenizer
+    spec: PolicySpec
+    dataset: EpisodeDataset
+
+
+def checked_episodes(data: tuple[str, ...]) -> list[Path]:
+    """Every episode file under `data`, each validated; the first bad one stops the run."""
+    paths = episode_files([Path(p) for p in data])
+    for path in paths:
+        result = validate_file(path)
+        if not result.ok:
+            raise ValueError(f"{path}: {result.message}")
+    return paths
+
+
+def build(config: TrainConfig) -> RunParts:
+    """Load and check the data, then build or load the network to match it."""
+    paths = checked_episodes(config.data)
+    if config.init is not None:
+        model, tokenizer, init_spec = _from_checkpoint(Path(config.init))
+        preset_name = init_spec.preset if init_spec else "pi0"
+        budget = init_spec.token_budget if init_spec else get_preset("pi0").token_budget
+        adapter = init_spec.adapter if init_spec else None
+    else:
+        preset = get_preset(config.preset)
+        tokenizer = make_tokenizer(preset.tokenizer)
+        model = build_model(preset, tokenizer.vocab_size, seed=config.seed)
+        init_spec, preset_name, budget, adapter = None, preset.name, preset.token_budget, None
+    dataset = EpisodeDataset(
+        paths, chunk_size=model.config.chunk_size, cameras=config.cameras, prompt=config.prompt
+    )
+    _check_prompts(dataset)
+    _check_dims(dataset, model, init_spec, config.init)
+    log.info("%d episodes, %d samples, cameras %s", len(paths), len(dataset), dataset.cameras)
+    spec = PolicySpec(
+        preset=preset_name,
+        cameras=dataset.cameras,
+        state_dim=dataset.state_dim,
+        action_dim=dataset.action_dim,
+        image_size=model.config.vlm_config.vision_config.image_size,
+        token_budget=budget,
+        chunk_size=model.config.chunk_size,
+        max_dim=model.config.max_action_dim,
+        tokenizer=tokenizer.kind,
+        stats=compute_norm_stats(paths),
+        adapter=adapter,
+    )
+    return RunParts(model.float().train(), tokenizer, spec, dataset)
+
+
+def _from_checkpoint(path: Path):
+    model = checkpoint.load_model(path)
+    spec = PolicySpec.load(path) if checkpoint.has_policy_file(path) else None
+    kind = spec.tokenizer if spec else None
+    if spec is None and not (path / BYTE_TOKENIZER_FILE).is_file():
+        kind = "local"
+    return model, load_tokenizer(path, kind), spec
+
+
+def _check_prompts(dataset: EpisodeDataset) -> None:
+    for path, prompt in zip(dataset.episode_paths, dataset.prompts, strict=True):
+        if not prompt:
+            raise ValueError(f"{path} has no prompt: add prompt.txt to its folder or pass --prompt")
+
+
+def _check_dims(dataset, model, init_spec: PolicySpec | None, init: str | None) -> None:
+    limit = model.config.max_action_dim
+    if max(dataset.state_dim, dataset.action_dim) > limit:
+        raise ValueError(
+            f"the data has state/action sizes {dataset.state_dim}/{dataset.action_dim}; "
+            f"the model takes at most {limit}"
+        )
+    if init_spec and (init_spec.state_dim, init_spec.action_dim) != (
+        dataset.state_dim,
+        dataset.action_dim,
+    ):
+        raise ValueError(
+            f"the data has state/action sizes {dataset.state_dim}/{dataset.action_dim} but "
+            f"{init} was trained with {init_spec.state_dim}/{init_spec.action_dim}"
+        )

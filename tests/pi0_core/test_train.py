@@ -1,0 +1,147 @@
+"""Training: overfitting one episode, exact resume, and bad input stopping before training."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pi0_core.policy import Policy
+from pi0_core.train.config import TrainConfig
+from pi0_core.train.loop import train
+from pi0_core.train.metrics import read_metrics
+from recordings.reader import load_episode
+from tests.pi0_core.conftest import make_policy
+from tests.pi0_core.episodes import write_episode, write_folder
+
+
+def _config(data: Path, out: Path, init: Path, **overrides) -> TrainConfig:
+    base = TrainConfig(
+        data=(str(data),),
+        out=str(out),
+        init=str(init),
+        steps=12,
+        batch_size=4,
+        lr=1e-3,
+        warmup_steps=2,
+        num_workers=0,
+        threads=1,
+        log_every=1,
+        save_every=1000,
+    )
+    return replace(base, **overrides)
+
+
+def test_overfits_one_episode(tmp_path: Path, micro_init: Path) -> None:
+    episode = write_episode(tmp_path / "data" / "episode_0.hdf5", steps=40)
+    config = _config(
+        tmp_path / "data",
+        tmp_path / "out",
+        micro_init,
+        steps=300,
+        batch_size=8,
+        lr=3e-3,
+        warmup_steps=20,
+        ema_decay=0.9,
+        augment=False,
+        log_every=10,
+    )
+    final = train(config)
+
+    losses = [record["loss"] for record in read_metrics(tmp_path / "out")]
+    assert np.mean(losses[-3:]) < np.mean(losses[:2]) / 10
+
+    policy = Policy.load(final, device="cpu")
+    recorded = load_episode(episode)
+    errors = []
+    for t in (0, 10, 20):
+        obs = {
+            "images": {cam: recorded.images[cam][t] for cam in policy.cameras},
+            "state": recorded.qpos[t],
+            "prompt": recorded.prompt,
+        }
+        chunk = policy.infer(obs, noise=np.zeros((10, 32)))
+        errors.append(np.abs(chunk - recorded.action[t : t + 10]).mean())
+    spread = np.abs(recorded.action - recorded.action.mean(0)).mean()
+    assert np.mean(errors) < 0.3 * spread
+
+
+def test_resume_repeats_the_uninterrupted_run(tmp_path: Path, micro_init: Path) -> None:
+    data = write_folder(tmp_path / "data", episodes=2, steps=20)
+    train(_config(data, tmp_path / "straight", micro_init))
+    interrupted = _config(data, tmp_path / "resumed", micro_init)
+    train(interrupted, stop_at=5)
+    train(interrupted, resume_run=True)
+
+    straight = read_metrics(tmp_path / "straight")
+    resumed = read_metrics(tmp_path / "resumed")
+    assert [r["step"] for r in resumed] == list(range(1, 13))
+    np.testing.assert_allclose(
+        [r["loss"] for r in resumed], [r["loss"] for r in straight], rtol=1e-5
+    )
+
+
+def test_checkpoints_and_final_are_loadable(tmp_path: Path, micro_init: Path) -> None:
+    data = write_folder(tmp_path / "data", episodes=1, steps=12)
+    train(_config(data, tmp_path / "out", micro_init, steps=4, save_every=2))
+    out = tmp_path / "out"
+    names = sorted(p.name for p in (out / "checkpoints").iterdir())
+    assert names == ["step_000002", "step_000004"]
+    policy = Policy.load(out / "final", device="cpu")
+    assert policy.cameras == ("cam_high", "cam_left_wrist")
+    assert "step 4" in policy.model_card
+    assert set(read_metrics(out)[0]) >= {
+        "step",
+        "loss",
+        "lr",
+        "grad_norm",
+        "samples_per_s",
+        "eta_s",
+    }
+    assert (out / "train.log").read_text()
+
+
+def test_empty_folder_stops_before_training(tmp_path: Path, micro_init: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(FileNotFoundError, match="no .hdf5 episodes"):
+        train(_config(tmp_path / "empty", tmp_path / "out", micro_init))
+
+
+def test_invalid_episode_stops_before_training(tmp_path: Path, micro_init: Path) -> None:
+    data = write_folder(tmp_path / "data", episodes=1, steps=12)
+    (data / "episode_9.hdf5").write_bytes(b"not an hdf5 file")
+    with pytest.raises(ValueError, match="episode_9.hdf5"):
+        train(_config(data, tmp_path / "out", micro_init))
+    assert not (tmp_path / "out" / "metrics.jsonl").exists()
+
+
+def test_dims_must_match_the_init_checkpoint(tmp_path: Path) -> None:
+    init = make_policy()
+    spec = replace(init.spec, state_dim=7, action_dim=7, stats=_stats_of_dim(7))
+    init.spec = spec
+    path = init.save(tmp_path / "init7")
+    data = write_folder(tmp_path / "data", episodes=1, steps=12)
+    with pytest.raises(ValueError, match="trained with 7/7"):
+        train(_config(data, tmp_path / "out", path))
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("batch_size", 0, "--batch-size must be at least 1"),
+        ("lr", 5.0, "--lr 5.0 is out of range"),
+        ("preset", "huge", "unknown preset 'huge'; known presets: pi0, tiny"),
+    ],
+)
+def test_bad_settings_are_refused(field: str, value: object, message: str) -> None:
+    settings = {"data": ("d",), "out": "o", "preset": "tiny", field: value}
+    with pytest.raises(ValueError, match=message):
+        TrainConfig(**settings)
+
+
+def _stats_of_dim(dim: int):
+    from tests.pi0_core.conftest import make_stats
+
+    return make_stats(dim)
