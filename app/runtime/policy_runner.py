@@ -109,18 +109,25 @@ class PolicyRunner:
             self._prompt = prompt
 
     def start(self) -> None:
-        """Start the inference thread."""
+        """Start the inference thread (after the previous one, if still busy, has finished)."""
+        if self._thread is not None:
+            self._thread.join()
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="policy-runner", daemon=True)
         self._thread.start()
 
-    def stop(self) -> None:
-        """Stop the inference thread (waits for an inference in flight)."""
+    def stop(self, wait_s: float = 1.0) -> None:
+        """Stop the inference thread; an inference still running after `wait_s` is abandoned
+        (its chunk is dropped) rather than waited for."""
+        with self._lock:
+            self._engaged = False
+            self._reset_locked()
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
-            self._thread.join()
-            self._thread = None
+            self._thread.join(wait_s)
+            if not self._thread.is_alive():
+                self._thread = None
 
     def status(self) -> RunnerStatus:
         """Counters and the actions still ahead."""
