@@ -12,7 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from app.runtime.action_gate import ActionGate
 from app.runtime.arm_reader import ArmReader
+from app.runtime.camera_feed import CameraFeed
 from app.runtime.events import EventLog
 from app.runtime.history import Ring
 from app.runtime.loop_timing import Pacer
@@ -21,12 +23,9 @@ from app.runtime.priority import CONTROL_NICE, set_thread_nice
 from app.runtime.recorder import Recorder, RecorderConfig, TickSample
 from app.runtime.robots import safety_for, simulator_of
 from app.runtime.safety import ROBOT_DOF, SafetyConfig, SafetyLayer
-from app.runtime.snapshot import CameraStatus, Mode, SessionSnapshot
+from app.runtime.snapshot import Mode, SessionSnapshot
 from drivers.arm import ARM_DOF, ArmState
-from drivers.camera import Frame
 from drivers.robot import SIDES, Robot
-
-STALE_MS = 500.0  # a camera frame older than this is reported stale
 
 
 @dataclass
@@ -64,7 +63,9 @@ class RobotSession:
             fps=rate_hz, robot=robot.kind, sim=robot.kind != "aloha"
         )
         writer = {"writer_factory": writer_factory} if writer_factory else {}
-        self.recorder = Recorder(rec_config, self.events, self._camera_shapes, **writer)
+        self.cameras = CameraFeed(robot.cameras)
+        self.gate = ActionGate(self.safety, self.events)
+        self.recorder = Recorder(rec_config, self.events, self.cameras.shapes, **writer)
         self._pacer = Pacer(rate_hz, window=max(1, int(stats_window_s * rate_hz)))
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -74,9 +75,6 @@ class RobotSession:
         self._mode = Mode.IDLE
         self._pending_mode: Mode | None = None
         self._prompt = ""
-        self._hold_target: np.ndarray | None = None
-        self._last_fresh: float | None = None  # when the action source last gave an action
-        self._watchdog_tripped = False
         self._estop_latched = False
         self._estop_applied = False
         self._estop_requested_tick = 0
@@ -85,11 +83,7 @@ class RobotSession:
         self._scene_reset: int | None = None
         self._faulted = False
         self._error: str | None = None
-        self._safety_events = 0
-        self._clamped_ticks = 0
         self._task_success: bool | None = None
-        self._frames: dict[str, Frame] = {}
-        self._images: dict[str, np.ndarray] = {}  # replaced, never mutated: readers need no lock
         zeros = np.zeros(ROBOT_DOF, np.float32)
         self._qpos, self._action = zeros, zeros.copy()
         capacity = max(1, int(history_s * rate_hz))
@@ -213,7 +207,6 @@ class RobotSession:
         """A consistent copy of everything the GUI shows."""
         now = time.monotonic()
         with self._lock:
-            frames = dict(self._frames)
             history_t = self._history_t.values() - now
             history_qpos = self._history_qpos.values()
             history_action = self._history_action.values()
@@ -224,19 +217,19 @@ class RobotSession:
                 error=self._error,
                 qpos=self._qpos.copy(),
                 action=self._action.copy(),
-                safety_events=self._safety_events,
+                safety_events=self.gate.safety_events,
                 task_success=self._task_success,
                 estop_latency_ticks=self._estop_latency,
-                watchdog_tripped=self._watchdog_tripped,
-                clamped_ticks=self._clamped_ticks,
+                watchdog_tripped=self.gate.watchdog_tripped,
+                clamped_ticks=self.gate.clamped_ticks,
             )
         runner = self.runner.status()
         rec = self.recorder.status()
         return SessionSnapshot(
             **state,
             loop=self._pacer.stats(),
-            cameras=self._camera_status(frames, now),
-            frames=frames,
+            cameras=self.cameras.status(),
+            frames=self.cameras.frames,
             history_t=history_t,
             history_qpos=history_qpos,
             history_action=history_action,
@@ -258,20 +251,6 @@ class RobotSession:
             last_episode_rate_hz=rec.last_rate_hz,
         )
 
-    def _camera_status(self, frames: dict[str, Frame], now: float) -> dict[str, CameraStatus]:
-        status = {}
-        for name, camera in self.robot.cameras.items():
-            frame = frames.get(name)
-            age_ms = (now - frame.timestamp) * 1000.0 if frame is not None else float("inf")
-            status[name] = CameraStatus(fps=camera.fps, age_ms=age_ms, stale=age_ms > STALE_MS)
-        return status
-
-    def _camera_shapes(self) -> dict[str, tuple[int, int]] | None:
-        images = self._images
-        if set(images) != set(self.robot.cameras):
-            return None
-        return {name: tuple(image.shape[:2]) for name, image in images.items()}
-
     # -- control loop -------------------------------------------------------------------------
 
     def _run(self) -> None:
@@ -286,13 +265,16 @@ class RobotSession:
 
     def _tick(self, tick: int, now: float) -> None:
         self._apply_requests(tick)
-        self._read_cameras()
+        self.cameras.poll()
         reading = command = leader_grippers = None
         if not self._faulted:
             try:
                 reading, leaders = self._read_arms()
                 proposal, leader_grippers = self._propose(tick, reading, leaders)
-                command = self._command(proposal, reading, now)
+                estop = self.safety.config.estop_action if self._estop_latched else None
+                command = self.gate.command(
+                    self._mode, estop, proposal, reading.qpos, reading.effort, now
+                )
                 with self._lock:
                     if self._estop_latched and not self._estop_applied:
                         command = None  # e-stop arrived during this tick: send nothing
@@ -329,8 +311,7 @@ class RobotSession:
             self._estop_applied = True
             self._estop_latency = tick - self._estop_requested_tick
         self.runner.engage(False)
-        self._hold_target = None
-        self.safety.reset()  # hold where the arm is now, not where it was going
+        self.gate.hold_here()
         self.events.add(f"e-stop in effect after {self._estop_latency} tick(s)", logging.WARNING)
 
     def _make_safe(self) -> None:
@@ -351,8 +332,8 @@ class RobotSession:
                 return
             self._estop_latched = self._faulted = False
             self._error = None
-        self.safety.reset()
-        self._hold_target = None
+        self.gate.hold_here()
+        self.gate.enter_mode(Mode.HOLD)
         self._mode = Mode.HOLD
         self.events.add("e-stop released: holding")
         if self.safety.config.estop_action == "torque_off":
@@ -364,28 +345,9 @@ class RobotSession:
 
     def _enter_mode(self, mode: Mode) -> None:
         self.runner.engage(mode is Mode.POLICY)
-        self._hold_target = self.safety.last_command
-        self._last_fresh = None
-        self._watchdog_tripped = False
-        if mode is Mode.IDLE:
-            self.safety.reset()
+        self.gate.enter_mode(mode)
         self._mode = mode
         self.events.add(f"mode: {mode.value}")
-
-    def _read_cameras(self) -> None:
-        frames = dict(self._frames)
-        images = self._images
-        changed = False
-        for name, camera in self.robot.cameras.items():
-            frame = camera.read_latest()
-            if frame is not None and frame is not frames.get(name):
-                frames[name] = frame
-                changed = True
-        if changed:
-            images = {name: frame.image for name, frame in frames.items()}
-        with self._lock:
-            self._frames = frames
-            self._images = images
 
     def _read_arms(self) -> tuple[_Reading, list[np.ndarray] | None]:
         """Followers, and the leaders' positions when teleoperating, read in one go."""
@@ -410,55 +372,9 @@ class RobotSession:
             grippers = (float(leaders[0][ARM_DOF - 1]), float(leaders[1][ARM_DOF - 1]))
             return np.concatenate(leaders).astype(np.float32), grippers
         if self._mode is Mode.POLICY:
-            self.runner.observe(tick, reading.qpos, self._images)
+            self.runner.observe(tick, reading.qpos, self.cameras.images)
             return self.runner.action_for(tick), None
         return None, None
-
-    def _command(self, proposal: np.ndarray | None, reading: _Reading, now: float):
-        """Turn the proposal into the action to send, through the watchdog and the safety layer."""
-        if self._estop_latched:
-            if self.safety.config.estop_action == "torque_off":
-                return None
-            return self._held(reading)
-        if self._mode is Mode.IDLE:
-            return None
-        if self._mode is Mode.HOLD:
-            return self._held(reading)
-        if proposal is None:
-            self._check_watchdog(now)
-            return self._held(reading)
-        self._last_fresh = now
-        self._hold_target = None  # a later gap holds this action, not an older target
-        if self._watchdog_tripped:
-            self._watchdog_tripped = False
-            self.events.add("actions resumed")
-        filtered = self.safety.filter(proposal, reading.qpos, reading.effort)
-        if filtered.refused:
-            self._count_safety_event(f"refused {filtered.refused}: holding")
-        elif filtered.clamped:
-            self._clamped_ticks += 1
-        return filtered.action
-
-    def _held(self, reading: _Reading) -> np.ndarray:
-        if self._hold_target is None:
-            base = self.safety.last_command
-            self._hold_target = (base if base is not None else reading.qpos).copy()
-        self.safety.last_command = self._hold_target
-        return self._hold_target
-
-    def _check_watchdog(self, now: float) -> None:
-        if self._last_fresh is None or self._watchdog_tripped:
-            return  # armed by the first action of this mode, trips once per silence
-        silent = now - self._last_fresh
-        if silent > self.safety.config.watchdog_s:
-            self._watchdog_tripped = True
-            self._hold_target = None  # hold the last command sent
-            self._count_safety_event(f"watchdog: no action for {silent * 1000:.0f} ms: holding")
-
-    def _count_safety_event(self, message: str) -> None:
-        with self._lock:
-            self._safety_events += 1
-        self.events.add(message, logging.WARNING)
 
     def _step_physics(self, tick: int) -> None:
         try:
@@ -477,10 +393,10 @@ class RobotSession:
         command: np.ndarray | None,
         leader_grippers: tuple[float, float] | None,
     ) -> None:
-        images = self._images
-        if len(images) != len(self.robot.cameras):
+        if not self.cameras.complete:
             return  # a camera has not delivered its first frame yet
         action = command if command is not None else reading.qpos
+        images = self.cameras.images
         sample = TickSample(
             now, reading.qpos, reading.qvel, reading.effort, action, images, leader_grippers
         )
