@@ -16,6 +16,7 @@ SUBCOMMANDS = {
     "run": "app.cli.run",
     "teleop": "app.cli.teleop",
     "demos": "app.cli.demos",
+    "eval": "app.cli.eval",
     "devices": "app.cli.devices",
     "virtual-aloha": "app.cli.virtual_aloha",
 }

@@ -46,7 +46,8 @@ def generate_episodes(
 ) -> DemoSummary:
     """Write `episodes` successful scripted episodes to `out` as `episode_<i>.hdf5`.
 
-    Seeds `seed`, `seed + 1`, ... are tried in turn; a failed one is counted and skipped.
+    Seeds `seed`, `seed + 1`, ... are tried in turn; one whose demonstration never met the
+    task's success rule (the measure `eval` uses too) is counted and skipped.
     Each seed is simulated without rendering first and rendered only if it succeeded.
     Indices continue after the folder's episodes unless `first_index` is given (processes
     writing to one folder should each get their own index range and seeds).
@@ -63,7 +64,7 @@ def generate_episodes(
         attempt_seed = seed
         while len(summary.written) < episodes:
             rollout = run_scripted(sim, attempt_seed)
-            if rollout.success and rollout.final_success:
+            if rollout.success:
                 path = out / f"episode_{index}.hdf5"
                 summary.written.append(_write(sim, rollout, path, cameras, size, compress))
                 index += 1

@@ -11,6 +11,11 @@ _ARM_JOINTS = ("waist", "shoulder", "elbow", "forearm_roll", "wrist_angle", "wri
 _ORIENTATION_WEIGHT = 0.3  # metres per radian: trades position against orientation error
 _DAMPING = 1e-2
 _MAX_STEP = 0.2  # radians per iteration: small steps keep far targets from jumping branches
+# A weak pull of forearm_roll towards 0. With the wrist straight, forearm roll and wrist rotate
+# turn about one axis; without this, the solver may roll the forearm half a turn and flip the
+# wrist, and later whip back through the singularity.
+_SETTLED = 1e-5  # radians: a step this small means the solver has converged
+_POSTURE_WEIGHT = np.array([0.0, 0.0, 0.0, 0.05, 0.0, 0.0]) ** 2
 
 
 def gripper_rotation(approach: np.ndarray, fingers: np.ndarray) -> np.ndarray:
@@ -50,7 +55,7 @@ class ArmIK:
         position: np.ndarray,
         rotation: np.ndarray,
         iterations: int = 60,
-        tolerance: float = 1e-4,
+        tolerance: float = 3e-4,
     ) -> np.ndarray:
         """Joint angles near `q_start` reaching the fingertip `position` and gripper `rotation`.
 
@@ -68,20 +73,28 @@ class ArmIK:
             )
             if np.linalg.norm(error) < tolerance:
                 break
-            q = np.clip(q + self._step(tip, error), self.lo, self.hi)
+            step = self._step(q, tip, error)
+            q = np.clip(q + step, self.lo, self.hi)
+            if np.abs(step).max() < _SETTLED:  # the posture term can leave a tiny fixed error
+                break
         return q
 
-    def _step(self, tip: np.ndarray, error: np.ndarray) -> np.ndarray:
+    def _step(self, q: np.ndarray, tip: np.ndarray, error: np.ndarray) -> np.ndarray:
+        """Damped least squares with the posture term: argmin |J dq - e|^2 + damping + posture."""
         mujoco.mj_comPos(self.model, self.data)
         mujoco.mj_jac(self.model, self.data, self._jacp, self._jacr, tip, self.body)
         jacobian = np.vstack(
             [self._jacp[:, self.dof_adr], _ORIENTATION_WEIGHT * self._jacr[:, self.dof_adr]]
         )  # (6, 6)
-        gram = jacobian @ jacobian.T + _DAMPING**2 * np.eye(6)
-        step = jacobian.T @ np.linalg.solve(gram, error)
+        normal = jacobian.T @ jacobian + np.diag(_DAMPING**2 + _POSTURE_WEIGHT)
+        step = np.linalg.solve(normal, jacobian.T @ error - _POSTURE_WEIGHT * q)
         return step * min(1.0, _MAX_STEP / max(np.abs(step).max(), 1e-12))
 
 
 def _rotation_error(current: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """World-frame rotation vector (3,) that turns `current` towards `target`."""
-    return 0.5 * sum(np.cross(current[:, i], target[:, i]) for i in range(3))
+    """World-frame rotation vector (3,) that turns `current` towards `target`.
+
+    Half the sum of the cross products of matching axes, written out (np.cross is slow).
+    """
+    m = target @ current.T
+    return 0.5 * np.array([m[2, 1] - m[1, 2], m[0, 2] - m[2, 0], m[1, 0] - m[0, 1]])

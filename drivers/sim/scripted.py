@@ -1,4 +1,11 @@
-"""Scripted experts: end-effector waypoints per task, turned into joint targets by IK."""
+"""Scripted experts: end-effector waypoints per task, turned into joint targets by IK.
+
+A script is a list of phases. At its first step each phase plans waypoints for the rest of
+the episode from the live simulator state (where the objects really are now), so a grasp
+that came out a little off is followed rather than ignored. Between waypoints each arm is
+servoed in Cartesian space: the fingertip error left by gravity sag under the soft wrist
+servos is integrated into the IK target.
+"""
 
 from __future__ import annotations
 
@@ -7,48 +14,70 @@ from collections.abc import Callable
 import numpy as np
 
 from drivers.robot import SIDES
-from drivers.sim.ik import ArmIK, gripper_rotation
+from drivers.sim.ik import ArmIK
+from drivers.sim.scripts import SCRIPTS, Planner
 from drivers.sim.waypoints import Waypoint, pose_at
 from drivers.sim.world import START_ARM_POSE, AlohaSim
 
-# Gripper frames used by the scripts (x = approach direction, y = finger slide axis).
-DOWN = gripper_rotation([0, 0, -1], [0, 1, 0])  # pointing at the table, fingers close along y
-TO_LEFT = gripper_rotation([-1, 0, 0], [0, 1, 0])  # right arm, pointing across the table
-TO_RIGHT_VERTICAL = gripper_rotation([1, 0, 0], [0, 0, 1])  # left arm, fingers close along z
-OPEN, CLOSED = 1.0, 0.0
-MEET = np.array([0.0, 0.5, 0.25])  # where the cube changes hands in transfer_cube
+_SAG_GAIN = 0.1  # fraction of the fingertip error added to the IK target each step
+_SAG_LIMIT = 0.03  # metres: the correction never moves a target further than this
 
 
 def make_demonstrator(sim: AlohaSim) -> Callable[[int], np.ndarray]:
-    """The scripted expert of `sim`'s task from its present (just reset) state: step -> (14,)."""
-    planners = {
-        "transfer_cube": _transfer_cube,
-        "pick_color": _pick_color,
-    }
-    if sim.task.name not in planners:
+    """The scripted expert of `sim`'s task: `step -> (14,)` joint targets.
+
+    Build it right after `sim.reset()` and call it once per step, in order, before stepping.
+    """
+    if sim.task.name not in SCRIPTS:
         raise ValueError(f"no scripted demonstrator for task {sim.task.name!r}")
-    left, right = planners[sim.task.name](sim)
-    trajectory = _joint_trajectory(sim, {"left": left, "right": right}, sim.task.episode_steps)
-
-    def demonstrator(step: int) -> np.ndarray:
-        return trajectory[min(max(step, 0), len(trajectory) - 1)]
-
-    return demonstrator
+    return Demonstrator(sim, SCRIPTS[sim.task.name])
 
 
-def _joint_trajectory(sim: AlohaSim, plans: dict[str, list[Waypoint]], steps: int) -> np.ndarray:
-    """Joint targets (steps, 14): IK at every step, each solve starting from the previous one."""
-    trajectory = np.zeros((steps, 14), dtype=np.float32)
-    for index, side in enumerate(SIDES):
-        ik = ArmIK(sim.model, side)
-        waypoints = _align_fingers(plans[side])
-        q = START_ARM_POSE.copy()
-        for t in range(steps):
-            pose = pose_at(waypoints, t)
-            q = ik.solve(q, pose.position, pose.rotation)
-            trajectory[t, index * 7 : index * 7 + 6] = q
-            trajectory[t, index * 7 + 6] = pose.gripper
-    return trajectory
+class Demonstrator:
+    """Follows a task script on a live simulator; deterministic for a given seed."""
+
+    def __init__(self, sim: AlohaSim, phases: dict[int, Planner]) -> None:
+        self.sim = sim
+        self.phases = phases
+        self.iks = {side: ArmIK(sim.model, side) for side in SIDES}
+        self.q = {side: START_ARM_POSE.copy() for side in SIDES}
+        self.offset = {side: np.zeros(3) for side in SIDES}
+        self.plans: dict[str, list[Waypoint]] = {side: [self.start_pose(side)] for side in SIDES}
+        self.commanded: dict[str, Waypoint] = {side: self.plans[side][0] for side in SIDES}
+
+    def start_pose(self, side: str) -> Waypoint:
+        """Where a gripper is in the start pose."""
+        position, rotation = self.iks[side].forward(START_ARM_POSE)
+        return Waypoint(0, position, rotation, float(self.sim.start_action()[6]))
+
+    def __call__(self, step: int) -> np.ndarray:
+        if step in self.phases:
+            self._replan(step)
+        action = np.zeros(14, dtype=np.float32)
+        measured = self.sim.qpos()
+        for index, side in enumerate(SIDES):
+            pose = pose_at(self.plans[side], step)
+            self._correct_sag(side, measured[index * 7 : index * 7 + 6])
+            target = pose.position + self.offset[side]
+            self.q[side] = self.iks[side].solve(self.q[side], target, pose.rotation)
+            action[index * 7 : index * 7 + 6] = self.q[side]
+            action[index * 7 + 6] = pose.gripper
+            self.commanded[side] = Waypoint(step, pose.position, pose.rotation, pose.gripper)
+        return action
+
+    def _replan(self, step: int) -> None:
+        for side, waypoints in self.phases[step](self.sim, self.commanded).items():
+            now = self.commanded[side]
+            start = Waypoint(step, now.position, now.rotation, now.gripper)
+            self.plans[side] = _align_fingers([start, *waypoints])
+
+    def _correct_sag(self, side: str, measured_q: np.ndarray) -> None:
+        """Integrate the gap between where the fingertips were sent and where they are."""
+        sent = self.commanded[side]
+        tip, _ = self.iks[side].forward(measured_q)
+        self.offset[side] = np.clip(
+            self.offset[side] + _SAG_GAIN * (sent.position - tip), -_SAG_LIMIT, _SAG_LIMIT
+        )
 
 
 def _align_fingers(waypoints: list[Waypoint]) -> list[Waypoint]:
@@ -61,53 +90,3 @@ def _align_fingers(waypoints: list[Waypoint]) -> list[Waypoint]:
             rotation = rotation * np.array([1.0, -1.0, -1.0])
         aligned.append(Waypoint(waypoint.t, waypoint.position, rotation, waypoint.gripper))
     return aligned
-
-
-def _start(sim: AlohaSim, side: str) -> Waypoint:
-    position, rotation = ArmIK(sim.model, side).forward(START_ARM_POSE)
-    return Waypoint(0, position, rotation, sim.start_action()[6])
-
-
-def _transfer_cube(sim: AlohaSim) -> tuple[list[Waypoint], list[Waypoint]]:
-    """Right picks the cube from above, turns it towards the left, which takes the other half."""
-    cube = sim.body_position("box")
-    grasp = cube + [0.0, 0.0, 0.005]  # fingertips 5 mm above the centre: 1.5 cm of grip
-    # Once turned to point left, the right fingertips sit 5 mm to the +x side of the centre.
-    right_at_meet = MEET + [0.005, 0.0, 0.0]
-    left_at_meet = MEET + [0.001, 0.0, 0.0]
-    right = [
-        _start(sim, "right"),
-        Waypoint(60, grasp + [0, 0, 0.10], DOWN, OPEN),
-        Waypoint(100, grasp, DOWN, OPEN),
-        Waypoint(120, grasp, DOWN, CLOSED),
-        Waypoint(140, grasp, DOWN, CLOSED),
-        Waypoint(210, right_at_meet, TO_LEFT, CLOSED),
-        Waypoint(300, right_at_meet, TO_LEFT, CLOSED),
-        Waypoint(320, right_at_meet, TO_LEFT, OPEN),
-        Waypoint(360, right_at_meet + [0.10, 0, 0], TO_LEFT, OPEN),
-    ]
-    left = [
-        _start(sim, "left"),
-        Waypoint(120, MEET + [-0.12, 0, 0], TO_RIGHT_VERTICAL, OPEN),
-        Waypoint(220, MEET + [-0.12, 0, 0], TO_RIGHT_VERTICAL, OPEN),
-        Waypoint(260, left_at_meet, TO_RIGHT_VERTICAL, OPEN),
-        Waypoint(280, left_at_meet, TO_RIGHT_VERTICAL, CLOSED),
-        Waypoint(330, left_at_meet, TO_RIGHT_VERTICAL, CLOSED),
-        Waypoint(380, left_at_meet + [-0.05, 0, 0], TO_RIGHT_VERTICAL, CLOSED),
-    ]
-    return left, right
-
-
-def _pick_color(sim: AlohaSim) -> tuple[list[Waypoint], list[Waypoint]]:
-    """Right picks the named cube from above and lifts it 10 cm; the left arm stays put."""
-    cube = sim.body_position(f"{sim.target_color}_cube")
-    grasp = cube + [0.0, 0.0, 0.005]
-    right = [
-        _start(sim, "right"),
-        Waypoint(60, grasp + [0, 0, 0.10], DOWN, OPEN),
-        Waypoint(100, grasp, DOWN, OPEN),
-        Waypoint(120, grasp, DOWN, CLOSED),
-        Waypoint(140, grasp, DOWN, CLOSED),
-        Waypoint(200, grasp + [0, 0, 0.12], DOWN, CLOSED),
-    ]
-    return [_start(sim, "left")], right

@@ -67,6 +67,7 @@ class AlohaSim:
         self._mirror_ctrl = np.array([actuator_of_joint[j.id] for j in mirror])
         self._mirror_qpos = np.array([j.qposadr[0] for j in mirror])
         self._arm_range = model.jnt_range[[j.id for j in arm]].copy()  # (12, 2)
+        self._servo_gains = model.actuator_gainprm[:, 0].copy()  # kp of every position servo
 
     # ------------------------------------------------------------------ episode
     def reset(self, seed: int | None = None) -> None:
@@ -75,6 +76,8 @@ class AlohaSim:
         layout = self.task.sample_layout(np.random.default_rng(self.seed))
         with self.lock:
             mujoco.mj_resetData(self.model, self.data)
+            for side in SIDES:
+                self.set_torque(side, True)
             for side in range(2):
                 self.data.qpos[self.arm_qpos[side * 6 : side * 6 + 6]] = START_ARM_POSE
             self.data.qpos[self.finger_qpos] = START_FINGER
@@ -99,12 +102,35 @@ class AlohaSim:
         action = np.asarray(action, dtype=np.float64)
         if action.shape != (2 * ARM_DOF,):
             raise ValueError(f"action must have shape (14,), got {action.shape}")
-        arm = action[[0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12]]
-        fingers = finger_from_normalised(action[[6, 13]])
         with self.lock:
-            self.data.ctrl[self._arm_ctrl] = arm
-            self.data.ctrl[self._finger_ctrl] = fingers
-            self.data.ctrl[self._mirror_ctrl] = -fingers
+            for index, side in enumerate(SIDES):
+                self.set_side_action(side, action[index * ARM_DOF : (index + 1) * ARM_DOF])
+
+    def set_side_action(self, side: str, action: np.ndarray) -> None:
+        """Joint targets (7,) of one arm: six joints (radians), gripper 0..1."""
+        action = np.asarray(action, dtype=np.float64)
+        if action.shape != (ARM_DOF,):
+            raise ValueError(f"an arm action must have shape (7,), got {action.shape}")
+        index = SIDES.index(side)
+        finger = finger_from_normalised(action[6])
+        with self.lock:
+            self.data.ctrl[self._arm_ctrl[index * 6 : index * 6 + 6]] = action[:6]
+            self.data.ctrl[self._finger_ctrl[index]] = finger
+            self.data.ctrl[self._mirror_ctrl[index]] = -finger
+
+    def set_torque(self, side: str, enabled: bool) -> None:
+        """Servos of one arm on, or off (the arm goes limp under gravity)."""
+        index = SIDES.index(side)
+        actuators = [
+            *self._arm_ctrl[index * 6 : index * 6 + 6],
+            self._finger_ctrl[index],
+            self._mirror_ctrl[index],
+        ]
+        with self.lock:
+            # A position servo is force = kp * ctrl - kp * qpos: zero kp makes it slack.
+            gain = self._servo_gains[actuators] if enabled else 0.0
+            self.model.actuator_gainprm[actuators, 0] = gain
+            self.model.actuator_biasprm[actuators, 1] = -gain
 
     def step(self) -> None:
         """Advance the world by one control period (0.02 s); never renders."""
@@ -149,6 +175,11 @@ class AlohaSim:
         """World position (3,) of a body's origin."""
         with self.lock:
             return self.data.body(body).xpos.copy()
+
+    def body_rotation(self, body: str) -> np.ndarray:
+        """World orientation (3, 3) of a body's frame."""
+        with self.lock:
+            return self.data.body(body).xmat.reshape(3, 3).copy()
 
     def body_height(self, body: str) -> float:
         """World z of a body's origin (the table top is at 0)."""

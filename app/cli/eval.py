@@ -1,0 +1,93 @@
+"""`main.py eval`: closed-loop success rate of a policy (or the scripted expert), simulated."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from app.cli.demos import parse_size
+
+HELP = "closed-loop evaluation in the simulator: success rate over seeded episodes"
+_BUNDLED = "bundled"  # --checkpoint with no directory
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Task, episodes, seeds, and which policy to run."""
+    parser.add_argument("--task", required=True, help="transfer_cube, insertion or pick_color")
+    parser.add_argument("--episodes", type=int, default=50, help="episodes to run (default 50)")
+    parser.add_argument(
+        "--seed", type=int, default=100_000, help="first seed (default 100000, apart from demos)"
+    )
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--policy", choices=("scripted",), help="run the scripted expert")
+    which.add_argument(
+        "--checkpoint",
+        nargs="?",
+        const=_BUNDLED,
+        metavar="DIR",
+        help="policy checkpoint directory (no DIR: the bundled policy)",
+    )
+    parser.add_argument(
+        "--replan", type=int, default=25, help="steps of each action chunk to execute (default 25)"
+    )
+    parser.add_argument(
+        "--size",
+        type=parse_size,
+        default=None,
+        help="camera image HEIGHTxWIDTH given to the policy (default: 3/4 x its square input)",
+    )
+    parser.add_argument("--device", default=None, help="torch device for the policy (cpu, cuda)")
+    parser.add_argument("--video", metavar="DIR", help="write one cam_high MP4 per episode here")
+    parser.add_argument("--json", action="store_true", help="one JSON object on the last line")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Evaluate and print one line (and the JSON object with --json)."""
+    from tqdm import tqdm
+
+    from drivers.sim.evaluate import evaluate, render_size_for
+    from drivers.sim.tasks import get_task
+
+    task = get_task(args.task).name  # a typo fails before a model is loaded
+    if args.episodes < 1:
+        raise ValueError(f"--episodes must be at least 1, got {args.episodes}")
+    if args.replan < 1:
+        raise ValueError(f"--replan must be at least 1, got {args.replan}")
+    policy = None if args.policy == "scripted" else _load_policy(args.checkpoint, args.device)
+    size = args.size or render_size_for(policy)
+    with tqdm(total=args.episodes, desc=f"eval {task}", unit="episode", file=sys.stderr) as bar:
+        report = evaluate(
+            task,
+            policy,
+            args.episodes,
+            seed=args.seed,
+            replan=args.replan,
+            image_size=size,
+            video_dir=args.video,
+            on_episode=lambda outcome: bar.update(1),
+        )
+    print(
+        f"{task}: {report.successes}/{len(report.outcomes)} successful "
+        f"({100 * report.success_rate:.1f}%), {report.seconds_per_episode:.2f} s per episode",
+        flush=True,
+    )
+    if args.json:
+        print(json.dumps(report.summary()), flush=True)
+    return 0
+
+
+def _load_policy(checkpoint: str, device: str | None) -> object:
+    """The pi0 Policy of a checkpoint directory (or the bundled one)."""
+    if checkpoint == _BUNDLED:
+        from pi0_core.bundled import BUNDLED_CHECKPOINT
+
+        path = BUNDLED_CHECKPOINT
+    else:
+        path = Path(checkpoint)
+    if not path.is_dir():
+        raise FileNotFoundError(f"no checkpoint directory at {path}")
+    from pi0_core.policy import Policy
+
+    return Policy.load(path, device=device)

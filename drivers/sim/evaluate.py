@@ -1,0 +1,193 @@
+"""Closed-loop evaluation: run a policy (or the scripted expert) on seeded episodes of a task.
+
+Knows nothing of models: a policy is anything with `cameras` and `infer(obs) -> (chunk, 14)`.
+Images are rendered only when the policy asks for an observation (and for the video if any).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from drivers.sim.scripted import make_demonstrator
+from drivers.sim.tasks import get_task
+from drivers.sim.video import VIDEO_CAMERA, VIDEO_SIZE, EpisodeVideo
+from drivers.sim.world import CAMERAS, AlohaSim
+
+log = logging.getLogger(__name__)
+
+DEFAULT_REPLAN = 25  # steps of a chunk executed before asking for the next one
+
+
+class ChunkPolicy(Protocol):
+    """What the evaluation needs from a policy."""
+
+    cameras: tuple[str, ...]  # cameras it wants in each observation
+
+    def infer(self, obs: dict) -> np.ndarray:
+        """(chunk, 14) joint targets from {"images": {cam: HxWx3}, "state": (14,), "prompt"}."""
+
+
+@dataclass(frozen=True)
+class EpisodeOutcome:
+    """The result of one evaluated episode."""
+
+    seed: int
+    success: bool
+    steps: int  # steps run (the episode stops at the first success)
+    seconds: float
+    policy_calls: int
+
+
+@dataclass(frozen=True)
+class EvalReport:
+    """Success over the evaluated episodes of one task."""
+
+    task: str
+    outcomes: tuple[EpisodeOutcome, ...]
+
+    @property
+    def successes(self) -> int:
+        return sum(outcome.success for outcome in self.outcomes)
+
+    @property
+    def success_rate(self) -> float:
+        return self.successes / max(len(self.outcomes), 1)
+
+    @property
+    def seconds_per_episode(self) -> float:
+        return sum(o.seconds for o in self.outcomes) / max(len(self.outcomes), 1)
+
+    def summary(self) -> dict:
+        """The JSON line of `main.py eval --json`."""
+        return {
+            "task": self.task,
+            "episodes": len(self.outcomes),
+            "successes": self.successes,
+            "success_rate": self.success_rate,
+            "seconds_per_episode": round(self.seconds_per_episode, 3),
+            "failed_seeds": [o.seed for o in self.outcomes if not o.success],
+        }
+
+
+class ChunkController:
+    """Turns a chunk policy into one action per step, asking again every `replan` steps."""
+
+    def __init__(
+        self, policy: ChunkPolicy, sim: AlohaSim, replan: int, image_size: tuple[int, int]
+    ) -> None:
+        self.policy, self.sim, self.replan, self.image_size = policy, sim, replan, image_size
+        self.chunk: np.ndarray | None = None  # (chunk, 14)
+        self.used = 0
+        self.calls = 0
+
+    def __call__(self, step: int) -> np.ndarray:
+        if self.chunk is None or self.used >= min(self.replan, len(self.chunk)):
+            self.chunk = self._infer()
+            self.used = 0
+        action = self.chunk[self.used]
+        self.used += 1
+        return action
+
+    def observation(self) -> dict:
+        """Images of the policy's cameras, the joint state and the episode's prompt."""
+        height, width = self.image_size
+        images = {cam: self.sim.render(cam, height, width) for cam in self.policy.cameras}
+        return {"images": images, "state": self.sim.qpos(), "prompt": self.sim.prompt}
+
+    def _infer(self) -> np.ndarray:
+        chunk = np.asarray(self.policy.infer(self.observation()), dtype=np.float32)
+        self.calls += 1
+        if chunk.ndim != 2 or chunk.shape[1] != 14 or len(chunk) == 0:
+            raise ValueError(f"the policy returned actions of shape {chunk.shape}, not (chunk, 14)")
+        return chunk
+
+
+def evaluate(
+    task: str,
+    policy: ChunkPolicy | None,
+    episodes: int,
+    seed: int = 0,
+    replan: int = DEFAULT_REPLAN,
+    image_size: tuple[int, int] = (96, 128),
+    video_dir: Path | str | None = None,
+    on_episode: Callable[[EpisodeOutcome], None] | None = None,
+) -> EvalReport:
+    """Run `episodes` episodes with seeds `seed, seed + 1, ...`; `policy=None` is the expert."""
+    spec = get_task(task)
+    _check(policy, episodes, replan)
+    outcomes = []
+    with AlohaSim(spec, seed) as sim:
+        for episode_seed in range(seed, seed + episodes):
+            video = None
+            if video_dir is not None:
+                video = EpisodeVideo(Path(video_dir) / f"{spec.name}_seed{episode_seed}.mp4")
+            try:
+                outcome = run_one(sim, policy, episode_seed, replan, image_size, video)
+            finally:
+                if video is not None:
+                    video.close()
+            log.debug("seed %d: %s", episode_seed, "success" if outcome.success else "failure")
+            outcomes.append(outcome)
+            if on_episode is not None:
+                on_episode(outcome)
+    return EvalReport(spec.name, tuple(outcomes))
+
+
+def run_one(
+    sim: AlohaSim,
+    policy: ChunkPolicy | None,
+    seed: int,
+    replan: int = DEFAULT_REPLAN,
+    image_size: tuple[int, int] = (96, 128),
+    video: EpisodeVideo | None = None,
+) -> EpisodeOutcome:
+    """One episode from `seed` until success or the task's length."""
+    started = time.perf_counter()
+    sim.reset(seed)
+    if policy is None:
+        controller, chunk_controller = make_demonstrator(sim), None
+    else:
+        controller = chunk_controller = ChunkController(policy, sim, replan, image_size)
+    success, steps = False, 0
+    for step in range(sim.task.episode_steps):
+        sim.set_action(controller(step))
+        sim.step()
+        steps += 1
+        if video is not None:
+            video.add(sim.render(VIDEO_CAMERA, *VIDEO_SIZE))
+        if sim.success():
+            success = True
+            break
+    calls = chunk_controller.calls if chunk_controller is not None else 0
+    return EpisodeOutcome(seed, success, steps, time.perf_counter() - started, calls)
+
+
+def _check(policy: ChunkPolicy | None, episodes: int, replan: int) -> None:
+    if episodes < 1:
+        raise ValueError(f"episodes must be at least 1, got {episodes}")
+    if replan < 1:
+        raise ValueError(f"replan must be at least 1 step, got {replan}")
+    if policy is not None:
+        unknown = [cam for cam in policy.cameras if cam not in CAMERAS]
+        if unknown:
+            raise ValueError(
+                f"the policy wants camera {unknown[0]!r}, the simulator has {', '.join(CAMERAS)}"
+            )
+
+
+def render_size_for(policy: object) -> tuple[int, int]:
+    """A 4:3 (height, width) image whose padded resize to the policy's square input is exact.
+
+    A policy with a square `image_size` S gets (3S/4, S); otherwise 120x160.
+    """
+    side = getattr(policy, "image_size", None)
+    if isinstance(side, int) and side > 0:
+        return (round(side * 3 / 4), side)
+    return (120, 160)

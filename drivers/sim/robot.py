@@ -1,0 +1,31 @@
+"""The simulated ALOHA as a `Robot`: two follower arms, cameras, and the physics to step."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from drivers.robot import SIDES, Robot
+from drivers.sim.arm import SimArm
+from drivers.sim.camera import SimCamera
+from drivers.sim.world import CAMERAS, AlohaSim
+
+DEFAULT_CAMERAS = ("cam_high", "cam_left_wrist", "cam_right_wrist")
+
+
+def make_sim_robot(
+    task: str = "pick_color",
+    seed: int = 0,
+    cameras: Sequence[str] = DEFAULT_CAMERAS,
+    image_size: tuple[int, int] = (240, 320),
+) -> Robot:
+    """A `Robot` of kind "sim" on a fresh `AlohaSim`; the caller steps `robot.physics`."""
+    unknown = [name for name in cameras if name not in CAMERAS]
+    if unknown:
+        raise ValueError(f"unknown camera {unknown[0]!r}; the simulator has {', '.join(CAMERAS)}")
+    sim = AlohaSim(task, seed)
+    return Robot(
+        followers={side: SimArm(sim, side) for side in SIDES},
+        cameras={name: SimCamera(sim, name, image_size) for name in cameras},
+        physics=sim,
+        kind="sim",
+    )

@@ -1,0 +1,90 @@
+"""Closed-loop evaluation: chunks, re-planning, rendering only for observations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from drivers.sim.evaluate import ChunkController, evaluate, render_size_for
+
+
+class HoldStill:
+    """A policy that always asks for the start pose, and counts what it was shown."""
+
+    cameras = ("cam_high", "cam_right_wrist")
+
+    def __init__(self, chunk: int = 50) -> None:
+        self.chunk = chunk
+        self.observations: list[dict] = []
+
+    def infer(self, obs: dict) -> np.ndarray:
+        self.observations.append(obs)
+        from drivers.sim.world import AlohaSim
+
+        return np.tile(AlohaSim.start_action(), (self.chunk, 1))
+
+
+def test_policy_is_asked_every_replan_steps_and_sees_its_cameras(make_sim) -> None:
+    sim = make_sim("pick_color", seed=1)
+    policy = HoldStill()
+    controller = ChunkController(policy, sim, replan=10, image_size=(24, 32))
+    for step in range(35):
+        sim.set_action(controller(step))
+        sim.step()
+    assert controller.calls == 4  # steps 0, 10, 20, 30
+    obs = policy.observations[0]
+    assert set(obs["images"]) == {"cam_high", "cam_right_wrist"}
+    assert obs["images"]["cam_high"].shape == (24, 32, 3)
+    assert obs["state"].shape == (14,)
+    assert obs["prompt"] == sim.prompt and sim.target_color in obs["prompt"]
+
+
+def test_a_short_chunk_is_replanned_when_it_runs_out(make_sim) -> None:
+    sim = make_sim("pick_color")
+    controller = ChunkController(HoldStill(chunk=5), sim, replan=25, image_size=(24, 32))
+    for step in range(12):
+        controller(step)
+    assert controller.calls == 3
+
+
+def test_renders_only_for_observations(make_sim, monkeypatch: pytest.MonkeyPatch) -> None:
+    from drivers.sim.world import AlohaSim
+
+    renders: list[str] = []
+    original = AlohaSim.render
+    monkeypatch.setattr(
+        AlohaSim, "render", lambda self, cam, h, w: renders.append(cam) or original(self, cam, h, w)
+    )
+    policy = HoldStill(chunk=100)
+    report = evaluate("pick_color", policy, 1, seed=2, replan=100, image_size=(24, 32))
+    assert not report.outcomes[0].success
+    assert len(policy.observations) == 3  # 300 steps / 100
+    assert len(renders) == 3 * len(policy.cameras)
+
+
+@pytest.mark.slow
+def test_scripted_policy_succeeds_and_reports() -> None:
+    report = evaluate("pick_color", None, 1, seed=7)
+    summary = report.summary()
+    assert summary["task"] == "pick_color" and summary["episodes"] == 1
+    assert summary["successes"] == 1 and summary["success_rate"] == 1.0
+    assert report.outcomes[0].steps < 300  # stops at the first success
+
+
+def test_render_size_follows_the_policy_input() -> None:
+    class Square:
+        image_size = 224
+
+    assert render_size_for(Square()) == (168, 224)
+    assert render_size_for(object()) == (120, 160)
+
+
+def test_bad_arguments_are_refused() -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        evaluate("pick_color", None, 0)
+
+    class Elsewhere(HoldStill):
+        cameras = ("cam_ceiling",)
+
+    with pytest.raises(ValueError, match="cam_ceiling"):
+        evaluate("pick_color", Elsewhere(), 1)

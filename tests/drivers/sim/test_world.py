@@ -1,0 +1,119 @@
+"""AlohaSim: seeded resets, ALOHA conventions, stepping without rendering."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from drivers.sim.gripper import finger_from_normalised, normalised_from_finger
+from drivers.sim.world import CONTROL_PERIOD, AlohaSim
+
+
+def _object_poses(sim: AlohaSim) -> np.ndarray:
+    return sim.data.qpos[16:].copy()  # everything after the two arms' 8 joints each
+
+
+@pytest.mark.parametrize("task", ["transfer_cube", "insertion", "pick_color"])
+def test_same_seed_gives_the_same_object_poses(make_sim, task: str) -> None:
+    first, second = make_sim(task, seed=7), make_sim(task, seed=7)
+    assert np.array_equal(_object_poses(first), _object_poses(second))
+    assert first.prompt == second.prompt
+
+
+@pytest.mark.parametrize("task", ["transfer_cube", "insertion", "pick_color"])
+def test_other_seeds_move_the_objects(make_sim, task: str) -> None:
+    poses = {tuple(np.round(_object_poses(make_sim(task, seed)), 6)) for seed in range(4)}
+    assert len(poses) == 4
+
+
+def test_reset_returns_to_the_seeded_state(make_sim) -> None:
+    sim = make_sim("transfer_cube", seed=3)
+    start = _object_poses(sim)
+    sim.set_action(sim.start_action() + 0.2)
+    for _ in range(20):
+        sim.step()
+    sim.reset(3)
+    assert np.array_equal(_object_poses(sim), start)
+    assert sim.steps == 0 and sim.time == 0.0
+
+
+def test_same_actions_give_the_same_trajectory(make_sim) -> None:
+    runs = []
+    for _ in range(2):
+        sim = make_sim("transfer_cube", seed=1)
+        action = sim.start_action()
+        action[[1, 8]] += 0.3
+        for _ in range(25):
+            sim.set_action(action)
+            sim.step()
+        runs.append(np.concatenate([sim.qpos(), sim.qvel()]))
+    assert np.array_equal(runs[0], runs[1])
+
+
+def test_step_advances_one_control_period(make_sim) -> None:
+    sim = make_sim("transfer_cube")
+    sim.step()
+    assert sim.time == pytest.approx(CONTROL_PERIOD)
+
+
+def test_state_follows_aloha_order_and_gripper_convention(make_sim) -> None:
+    sim = make_sim("transfer_cube")
+    action = sim.start_action()
+    action[[6, 13]] = [1.0, 0.0]  # left gripper open, right closed
+    action[0] = 0.3  # left waist
+    for _ in range(50):
+        sim.set_action(action)
+        sim.step()
+    qpos = sim.qpos()
+    assert qpos.shape == (14,) and qpos.dtype == np.float32
+    assert qpos[0] == pytest.approx(0.3, abs=0.02) and qpos[7] == pytest.approx(0.0, abs=0.02)
+    assert qpos[6] > 0.9  # open
+    assert qpos[13] < 0.15  # closed as far as the finger range (0.021 m, about 0.07) allows
+    assert sim.qvel().shape == (14,) and sim.effort().shape == (14,)
+
+
+def test_gripper_normalisation_round_trips() -> None:
+    values = np.linspace(0, 1, 5)
+    assert np.allclose(normalised_from_finger(finger_from_normalised(values)), values)
+
+
+def test_joint_limits_cover_the_start_pose(make_sim) -> None:
+    sim = make_sim("pick_color")
+    lo, hi = sim.joint_limits()
+    assert np.all(lo <= sim.qpos()) and np.all(sim.qpos() <= hi)
+    assert lo[6] == 0.0 and hi[13] == 1.0
+
+
+def test_bad_action_shape_is_refused(make_sim) -> None:
+    with pytest.raises(ValueError, match="shape"):
+        make_sim("transfer_cube").set_action(np.zeros(7))
+
+
+def test_stepping_physics_never_renders(make_sim, monkeypatch: pytest.MonkeyPatch) -> None:
+    import mujoco
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("rendered while stepping")
+
+    monkeypatch.setattr(mujoco, "Renderer", refuse)
+    monkeypatch.setattr(AlohaSim, "render", refuse)
+    sim = make_sim("pick_color", seed=2)
+    for _ in range(10):
+        sim.set_action(sim.start_action())
+        sim.step()
+        sim.qpos(), sim.success()
+    assert sim.steps == 10
+
+
+def test_render_gives_the_asked_size(make_sim) -> None:
+    sim = make_sim("pick_color")
+    image = sim.render("cam_high", 24, 32)
+    assert image.shape == (24, 32, 3) and image.dtype == np.uint8
+    assert image.std() > 0  # not a blank frame
+
+
+def test_unknown_task_and_camera_are_named() -> None:
+    with pytest.raises(ValueError, match="pick_color"):
+        AlohaSim("stack_cups")
+    with AlohaSim("transfer_cube") as sim, pytest.raises(ValueError, match="cam_high"):
+        sim.render("cam_ceiling", 24, 32)
