@@ -41,3 +41,20 @@ def test_teleop_on_the_virtual_bus_records_an_episode(tmp_path: Path, capsys) ->
     out = capsys.readouterr().out
     assert f"saved {tmp_path / 'episode_0.hdf5'}" in out and "recorded 1 episode(s)" in out
     assert [r.ok for r in validate_path(tmp_path)] == [True]
+
+
+@pytest.mark.slow
+def test_run_in_the_simulator_prints_telemetry_and_records(tmp_path: Path, capsys) -> None:
+    import torch
+
+    from app.runtime.untrained import untrained_tiny_policy
+
+    torch.set_num_threads(1)
+    untrained_tiny_policy(cameras=("cam_high",)).save(tmp_path / "policy")
+    argv = ["run", "--robot", "sim", "--checkpoint", str(tmp_path / "policy"), "--seconds", "2.5",
+            "--record", str(tmp_path / "rec"), "--prompt", "pick up the red cube"]  # fmt: skip
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "prompt 'pick up the red cube'" in out and "period p50" in out
+    assert "task success: no" in out and "recorded 1 episode(s)" in out
+    assert [r.ok for r in validate_path(tmp_path / "rec")] == [True]
