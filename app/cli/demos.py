@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import logging
 
 HELP = "write scripted simulator demonstrations (HDF5 episodes) for a task"
+
+
+def quiet_render_logs() -> None:
+    """PyOpenGL announces at INFO level that it runs without its C speed-up; nobody needs that."""
+    logging.getLogger("OpenGL").setLevel(logging.WARNING)
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -47,6 +53,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Generate, then print one summary line."""
     from drivers.sim.demos import generate_episodes
+
+    quiet_render_logs()
 
     summary = generate_episodes(
         args.task,

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from app.cli.demos import parse_size
+from app.cli.demos import parse_size, quiet_render_logs
 
 HELP = "closed-loop evaluation in the simulator: success rate over seeded episodes"
 _BUNDLED = "bundled"  # --checkpoint with no directory
@@ -48,6 +48,8 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from drivers.sim.evaluate import evaluate, render_size_for
+
+    quiet_render_logs()
     from drivers.sim.tasks import get_task
 
     task = get_task(args.task).name  # a typo fails before a model is loaded

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tqdm import tqdm
+
 from drivers.sim.rollout import Rollout, run_scripted
 from drivers.sim.tasks import get_task
 from drivers.sim.world import CAMERAS, AlohaSim
@@ -151,7 +153,5 @@ def _next_index(folder: Path) -> int:
     return max(indices) + 1
 
 
-def _progress_bar(total: int, description: str, enabled: bool):  # noqa: ANN202 (tqdm or stub)
-    from tqdm import tqdm
-
+def _progress_bar(total: int, description: str, enabled: bool) -> tqdm:
     return tqdm(total=total, desc=description, unit="episode", disable=not enabled)

@@ -88,3 +88,17 @@ def test_bad_arguments_are_refused() -> None:
 
     with pytest.raises(ValueError, match="cam_ceiling"):
         evaluate("pick_color", Elsewhere(), 1)
+
+
+def test_video_has_one_frame_per_step(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import imageio.v2 as imageio
+
+    from drivers.sim import evaluate as evaluation
+
+    monkeypatch.setattr(evaluation, "VIDEO_SIZE", (48, 64))
+    report = evaluate("pick_color", HoldStill(), 1, seed=3, video_dir=tmp_path)
+    video = tmp_path / "pick_color_seed3.mp4"
+    with imageio.get_reader(video) as reader:
+        frames = [frame for frame in reader]
+    assert len(frames) == report.outcomes[0].steps == 300
+    assert frames[0].shape == (48, 64, 3)
