@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     from app.runtime.headless import print_summary, watch
     from app.runtime.policy_runner import RunnerConfig
     from app.runtime.recorder import RecorderConfig
-    from app.runtime.robots import make_robot
+    from app.runtime.robots import make_robot, simulator_of
     from app.runtime.session import RobotSession
     from app.runtime.snapshot import Mode
     from pi0_core.bundled import BUNDLED_CHECKPOINT
@@ -57,11 +57,12 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         cameras=tuple(policy.cameras),
     )
-    prompt = args.prompt or getattr(robot.physics, "prompt", None)
+    sim = simulator_of(robot)
+    prompt = args.prompt or getattr(sim, "prompt", None)
     if not prompt:
         raise ValueError("--prompt is required on this robot")
     seconds = args.seconds
-    if seconds is None and robot.physics is not None:
+    if seconds is None and sim is not None:
         from drivers.sim.tasks import get_task
 
         seconds = get_task(args.task).episode_steps / args.rate

@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     """Start teleoperation, run the recording plan or the given time, print the summary."""
     from app.runtime.headless import print_summary, watch
     from app.runtime.recorder import RecorderConfig
-    from app.runtime.robots import make_robot
+    from app.runtime.robots import make_robot, simulator_of
     from app.runtime.session import RobotSession
     from app.runtime.snapshot import Mode
 
@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         session.set_mode(Mode.TELEOP)
         done = _never
         if args.record:
-            prompt = args.prompt or getattr(robot.physics, "prompt", None) or ""
+            prompt = args.prompt or getattr(simulator_of(robot), "prompt", None) or ""
             session.recorder.set_folder(args.record)
             session.recorder.start_episodes(prompt, args.episodes, args.episode_seconds)
             done = session.recorder.is_idle
