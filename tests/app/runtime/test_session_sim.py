@@ -5,10 +5,12 @@ import os
 import pytest
 import torch
 
+from app.runtime.recorder import RecorderConfig
 from app.runtime.robots import make_robot
 from app.runtime.session import RobotSession
 from app.runtime.snapshot import Mode
 from app.runtime.untrained import untrained_tiny_policy
+from recordings.validate import validate_path
 from tests.app.runtime.fakes import FakePolicy, wait_until
 
 os.environ.setdefault("MUJOCO_GL", "egl")
@@ -61,3 +63,20 @@ def test_estop_in_the_simulator_holds_within_one_tick(sim_robot) -> None:
         wait_until(lambda: session.snapshot().estop_latency_ticks is not None, what="e-stop")
         snap = session.snapshot()
     assert snap.estopped and snap.estop_latency_ticks <= 1
+
+
+def test_rerecord_replaces_the_last_episode_and_keeps_the_earlier_one(sim_robot, tmp_path) -> None:
+    recorder = RecorderConfig(reset_seconds=0.0)
+    with RobotSession(sim_robot, recorder=recorder) as session:
+        session.set_mode(Mode.HOLD)
+        session.recorder.set_folder(tmp_path)
+        session.recorder.start_episodes("first", 2, seconds=0.3)
+        assert session.recorder.wait_idle(30)
+        first = (tmp_path / "episode_0.hdf5").read_bytes()
+        session.recorder.rerecord()
+        assert session.recorder.wait_idle(30)
+        snap = session.snapshot()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["episode_0.hdf5", "episode_1.hdf5"]
+    assert (tmp_path / "episode_0.hdf5").read_bytes() == first
+    assert [r.ok for r in validate_path(tmp_path)] == [True, True]
+    assert snap.episodes_saved == 2 and snap.episode_index == 2
