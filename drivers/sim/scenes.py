@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 from pathlib import Path
 
 import mujoco
+
+from drivers.sim.visual import lighten
 
 _OUR_ASSETS = Path(__file__).resolve().parent / "assets"
 _PLACEHOLDER = "@GYM_ALOHA_ASSETS@"
@@ -33,12 +36,33 @@ def gym_aloha_assets() -> Path:
     return folder
 
 
-def load_model(scene: str) -> mujoco.MjModel:
-    """Compile the MuJoCo model of a scene (a fresh model each call: callers may edit it)."""
+def _xml(scene: str) -> tuple[str | None, str | None]:
+    """(path, None) of an installed scene file, or (None, xml text) of one of ours."""
     if scene not in SCENES:
         raise ValueError(f"unknown scene {scene!r}; known: {', '.join(SCENES)}")
     origin, file_name = SCENES[scene]
     if origin == "gym_aloha":
-        return mujoco.MjModel.from_xml_path(str(gym_aloha_assets() / file_name))
+        return str(gym_aloha_assets() / file_name), None
     xml = (_OUR_ASSETS / file_name).read_text()
-    return mujoco.MjModel.from_xml_string(xml.replace(_PLACEHOLDER, str(gym_aloha_assets())))
+    return None, xml.replace(_PLACEHOLDER, str(gym_aloha_assets()))
+
+
+def load_model(scene: str) -> mujoco.MjModel:
+    """Compile the MuJoCo model of a scene (a fresh model each call: callers may edit it)."""
+    path, xml = _xml(scene)
+    if path is not None:
+        return mujoco.MjModel.from_xml_path(path)
+    return mujoco.MjModel.from_xml_string(xml)
+
+
+def load_visual_model(scene: str) -> mujoco.MjModel:
+    """The scene with simplified arm meshes, for drawing only (a fresh copy each call)."""
+    return copy.deepcopy(_visual_model(scene))
+
+
+@functools.cache
+def _visual_model(scene: str) -> mujoco.MjModel:
+    path, xml = _xml(scene)
+    spec = mujoco.MjSpec.from_file(path) if path is not None else mujoco.MjSpec.from_string(xml)
+    lighten(spec, gym_aloha_assets())
+    return spec.compile()
