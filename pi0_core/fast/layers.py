@@ -11,6 +11,8 @@ import torch.nn.functional as F
 from torch import nn
 from transformers.models.gemma.modeling_gemma import apply_rotary_pos_emb, repeat_kv
 
+from pi0_core.fast.activations import activation_of
+
 
 def project_qkv(
     attn: nn.Module, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor
@@ -61,6 +63,14 @@ def attend(
     return out.reshape(batch, tokens, heads * dim)
 
 
+def mlp_forward(mlp: nn.Module, x: torch.Tensor, gelu_by_sigmoid: bool) -> torch.Tensor:
+    """GemmaMLP: down(act(gate(x)) * up(x)), with the tanh GELU through a sigmoid if asked."""
+    if not gelu_by_sigmoid:
+        return mlp(x)
+    activation = activation_of(mlp.act_fn, gelu_by_sigmoid)
+    return mlp.down_proj(activation(mlp.gate_proj(x)) * mlp.up_proj(x))
+
+
 def decoder_layer(
     layer: nn.Module,
     hidden: torch.Tensor,
@@ -72,6 +82,7 @@ def decoder_layer(
     in_place: bool = True,
     pack_gqa: bool = True,
     kv_only: bool = False,
+    gelu_by_sigmoid: bool = False,
 ) -> torch.Tensor | None:
     """hidden (B, T, E) through one layer, attending to kv[:, :, :start] and itself.
 
@@ -93,4 +104,4 @@ def decoder_layer(
         return None
     out = attend(queries, keys, values, mask, attn.scaling, pack_gqa)
     hidden = hidden + attn.o_proj(out)
-    return hidden + layer.mlp(layer.post_attention_layernorm(hidden))
+    return hidden + mlp_forward(layer.mlp, layer.post_attention_layernorm(hidden), gelu_by_sigmoid)

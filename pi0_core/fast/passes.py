@@ -20,6 +20,7 @@ def encode_prefix(
     geometry: ChunkGeometry,
     kv: KV,
     pack_gqa: bool,
+    gelu_by_sigmoid: bool = False,
 ) -> None:
     """Images and prompt through PaliGemma; each layer's keys/values land at [0, P)."""
     hidden = parts.model.model.embed_prefix(input_ids, pixel_values, pixel_attention_mask)
@@ -35,11 +36,17 @@ def encode_prefix(
             geometry.prefix_mask,
             pack_gqa=pack_gqa,
             kv_only=index == last,
+            gelu_by_sigmoid=gelu_by_sigmoid,
         )
 
 
 def encode_state(
-    parts: Pi0Parts, state: torch.Tensor, geometry: ChunkGeometry, kv: KV, pack_gqa: bool
+    parts: Pi0Parts,
+    state: torch.Tensor,
+    geometry: ChunkGeometry,
+    kv: KV,
+    pack_gqa: bool,
+    gelu_by_sigmoid: bool = False,
 ) -> None:
     """The state token through the expert once; its keys/values land at position P."""
     hidden = parts.action_time.state_proj(state)[:, None, :]  # (B, 1, E)
@@ -54,6 +61,7 @@ def encode_state(
             geometry.state_mask,
             pack_gqa=pack_gqa,
             kv_only=index == last,
+            gelu_by_sigmoid=gelu_by_sigmoid,
         )
 
 
@@ -77,6 +85,7 @@ def velocity(
     kv: KV,
     in_place: bool,
     pack_gqa: bool,
+    gelu_by_sigmoid: bool = False,
 ) -> torch.Tensor:
     """(B, chunk, action_dim) predicted velocity at one step.
 
@@ -92,14 +101,9 @@ def velocity(
         hidden = torch.cat([state_embeds, hidden], dim=1)
         start, rope, mask = geometry.prefix_len, geometry.suffix_rope, geometry.suffix_mask
     for index, layer in enumerate(parts.expert_layers):
+        layer_kv = (kv[0][index], kv[1][index])
         hidden = decoder_layer(
-            layer,
-            hidden,
-            rope,
-            (kv[0][index], kv[1][index]),
-            start,
-            mask,
-            in_place=in_place,
-            pack_gqa=pack_gqa,
-        )
+            layer, hidden, rope, layer_kv, start, mask,
+            in_place=in_place, pack_gqa=pack_gqa, gelu_by_sigmoid=gelu_by_sigmoid,
+        )  # fmt: skip
     return parts.action_out_proj(parts.expert_norm(hidden[:, -parts.chunk_size :]))

@@ -15,6 +15,7 @@ from torch import nn
 from pi0_core.fast import masks
 from pi0_core.fast.compile import maybe_compile
 from pi0_core.fast.cuda_graph import CapturedLoop, copy_tensors_into
+from pi0_core.fast.fused import FusedWeights, fused_rope, fused_velocity
 from pi0_core.fast.geometry import ChunkGeometry, build_geometry, clone_geometry
 from pi0_core.fast.options import FastOptions, default_options
 from pi0_core.fast.parts import Pi0Parts, UnsupportedModelError
@@ -58,6 +59,10 @@ class FastSampler:
         self._encode_prefix = wrap(encode_prefix, name="pi0 prefix")
         self._encode_state = wrap(encode_state, name="pi0 state token")
         self._velocity = wrap(velocity, name="pi0 denoising step")
+        self._velocity_fused = wrap(fused_velocity, name="pi0 denoising step (fused)")
+        # The fused step needs the state's keys/values cached (it runs the actions only).
+        fuse = self.options.fuse_expert and self.options.cache_state_kv
+        self._fused = FusedWeights(self.parts, self.options.gelu_by_sigmoid) if fuse else None
         self._workspaces: dict[tuple, _Workspace] = {}
         self._time_tables: dict[tuple, torch.Tensor] = {}
         self._lock = threading.Lock()
@@ -121,22 +126,19 @@ class FastSampler:
                 pixel_values.shape[:2], dtype=torch.bool, device=device
             )
         dtype = parts.action_out_proj.weight.dtype
-        like = torch.empty(0, dtype=dtype, device=device)
         state, pixel_values = state.to(dtype), pixel_values.to(dtype)
-
-        keep = masks.columns_in_use(attention_mask) if options.trim_padding else None
+        geometry, keep = self._geometry(attention_mask, prefix_len, device)
         if keep is not None:
             input_ids = input_ids[:, keep]
-        geometry = build_geometry(
-            parts, attention_mask, prefix_len, like, options.drop_full_mask, keep
-        )
         workspace = self._workspace(batch, geometry.prefix_len, dtype, device)
         self._encode_prefix(
             parts, input_ids, pixel_values, pixel_attention_mask, geometry, workspace.kv,
-            options.pack_gqa,
+            options.pack_gqa, options.gelu_by_sigmoid,
         )  # fmt: skip
         if options.cache_state_kv:
-            self._encode_state(parts, state, geometry, workspace.kv, options.pack_gqa)
+            self._encode_state(
+                parts, state, geometry, workspace.kv, options.pack_gqa, options.gelu_by_sigmoid
+            )
         x = noise.float() if options.fp32_integration else noise
         time_table = self._time_table(batch, num_steps, device)
         step_state = None if options.cache_state_kv else state
@@ -163,18 +165,25 @@ class FastSampler:
         """Euler steps from t=1 to t=0: x <- x + dt * v(x, t)."""
         options, parts = self.options, self.parts
         num_steps = time_table.shape[0]
+        if self._fused is not None:
+            expert = self._fused.current()
+            time_terms = expert.time_terms(time_table)
+            rope = fused_rope(geometry.action_rope)
         dt = -1.0 / num_steps
         for step in range(num_steps):
             if not options.hoist_masks:  # stock rebuilds them for every step
-                geometry = build_geometry(
-                    parts, attention_mask, attention_mask.shape[1] if attention_mask is not None
-                    else geometry.prefix_len, geometry.action_rope[0], options.drop_full_mask,
-                    masks.columns_in_use(attention_mask) if options.trim_padding else None,
+                geometry, _ = self._geometry(attention_mask, geometry.prefix_len, x.device)
+                rope = fused_rope(geometry.action_rope)
+            if self._fused is not None:
+                v = self._velocity_fused(
+                    expert, x, time_terms[step], rope, geometry.action_mask,
+                    geometry.prefix_len + 1, kv, options.kv_buffer, options.pack_gqa,
                 )  # fmt: skip
-            v = self._velocity(
-                parts, x, time_table[step], state, geometry, kv, options.kv_buffer,
-                options.pack_gqa,
-            )  # fmt: skip
+            else:
+                v = self._velocity(
+                    parts, x, time_table[step], state, geometry, kv, options.kv_buffer,
+                    options.pack_gqa, options.gelu_by_sigmoid,
+                )  # fmt: skip
             x = x + dt * v.to(x.dtype)
         return x
 
@@ -211,6 +220,18 @@ class FastSampler:
         if state is not None:
             workspace.state.copy_(state)
         return workspace.loop(x)
+
+    def _geometry(
+        self, attention_mask: torch.Tensor | None, prefix_len: int, device: torch.device
+    ) -> tuple[ChunkGeometry, torch.Tensor | None]:
+        """This chunk's geometry, and the prefix columns kept (None: all)."""
+        options = self.options
+        keep = masks.columns_in_use(attention_mask) if options.trim_padding else None
+        like = torch.empty(0, dtype=self.parts.action_out_proj.weight.dtype, device=device)
+        geometry = build_geometry(
+            self.parts, attention_mask, prefix_len, like, options.drop_full_mask, keep
+        )
+        return geometry, keep
 
     def _workspace(
         self, batch: int, prefix_len: int, dtype: torch.dtype, device: torch.device

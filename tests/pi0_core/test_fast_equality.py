@@ -16,6 +16,8 @@ SWITCHES = [
     "pack_gqa",
     "drop_full_mask",
     "trim_padding",
+    "fuse_expert",
+    "gelu_by_sigmoid",
     "fp32_integration",
 ]
 IMAGE_TOKENS = 4  # 32 px images, 16 px patches
