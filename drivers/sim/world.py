@@ -9,8 +9,9 @@ import numpy as np
 
 from drivers.arm import ARM_DOF
 from drivers.robot import SIDES
+from drivers.sim.drawing import SceneDrawer
 from drivers.sim.gripper import finger_from_normalised, normalised_from_finger, normalised_velocity
-from drivers.sim.scenes import load_model, load_visual_model
+from drivers.sim.scenes import load_model
 from drivers.sim.tasks import Task, get_task
 
 CONTROL_PERIOD = 0.02  # seconds per control step (50 Hz), as in gym-aloha
@@ -18,10 +19,6 @@ ARM_JOINTS = ("waist", "shoulder", "elbow", "forearm_roll", "wrist_angle", "wris
 # gym-aloha's start pose of each arm; fingers slightly open (finger slide 0.02239 m).
 START_ARM_POSE = np.array([0.0, -0.96, 1.16, 0.0, -0.3, 0.0])
 START_FINGER = 0.02239
-# Offscreen rendering runs on the CPU on most of our machines: no shadows and no multisampling
-# make a frame 5-7x cheaper, and simplified meshes (drivers.sim.visual) 3-4x more.
-SHADOW_SIZE = 0
-MULTISAMPLES = 0
 # Our camera names -> the cameras of gym-aloha's scenes.
 CAMERAS = {
     "cam_high": "top",
@@ -38,12 +35,11 @@ class AlohaSim:
         self.task = get_task(task) if isinstance(task, str) else task
         self.model = load_model(self.task.name)
         self.data = mujoco.MjData(self.model)
-        self._visual: tuple[mujoco.MjModel, mujoco.MjData] | None = None  # built on first render
+        self._drawer = SceneDrawer(self.task.name)  # renders only when an image is asked for
         self.lock = threading.RLock()  # held while stepping or reading data
         self.substeps = round(CONTROL_PERIOD / self.model.opt.timestep)
         self._index_joints()
         self._geom_names = [self.model.geom(i).name for i in range(self.model.ngeom)]
-        self._renderers = threading.local()  # per thread: an EGL context belongs to one thread
         self.seed = seed
         self.prompt = ""
         self.target_color: str | None = None
@@ -216,41 +212,11 @@ class AlohaSim:
         """An RGB image (H, W, 3) uint8 from one of CAMERAS."""
         if camera not in CAMERAS:
             raise ValueError(f"unknown camera {camera!r}; known: {', '.join(CAMERAS)}")
-        renderer = self._renderer(int(height), int(width))
-        with self.lock:  # the scene is copied here; drawing it needs no lock
-            model, data = self._visual_pose()
-            renderer.update_scene(data, camera=CAMERAS[camera])
-        return renderer.render()
-
-    def _visual_pose(self) -> tuple[mujoco.MjModel, mujoco.MjData]:
-        """The drawing copy of the world (see drivers.sim.visual), posed like the real one."""
-        if self._visual is None:
-            model = load_visual_model(self.task.name)
-            model.vis.quality.shadowsize = SHADOW_SIZE
-            model.vis.quality.offsamples = MULTISAMPLES
-            self._visual = (model, mujoco.MjData(model))
-        model, data = self._visual
-        data.qpos[:] = self.data.qpos
-        mujoco.mj_kinematics(model, data)
-        mujoco.mj_comPos(model, data)
-        mujoco.mj_camlight(model, data)
-        return model, data
-
-    def _renderer(self, height: int, width: int) -> mujoco.Renderer:
-        cache = self._renderers.__dict__.setdefault("by_size", {})
-        if (height, width) not in cache:
-            with self.lock:
-                model, _ = self._visual_pose()
-                visual = model.vis.global_
-                visual.offheight = max(visual.offheight, height)
-                visual.offwidth = max(visual.offwidth, width)
-                cache[(height, width)] = mujoco.Renderer(model, height, width)
-        return cache[(height, width)]
+        return self._drawer.draw(self.data, CAMERAS[camera], int(height), int(width), self.lock)
 
     def release_renderers(self) -> None:
         """Free the calling thread's renderers (their GL contexts belong to it)."""
-        for renderer in self._renderers.__dict__.pop("by_size", {}).values():
-            renderer.close()
+        self._drawer.release()
 
     def close(self) -> None:
         """Free what the simulator holds outside Python (the renderers of this thread)."""
