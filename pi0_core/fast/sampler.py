@@ -67,6 +67,11 @@ class FastSampler:
         self._time_tables: dict[tuple, torch.Tensor] = {}
         self._lock = threading.Lock()
 
+    def compiled(self) -> dict[str, bool]:
+        """Which parts still run compiled (a failed compilation turns its part eager)."""
+        wrappers = (self._encode_prefix, self._encode_state, self._velocity, self._velocity_fused)
+        return {wrapper.name: wrapper.is_compiled for wrapper in wrappers}
+
     @property
     def model(self) -> nn.Module:
         """The PI0ForConditionalGeneration this sampler runs."""
