@@ -39,7 +39,7 @@ def test_policy_mode_keeps_the_loop_going_and_follows_a_new_prompt(sim_robot) ->
     assert policy.prompts[-1] == "pick up the blue cube"
     assert snap.error is None and snap.mode is Mode.POLICY
     # Loose: the loop kept ticking while chunks were computed (no timing assertion).
-    assert snap.loop.ticks >= 100 and snap.underruns == 0
+    assert snap.loop.ticks >= 100
     assert snap.task_success is False  # the simulator reports success; a fake policy fails
 
 
