@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QApplication
 
 from app.ui import backend
@@ -62,6 +63,9 @@ class Studio:
         self.window.close()
         self.controller.close()
         self.tasks.shutdown()
+        # Qt deletes the widgets at its next event pass, on this thread, parents before
+        # children; left to Python's garbage collector the order is arbitrary.
+        self.window.deleteLater()
 
 
 def run_app(args: argparse.Namespace) -> int:
@@ -87,6 +91,7 @@ def run_app(args: argparse.Namespace) -> int:
         code = app.exec()
     finally:
         studio.close()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     if tour is not None and tour.error:
         print(f"error: {tour.error}", file=sys.stderr)
         return 1

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QGroupBox, QLayout, QVBoxLayout, QWidget
 
 
@@ -37,3 +40,26 @@ def set_style(widget: QWidget, style: str) -> None:
     """Set a style sheet only when it changes (restyling every tick costs a relayout)."""
     if widget.styleSheet() != style:
         widget.setStyleSheet(style)
+
+
+class Lazy(QWidget):
+    """Builds its content when first shown or asked for: hidden tabs' plots cost nothing."""
+
+    def __init__(self, build: Callable[[], QWidget], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._build = build
+        self.content: QWidget | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+
+    def get(self) -> QWidget:
+        """The content, built now if it was not yet."""
+        if self.content is None:
+            self.content = self._build()
+            self.layout().addWidget(self.content)
+        return self.content
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
+        """Build on first show."""
+        self.get()
+        super().showEvent(event)

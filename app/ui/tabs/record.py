@@ -27,7 +27,7 @@ from app.ui.backend import RecordPlan, start_recording
 from app.ui.camera_grid import CameraGrid
 from app.ui.folder_field import FolderField
 from app.ui.joint_plots import JointPlots
-from app.ui.layouts import stacked, titled
+from app.ui.layouts import Lazy, stacked, titled
 from app.ui.prompt_box import PromptBox
 from app.ui.session_controller import SessionController
 from app.ui.settings import Settings
@@ -65,8 +65,7 @@ class RecordTab(QWidget):
         self.countdown.setStyleSheet("font-size: 26px; font-weight: bold; padding: 6px;")
         self.counter = QLabel()
         self.saved = QListWidget()
-        self.cameras = CameraGrid()
-        self.plots = JointPlots()
+        self.live = Lazy(self._build_live)  # cameras and joint plots, built when first shown
         self._shown_saved: tuple[tuple[Path, ...], tuple[Path, ...]] = ((), ())
         self._connect_buttons()
         self._build()
@@ -104,17 +103,22 @@ class RecordTab(QWidget):
             margins=4,
         )
         controls.setMaximumWidth(480)
-        live = QSplitter(Qt.Orientation.Vertical)
-        live.addWidget(self.cameras)
-        live.addWidget(self.plots)
-        live.setSizes([480, 380])
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(controls)
-        split.addWidget(live)
+        split.addWidget(self.live)
         split.setSizes([440, 1000])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(split)
+
+    def _build_live(self) -> QWidget:
+        self.cameras = CameraGrid()
+        self.plots = JointPlots()
+        live = QSplitter(Qt.Orientation.Vertical)
+        live.addWidget(self.cameras)
+        live.addWidget(self.plots)
+        live.setSizes([480, 380])
+        return live
 
     # --- commands ------------------------------------------------------------------------
     def start(self) -> None:
@@ -170,6 +174,7 @@ class RecordTab(QWidget):
         self.teleop.blockSignals(True)
         self.teleop.setChecked(snapshot.mode == Mode.TELEOP)
         self.teleop.blockSignals(False)
+        self.live.get()
         self.cameras.show_frames(snapshot.frames, snapshot.cameras)
         self.plots.show_snapshot(snapshot)
 

@@ -14,6 +14,7 @@ from app.ui import episodes
 from app.ui.camera_grid import CameraGrid
 from app.ui.episodes import ReplayData
 from app.ui.joint_plots import JointPlots
+from app.ui.layouts import Lazy
 from app.ui.workers import BackgroundTasks
 from drivers.camera import Frame
 
@@ -46,7 +47,7 @@ class ReplayPanel(QWidget):
         self.play_button.setEnabled(False)
         self.play_button.clicked.connect(self.toggle_play)
         self.time_label = QLabel("0.00 s")
-        self.plots = JointPlots()
+        self.plot_area = Lazy(JointPlots)  # 14 plots: built when the panel is first shown
         self._timer = QTimer(self)
         self._timer.setInterval(PLAY_TICK_MS)
         self._timer.timeout.connect(self._advance)
@@ -59,7 +60,12 @@ class ReplayPanel(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.cameras, 3)
         layout.addLayout(controls)
-        layout.addWidget(self.plots, 2)
+        layout.addWidget(self.plot_area, 2)
+
+    @property
+    def plots(self) -> JointPlots:
+        """The joint and action curves."""
+        return self.plot_area.get()
 
     @property
     def playing(self) -> bool:
@@ -161,7 +167,8 @@ class ReplayPanel(QWidget):
         self._wanted = None
         self.slider.setEnabled(False)
         self.play_button.setEnabled(False)
-        self.plots.clear_curves()
+        if self.plot_area.content is not None:
+            self.plots.clear_curves()
         if reader is not None:
             self.tasks.submit(reader.close)
 

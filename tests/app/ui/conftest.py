@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 import time
@@ -10,6 +11,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("MUJOCO_GL", "egl")
 
 import pytest  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QEvent  # noqa: E402
 
 from app.ui.settings import Settings  # noqa: E402
 
@@ -35,6 +37,9 @@ def no_leftovers(qapp):
     qapp.processEvents()
     windows = [w for w in qapp.topLevelWidgets() if w.isVisible()]
     assert not windows, f"windows left open: {windows}"
+    # Delete closed widgets now, on this thread, rather than in a later garbage collection.
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
 
 
 @pytest.fixture
