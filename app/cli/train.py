@@ -20,7 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     start.add_argument("--init", help="start from this checkpoint directory")
     parser.add_argument("--steps", type=int, help="optimiser steps (default 20000)")
     parser.add_argument("--batch-size", type=int, help="samples per process per step (default 32)")
-    parser.add_argument("--lr", type=float, help="peak learning rate (default 2.5e-4)")
+    parser.add_argument("--lr", type=float, help="peak learning rate (default: by preset)")
     parser.add_argument("--warmup-steps", type=int, help="linear warm-up steps (default 500)")
     parser.add_argument("--lora", action="store_true", help="LoRA on language model and expert")
     parser.add_argument("--no-augment", action="store_true", help="no image augmentation")

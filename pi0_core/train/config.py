@@ -21,7 +21,7 @@ class TrainConfig:
     init: str | None = None  # ...or start from this checkpoint (ours or transformers π0)
     steps: int = 20_000  # optimiser steps
     batch_size: int = 32  # samples per process per step
-    lr: float = 2.5e-4  # peak learning rate
+    lr: float | None = None  # peak learning rate (None: the preset's scratch or fine-tune rate)
     weight_decay: float = 1e-4  # AdamW decoupled weight decay
     warmup_steps: int = 500  # linear warm-up, then cosine decay to min_lr_ratio * lr
     min_lr_ratio: float = 0.1
@@ -53,7 +53,7 @@ class TrainConfig:
             raise ValueError(f"--steps must be at least 1, got {self.steps}")
         if self.batch_size < 1:
             raise ValueError(f"--batch-size must be at least 1, got {self.batch_size}")
-        if not 0 < self.lr <= MAX_LR:
+        if self.lr is not None and not 0 < self.lr <= MAX_LR:
             raise ValueError(f"--lr {self.lr} is out of range (0, {MAX_LR}]")
         if not 0 <= self.ema_decay < 1:
             raise ValueError(f"ema_decay must be in [0, 1), got {self.ema_decay}")

@@ -19,13 +19,6 @@ def sim_success_rate(policy: object, task: str, episodes: int, seed: int) -> flo
     except ImportError as exc:
         log.warning("no simulator evaluation available (%s): skipping --eval-task", exc)
         return None
-    result = sim_evaluate.evaluate(policy, task, episodes=episodes, seed=seed)
-    return _success_rate(result)
-
-
-def _success_rate(result: object) -> float:
-    if isinstance(result, (int, float)):
-        return float(result)
-    if isinstance(result, dict):
-        return float(result["success_rate"])
-    return float(result.success_rate)
+    image_size = sim_evaluate.render_size_for(policy)
+    report = sim_evaluate.evaluate(task, policy, episodes, seed=seed, image_size=image_size)
+    return float(report.success_rate)

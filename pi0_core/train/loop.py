@@ -87,7 +87,7 @@ class Run:
         self.parts = setup.build(config)
         self.model = self._prepare_model(self.parts.model)
         self.optimizer = make_optimizer(
-            self.model.named_parameters(), config.lr, config.weight_decay
+            self.model.named_parameters(), self.parts.lr, config.weight_decay
         )
         self.ema = EMA(self.model, config.ema_decay)
         self.start_step = 0
@@ -184,7 +184,8 @@ class Run:
     def _step(self, batch: dict[str, torch.Tensor], step: int) -> tuple[float, float, float]:
         config, device = self.config, self.processes.device
         generator = torch.Generator().manual_seed(step_seed(config.seed, self.processes.rank, step))
-        lr = learning_rate(step, config.lr, config.warmup_steps, config.steps, config.min_lr_ratio)
+        peak = self.parts.lr
+        lr = learning_rate(step, peak, config.warmup_steps, config.steps, config.min_lr_ratio)
         set_learning_rate(self.optimizer, lr)
         inputs = {key: value.to(device) for key, value in model_inputs(batch).items()}
         if config.augment:
@@ -261,6 +262,7 @@ class Run:
                 len(self.parts.dataset.episode_paths),
                 len(self.parts.dataset),
                 count_parameters(network),
+                self.parts.lr,
                 self.last_loss,
                 self.success_rate,
             )

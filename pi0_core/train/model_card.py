@@ -15,6 +15,7 @@ def model_card(
     episodes: int,
     samples: int,
     parameters: int,
+    peak_lr: float,
     last_loss: float | None,
     success_rate: float | None,
 ) -> str:
@@ -31,7 +32,7 @@ def model_card(
         f"chunk {spec.chunk_size}",
         f"- parameters: {parameters / 1e6:.2f} M"
         + (" (LoRA fine-tune, merged)" if config.lora else ""),
-        f"- steps: {step} of {config.steps}, batch {config.batch_size}, peak lr {config.lr:g}, "
+        f"- steps: {step} of {config.steps}, batch {config.batch_size}, peak lr {peak_lr:g}, "
         f"EMA {config.ema_decay} (these weights are the EMA)",
     ]
     if last_loss is not None:

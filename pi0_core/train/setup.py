@@ -10,7 +10,7 @@ from transformers import PI0ForConditionalGeneration
 
 from pi0_core import checkpoint
 from pi0_core.model import build_model
-from pi0_core.presets import get_preset
+from pi0_core.presets import PRESETS, get_preset
 from pi0_core.spec import PolicySpec
 from pi0_core.tokenizer import BYTE_TOKENIZER_FILE, PromptTokenizer, load_tokenizer, make_tokenizer
 from pi0_core.train.config import TrainConfig
@@ -30,6 +30,7 @@ class RunParts:
     tokenizer: PromptTokenizer
     spec: PolicySpec
     dataset: EpisodeDataset
+    lr: float  # peak learning rate: the config's, else the preset's default
 
 
 def checked_episodes(data: tuple[str, ...]) -> list[Path]:
@@ -48,6 +49,7 @@ def build(config: TrainConfig) -> RunParts:
     if config.init is not None:
         model, tokenizer, init_spec = _from_checkpoint(Path(config.init))
         preset_name = init_spec.preset if init_spec else "pi0"
+        lr = PRESETS[preset_name].finetune_lr if preset_name in PRESETS else 1e-4
         budget = init_spec.token_budget if init_spec else get_preset("pi0").token_budget
         adapter = init_spec.adapter if init_spec else None
     else:
@@ -55,6 +57,7 @@ def build(config: TrainConfig) -> RunParts:
         tokenizer = make_tokenizer(preset.tokenizer)
         model = build_model(preset, tokenizer.vocab_size, seed=config.seed)
         init_spec, preset_name, budget, adapter = None, preset.name, preset.token_budget, None
+        lr = preset.scratch_lr
     dataset = EpisodeDataset(
         paths, chunk_size=model.config.chunk_size, cameras=config.cameras, prompt=config.prompt
     )
@@ -74,7 +77,7 @@ def build(config: TrainConfig) -> RunParts:
         stats=compute_norm_stats(paths),
         adapter=adapter,
     )
-    return RunParts(model.float().train(), tokenizer, spec, dataset)
+    return RunParts(model.float().train(), tokenizer, spec, dataset, config.lr or lr)
 
 
 def _from_checkpoint(path: Path):

@@ -11,7 +11,7 @@ import torch
 
 from pi0_core.model import build_model
 from pi0_core.policy import Policy
-from pi0_core.presets import TransformerSize, get_preset
+from pi0_core.presets import ModelPreset, TransformerSize, get_preset
 from pi0_core.spec import PolicySpec
 from pi0_core.tokenizer import ByteTokenizer
 from recordings.stats import NormStats
@@ -32,6 +32,15 @@ MICRO = replace(
     chunk_size=10,
 )
 
+# Wider, for the overfitting test: a 32-wide network needs thousands of steps to memorise.
+WIDE = replace(
+    MICRO,
+    name="wide",
+    vision=TransformerSize(128, 1, 2, 256, num_kv_heads=2),
+    language=TransformerSize(128, 2, 2, 256, num_kv_heads=1, head_dim=16),
+    expert=TransformerSize(128, 2, 2, 256, num_kv_heads=1, head_dim=16),
+)
+
 
 @pytest.fixture(autouse=True)
 def _one_thread() -> None:
@@ -45,10 +54,12 @@ def make_stats(dim: int = STATE_DIM, seed: int = 0) -> NormStats:
     return NormStats(mean, std, mean - 2 * std, mean + 2 * std, -mean, 2 * std, -mean - std, std)
 
 
-def make_policy(seed: int = 0, cameras: tuple[str, ...] = CAMERAS) -> Policy:
-    """A randomly initialised micro policy."""
+def make_policy(
+    seed: int = 0, cameras: tuple[str, ...] = CAMERAS, preset: ModelPreset = MICRO
+) -> Policy:
+    """A randomly initialised policy of a test-sized preset."""
     tokenizer = ByteTokenizer()
-    model = build_model(MICRO, tokenizer.vocab_size, seed=seed)
+    model = build_model(preset, tokenizer.vocab_size, seed=seed)
     spec = PolicySpec(
         preset=MICRO.name,
         cameras=cameras,

@@ -15,7 +15,7 @@ def write_episode(path: Path, steps: int = 40, seed: int = 0, prompt: str = "wav
     """Smooth joint motions; the top camera shows a bar that moves with the first joint."""
     rng = np.random.default_rng(seed)
     time = np.arange(steps)[:, None] / steps
-    phases, speeds = rng.uniform(0, 2 * np.pi, 14), rng.uniform(1, 3, 14)
+    phases, speeds = rng.uniform(0, 2 * np.pi, 14), rng.uniform(0.3, 1.0, 14)  # cycles per episode
     qpos = (0.5 * np.sin(2 * np.pi * speeds * time + phases)).astype(np.float32)  # (T, 14)
     action = np.roll(qpos, -1, axis=0)
     action[-1] = qpos[-1]

@@ -1,0 +1,40 @@
+"""`main.py train`: bad input is one line on stderr and exit code 2, before any training."""
+
+from pathlib import Path
+
+import pytest
+
+from app.cli.main import main
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            ["--preset", "tiny", "--batch-size", "0"],
+            "error: --batch-size must be at least 1, got 0",
+        ),
+        (["--preset", "huge"], "error: unknown preset 'huge'; known presets: pi0, tiny"),
+        (["--preset", "tiny", "--lr", "3"], "error: --lr 3.0 is out of range (0, 0.1]"),
+        ([], "error: give exactly one of --preset NAME or --init CHECKPOINT"),
+    ],
+)
+def test_bad_options_give_one_line(tmp_path: Path, capsys, extra: list, message: str) -> None:
+    code = main(["train", "--data", str(tmp_path), "--out", str(tmp_path / "out"), *extra])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert err == message
+
+
+def test_empty_data_folder_is_refused(tmp_path: Path, capsys) -> None:
+    code = main(
+        ["train", "--data", str(tmp_path), "--out", str(tmp_path / "o"), "--preset", "tiny"]
+    )
+    assert code == 2
+    assert capsys.readouterr().err.strip() == f"error: no .hdf5 episodes in folder {tmp_path}"
+
+
+def test_resume_without_a_saved_run_is_refused(tmp_path: Path, capsys) -> None:
+    code = main(["train", "--out", str(tmp_path), "--resume"])
+    assert code == 2
+    assert "nothing to resume" in capsys.readouterr().err
