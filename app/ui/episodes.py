@@ -25,10 +25,13 @@ class EpisodeRow:
     fps: float = 0.0
     cameras: tuple[str, ...] = ()
     sim: bool | None = None
+    duration_s: float | None = None  # from the stored timestamps (the real rate)
 
     @property
     def seconds(self) -> float:
-        """Duration of the episode."""
+        """Duration of the episode: measured when timestamps are stored, else steps / fps."""
+        if self.duration_s is not None:
+            return self.duration_s
         return self.steps / self.fps if self.fps else 0.0
 
 
@@ -79,6 +82,7 @@ def scan_folder(folder: str | Path) -> list[EpisodeRow]:
             rows.append(EpisodeRow(Path(result.path), False, result.message))
             continue
         with EpisodeReader(result.path) as reader:
+            stamps = reader.timestamps()
             rows.append(
                 EpisodeRow(
                     path=Path(result.path),
@@ -89,6 +93,7 @@ def scan_folder(folder: str | Path) -> list[EpisodeRow]:
                     fps=reader.fps,
                     cameras=tuple(reader.cameras),
                     sim=reader.sim,
+                    duration_s=float(stamps[-1] - stamps[0]) if len(stamps) > 1 else None,
                 )
             )
     return rows

@@ -96,9 +96,7 @@ class ScreenshotTour(QObject):
         yield from self._record()
         yield from self._datasets()
         yield from self._finetune()
-        self._show("Hardware")
-        yield 0.5
-        self._grab("hardware")
+        yield from self._hardware()
 
     def _operate(self) -> Iterator[Step]:
         operate = self._show("Operate")
@@ -138,6 +136,13 @@ class ScreenshotTour(QObject):
         finetune.add_dataset(str(self._dataset))
         yield 0.5
         self._grab("finetune")
+
+    def _hardware(self) -> Iterator[Step]:
+        hardware = self._show("Hardware")
+        hardware.devices.scan()
+        yield (lambda: not hardware.devices.scanning, 120.0, "the device scan")
+        yield 0.5
+        self._grab("hardware")
 
     @property
     def _dataset(self) -> Path:

@@ -85,7 +85,7 @@ class DatasetsTab(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(table_side)
         split.addWidget(titled("Replay", self.replay))
-        split.setSizes([700, 800])
+        split.setSizes([560, 1040])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)

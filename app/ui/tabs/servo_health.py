@@ -50,6 +50,7 @@ class ServoHealthPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.note)
         layout.addWidget(self.table)
+        self.table.hide()
 
     def set_robot(self, robot: Any) -> None:
         """Follow this robot's servos (None: no robot)."""
@@ -62,6 +63,7 @@ class ServoHealthPanel(QWidget):
         else:
             self.note.setText(f"Every {POLL_MS // 1000} s: {', '.join(arms)}.")
         self.table.setRowCount(0)
+        self.table.setVisible(bool(arms))
         if arms:
             self._timer.start()
             self.refresh()

@@ -1,0 +1,43 @@
+"""The train command line and the run folder as the Fine-tune tab sees them."""
+
+import pytest
+
+from app.ui.training import TrainingConfig, list_checkpoints, tail_lines
+
+
+def test_arguments_from_a_preset_with_lora_and_eval():
+    config = TrainingConfig(
+        data=("a", "b"), out="run", preset="tiny", steps=10, batch_size=4, lr=3e-4,
+        lora=True, eval_task="pick_color", eval_every=5, save_every=2,
+    )  # fmt: skip
+    assert config.arguments(resume=True) == [
+        "train", "--data", "a,b", "--out", "run", "--preset", "tiny", "--steps", "10",
+        "--batch-size", "4", "--lr", "0.0003", "--lora", "--eval-task", "pick_color",
+        "--eval-every", "5", "--save-every", "2", "--resume",
+    ]  # fmt: skip
+
+
+def test_starting_point_must_be_one_of_checkpoint_or_preset():
+    with pytest.raises(ValueError, match="either a checkpoint or a preset"):
+        TrainingConfig(data=("a",), out="run", init="ckpt", preset="tiny")
+    with pytest.raises(ValueError, match="dataset"):
+        TrainingConfig(data=(), out="run")
+
+
+def test_checkpoints_in_step_order_with_final_last(tmp_path):
+    for name in ("step_000010", "step_000002", "junk"):
+        (tmp_path / "checkpoints" / name).mkdir(parents=True)
+    (tmp_path / "final").mkdir()
+    entries = list_checkpoints(tmp_path)
+    assert [(e.name, e.step) for e in entries] == [
+        ("step_000002", 2),
+        ("step_000010", 10),
+        ("final", None),
+    ]
+
+
+def test_tail_lines(tmp_path):
+    log = tmp_path / "train.log"
+    log.write_text("\n".join(f"line {i}" for i in range(50)))
+    assert tail_lines(log, 3) == ["line 47", "line 48", "line 49"]
+    assert tail_lines(tmp_path / "missing.log") == []
