@@ -16,6 +16,7 @@ from torch import nn
 
 from pi0_core.fast.activations import activation_of
 from pi0_core.fast.layers import attend
+from pi0_core.fast.parts import weights_stamp
 
 Linear = tuple[torch.Tensor, torch.Tensor | None]  # weight, bias
 
@@ -125,14 +126,13 @@ class FusedWeights:
     def __init__(self, parts, gelu_by_sigmoid: bool):  # parts: Pi0Parts
         self._parts = parts
         self._gelu_by_sigmoid = gelu_by_sigmoid
-        modules = [*parts.expert_layers, parts.action_time, parts.expert_norm]
-        self._parameters = [p for m in [*modules, parts.action_out_proj] for p in m.parameters()]
+        self._parameters = parts.step_parameters()
         self._stamp: tuple | None = None
         self._expert: FusedExpert | None = None
 
     def current(self) -> FusedExpert:
         """The fused copies, rebuilt if any weight was replaced or changed in place."""
-        stamp = tuple((p.data_ptr(), p._version, p.dtype, p.device) for p in self._parameters)
+        stamp = weights_stamp(self._parameters)
         if stamp != self._stamp or self._expert is None:
             with torch.no_grad():
                 self._expert = FusedExpert.of(self._parts, self._gelu_by_sigmoid)

@@ -35,8 +35,10 @@ class FastOptions:
     gelu_by_sigmoid: bool = True
     # Keep x_t in float32 between Euler steps (only changes anything for bf16/fp16 weights).
     fp32_integration: bool = True
-    # torch.compile the prefix and the denoising step; falls back to eager with a warning.
+    # torch.compile the denoising step; falls back to eager with a warning.
     compile: bool = False
+    # With compile, also compile the prefix and state passes (run once per chunk).
+    compile_prefix: bool = True
     # torch.compile mode (None = default; "max-autotune-no-cudagraphs" on GPU is worth a try).
     compile_mode: str | None = None
     # torch.compile backend: "inductor" generates kernels; "aot_eager" only traces (quick, tests).

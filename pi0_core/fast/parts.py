@@ -8,6 +8,11 @@ from torch import nn
 from transformers.models.gemma.modeling_gemma import GemmaDecoderLayer
 
 
+def weights_stamp(parameters: list[nn.Parameter]) -> tuple:
+    """Changes whenever a weight is replaced, moved, cast or modified in place."""
+    return tuple((p.data_ptr(), p._version, p.dtype, p.device) for p in parameters)
+
+
 class UnsupportedModelError(ValueError):
     """The model is not laid out the way the fast path expects (it then runs stock)."""
 
@@ -27,6 +32,11 @@ class Pi0Parts:
     chunk_size: int
     kv_heads: int
     head_dim: int
+
+    def step_parameters(self) -> list[nn.Parameter]:
+        """The weights a denoising step reads (expert, action/time MLP, action head)."""
+        modules = [*self.expert_layers, self.action_time, self.expert_norm, self.action_out_proj]
+        return [parameter for module in modules for parameter in module.parameters()]
 
     @classmethod
     def of(cls, model: nn.Module) -> Pi0Parts:

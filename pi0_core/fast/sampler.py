@@ -18,7 +18,7 @@ from pi0_core.fast.cuda_graph import CapturedLoop, copy_tensors_into
 from pi0_core.fast.fused import FusedWeights, fused_rope, fused_velocity
 from pi0_core.fast.geometry import ChunkGeometry, build_geometry, clone_geometry
 from pi0_core.fast.options import FastOptions, default_options
-from pi0_core.fast.parts import Pi0Parts, UnsupportedModelError
+from pi0_core.fast.parts import Pi0Parts, UnsupportedModelError, weights_stamp
 from pi0_core.fast.passes import KV, encode_prefix, encode_state, velocity
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,7 @@ class _Workspace:
 
     kv: KV  # (layers, B, kv_heads, P + 1 + chunk, D) keys and values
     loop: CapturedLoop | None = None
+    loop_key: tuple | None = None  # what the captured loop was captured for
     geometry: ChunkGeometry | None = None  # static copy read by the captured loop
     state: torch.Tensor | None = None  # static copy of the state when it is not cached
 
@@ -56,13 +57,15 @@ class FastSampler:
             mode=self.options.compile_mode,
             backend=self.options.compile_backend,
         )
-        self._encode_prefix = wrap(encode_prefix, name="pi0 prefix")
-        self._encode_state = wrap(encode_state, name="pi0 state token")
+        once = functools.partial(wrap, enabled=self.options.compile and self.options.compile_prefix)
+        self._encode_prefix = once(encode_prefix, name="pi0 prefix")
+        self._encode_state = once(encode_state, name="pi0 state token")
         self._velocity = wrap(velocity, name="pi0 denoising step")
         self._velocity_fused = wrap(fused_velocity, name="pi0 denoising step (fused)")
         # The fused step needs the state's keys/values cached (it runs the actions only).
         fuse = self.options.fuse_expert and self.options.cache_state_kv
         self._fused = FusedWeights(self.parts, self.options.gelu_by_sigmoid) if fuse else None
+        self._step_parameters = self.parts.step_parameters()
         self._workspaces: dict[tuple, _Workspace] = {}
         self._time_tables: dict[tuple, torch.Tensor] = {}
         self._lock = threading.Lock()
@@ -203,8 +206,15 @@ class FastSampler:
         num_steps: int,
     ) -> torch.Tensor:
         """The denoising loop through a CUDA graph captured on first use for this shape."""
-        key = (num_steps, attention_mask is None, geometry.action_mask is None, x.dtype)
-        if workspace.loop is None or getattr(workspace.loop, "key", None) != key:
+        # A new capture whenever the graph would read different tensors or shapes.
+        key = (
+            num_steps,
+            attention_mask is None,
+            geometry.action_mask is None,
+            x.dtype,
+            weights_stamp(self._step_parameters),
+        )
+        if workspace.loop is None or workspace.loop_key != key:
             workspace.geometry = clone_geometry(geometry)
             workspace.state = None if state is None else state.clone()
             static_geometry, static_state = workspace.geometry, workspace.state
@@ -215,8 +225,7 @@ class FastSampler:
                 )
 
             try:
-                workspace.loop = CapturedLoop(run, x)
-                workspace.loop.key = key
+                workspace.loop, workspace.loop_key = CapturedLoop(run, x), key
             except Exception as exc:  # capture is best effort: the eager loop is the same math
                 log.warning("CUDA graph capture failed, running without: %s", exc)
                 self.options = self.options.with_changes(cuda_graphs=False)
