@@ -52,9 +52,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Generate, then print one summary line."""
+    quiet_render_logs()  # before the simulator imports PyOpenGL
     from drivers.sim.demos import generate_episodes
-
-    quiet_render_logs()
 
     summary = generate_episodes(
         args.task,

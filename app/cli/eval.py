@@ -45,11 +45,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Evaluate and print one line (and the JSON object with --json)."""
+    quiet_render_logs()  # before the simulator imports PyOpenGL
     from tqdm import tqdm
 
     from drivers.sim.evaluate import evaluate, render_size_for
-
-    quiet_render_logs()
     from drivers.sim.tasks import get_task
 
     task = get_task(args.task).name  # a typo fails before a model is loaded
