@@ -30,7 +30,7 @@ class TrainConfig:
     lora: bool = False  # train LoRA adapters on the language model and expert instead
     lora_rank: int = 16
     augment: bool = True  # crop/rotate non-wrist cameras, colour jitter on all
-    grad_checkpointing: bool = False  # recompute activations in backward: less memory
+    grad_checkpointing: bool = False  # recompute vision activations in backward: less memory
     seed: int = 0
     cameras: tuple[str, ...] | None = None  # subset of the data's cameras, in this order
     prompt: str | None = None  # prompt for episodes that have none
@@ -40,7 +40,7 @@ class TrainConfig:
     eval_every: int = 0  # evaluate every K steps (0: never)
     eval_episodes: int = 10
     num_workers: int = 1  # DataLoader worker processes
-    threads: int = 0  # torch CPU threads per process (0: cores / processes)
+    threads: int = 0  # torch CPU threads per process (0: idle cores / processes, at least 1)
 
     def __post_init__(self) -> None:
         if (self.preset is None) == (self.init is None):

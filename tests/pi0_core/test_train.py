@@ -194,3 +194,11 @@ def test_lora_trains_adapters_and_saves_a_plain_network(tmp_path: Path, micro_in
 def _observation_for(policy: Policy) -> dict:
     images = {cam: np.zeros((24, 32, 3), dtype=np.uint8) for cam in policy.cameras}
     return {"images": images, "state": np.zeros(14), "prompt": "wave"}
+
+
+def test_gradient_checkpointing_gives_the_same_losses(tmp_path: Path, micro_init: Path) -> None:
+    data = write_folder(tmp_path / "data", episodes=1, steps=12)
+    train(_config(data, tmp_path / "plain", micro_init, steps=2))
+    train(_config(data, tmp_path / "ckpt", micro_init, steps=2, grad_checkpointing=True))
+    plain, recomputed = read_metrics(tmp_path / "plain"), read_metrics(tmp_path / "ckpt")
+    assert [r["loss"] for r in recomputed] == pytest.approx([r["loss"] for r in plain], rel=1e-5)
