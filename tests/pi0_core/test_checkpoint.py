@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 
 from pi0_core.policy import Policy
+from recordings.reader import load_episode
 from tests.pi0_core.conftest import make_noise, make_observation, make_stats
+from tests.pi0_core.episodes import write_folder
 
 
 def test_save_load_round_trip_gives_identical_actions(policy: Policy, tmp_path: Path) -> None:
@@ -57,3 +59,12 @@ def test_bare_transformers_directory_loads_with_stats_json(policy: Policy, tmp_p
     assert loaded.state_dim == 14
     with pytest.raises(ValueError, match="no policy.json in .*: give normalisation stats"):
         Policy.load(tmp_path, device="cpu")
+
+
+def test_bare_directory_takes_stats_computed_from_episodes(policy: Policy, tmp_path: Path) -> None:
+    policy.model.save_pretrained(tmp_path / "bare")
+    policy.tokenizer.save(tmp_path / "bare")
+    data = write_folder(tmp_path / "data", episodes=1, steps=12)
+    loaded = Policy.load(tmp_path / "bare", device="cpu", stats=data, cameras=policy.cameras)
+    qpos = load_episode(data / "episode_0.hdf5").qpos
+    np.testing.assert_allclose(loaded.spec.stats.state_mean, qpos.mean(0), atol=1e-6)
