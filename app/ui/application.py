@@ -51,6 +51,8 @@ class Studio:
             HardwareTab(self.controller, settings, self.tasks),
         ]
         self.window = MainWindow(self.controller, settings, tabs)
+        # "Use this policy" in Fine-tune: go and run it
+        tabs[3].policy_chosen.connect(lambda: self.window.tabs.setCurrentIndex(0))
 
     def start(self, choice: RobotChoice, checkpoint: str | Path | None) -> None:
         """Show the window, then open the robot and load the policy in the background."""

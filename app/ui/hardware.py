@@ -63,6 +63,8 @@ def parse_devices(output: str) -> tuple[list[PortRow], list[CameraRow]]:
     ports = []
     for port in found.get("ports", []):
         servos = ", ".join(f"{s['id']}:{s['model']}" for s in port.get("servos", []))
+        if port.get("usb") is False:
+            servos = "not scanned (not a USB serial adapter)"
         ports.append(
             PortRow(
                 device=port.get("by_id") or port.get("device", ""),

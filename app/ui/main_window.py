@@ -121,16 +121,15 @@ class SpaceStopFilter(QObject):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
-        self.enabled = window.settings.estop_on_space()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
         """Swallow Space and stop the robot when armed; pass everything else on."""
         if (
-            self.enabled
-            and event.type() == QEvent.Type.KeyPress
+            event.type() == QEvent.Type.KeyPress
             and isinstance(event, QKeyEvent)
             and event.key() == Qt.Key.Key_Space
             and not event.isAutoRepeat()
+            and self.window.settings.estop_on_space()
             and self.window.policy_running()
         ):
             self.window.estop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import tempfile
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,8 @@ from PySide6.QtCore import QObject, QTimer
 log = logging.getLogger(__name__)
 
 SIZE = (1600, 1000)
+TABS = ("operate", "record", "datasets", "finetune", "hardware")  # file name order
+TOUR_TRAINING = {"steps": 30, "batch_size": 2, "save_every": 10, "log_every": 2, "threads": 1}
 POLL_MS = 100
 Step = float | tuple[Callable[[], bool], float, str]  # pause (s) or (condition, timeout, what)
 
@@ -74,7 +77,7 @@ class ScreenshotTour(QObject):
     def _grab(self, name: str) -> None:
         window = self.studio.window
         window.refresh()
-        path = self.folder / f"{len(self.saved) + 1}_{name}.png"
+        path = self.folder / f"{TABS.index(name) + 1}_{name}.png"
         if not window.grab().save(str(path)):
             raise OSError(f"could not write {path}")
         self.saved.append(path)
@@ -92,17 +95,24 @@ class ScreenshotTour(QObject):
         if controller.connection != "connected":
             raise RuntimeError(f"the robot did not connect: {controller.connection_error}")
         yield (lambda: not controller.policy_loading, 180.0, "the policy")
-        yield from self._operate()
+        had_policy = controller.policy is not None
+        if had_policy:
+            yield from self._operate()
         yield from self._record()
         yield from self._datasets()
-        yield from self._finetune()
+        yield from self._finetune(use_result=not had_policy)
+        if not had_policy:  # no bundled policy: show Operate with the one just trained
+            yield (lambda: not controller.policy_loading, 180.0, "the trained policy")
+            yield from self._operate()
         yield from self._hardware()
 
     def _operate(self) -> Iterator[Step]:
         operate = self._show("Operate")
-        if self.studio.controller.policy is not None:
-            operate.run(operate.prompt.prompt or self.studio.controller.default_prompt)
-            yield 5.0  # long enough for a few chunks and a visible history
+        controller = self.studio.controller
+        if controller.policy is not None:
+            operate.run(operate.prompt.prompt or controller.default_prompt)
+            yield (lambda: _chunks(controller) >= 2, 120.0, "two action chunks")
+            yield 3.0  # a visible history, and the chunk drawn ahead of now
         else:
             yield 2.0
         self._grab("operate")
@@ -131,11 +141,25 @@ class ScreenshotTour(QObject):
         yield 1.0
         self._grab("datasets")
 
-    def _finetune(self) -> Iterator[Step]:
+    def _finetune(self, use_result: bool) -> Iterator[Step]:
+        """A short run of the tiny preset on the episode just recorded."""
         finetune = self._show("Fine-tune")
         finetune.add_dataset(str(self._dataset))
-        yield 0.5
+        finetune.start_from.setCurrentIndex(2)
+        finetune.preset.setCurrentText("tiny")
+        finetune.out.set_path(str(Path(self._scratch.name) / "run"))
+        config = replace(finetune.config(), **TOUR_TRAINING)
+        finetune.steps.setValue(config.steps)
+        finetune.batch_size.setValue(config.batch_size)
+        finetune.run.start(config)
+        finetune.state.setText(f"Training into {config.out}…")
+        finetune._enable_buttons()
+        run = finetune.run
+        yield (lambda: not run.running, 600.0, "the short training run")
+        yield 1.0
         self._grab("finetune")
+        if use_result and run.state == "finished":
+            finetune.use_selected()
 
     def _hardware(self) -> Iterator[Step]:
         hardware = self._show("Hardware")
@@ -147,3 +171,8 @@ class ScreenshotTour(QObject):
     @property
     def _dataset(self) -> Path:
         return Path(self._scratch.name) / "demos"
+
+
+def _chunks(controller: Any) -> int:
+    snapshot = controller.snapshot()
+    return snapshot.chunks if snapshot is not None else 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 from collections import deque
 from pathlib import Path
@@ -16,6 +17,8 @@ POLL_MS = 300  # metrics.jsonl is read this often
 OUTPUT_LINES = 300  # lines of the child's output kept for the log view
 STOP_GRACE_MS = 15000  # after Ctrl-C, how long the trainer may take to save before SIGTERM
 KILL_GRACE_MS = 5000  # after SIGTERM, how long before SIGKILL
+# A log record printed right after a progress bar (which ends without a newline) starts here.
+LOG_START = re.compile(r"(?=(?:DEBUG|INFO|WARNING|ERROR|CRITICAL) [\w.]+: )")
 
 
 class TrainingRun(QObject):
@@ -27,6 +30,7 @@ class TrainingRun(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.config: TrainingConfig | None = None
+        self.out: Path | None = None  # the run folder shown (started here or opened)
         self.metrics: MetricsTail | None = None
         self.state = "idle"  # "running", "stopping", "finished", "stopped", "failed"
         self.exit_code: int | None = None
@@ -47,8 +51,9 @@ class TrainingRun(QObject):
         if self.running:
             raise RuntimeError("a training run is already going")
         self.config = config
-        Path(config.out).mkdir(parents=True, exist_ok=True)
-        self.metrics = MetricsTail(Path(config.out) / "metrics.jsonl")
+        self.out = Path(config.out)
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.metrics = MetricsTail(self.out / "metrics.jsonl")
         self.output.clear()
         self._partial_output = ""
         self.exit_code = None
@@ -67,6 +72,20 @@ class TrainingRun(QObject):
         self.output.append("$ main.py " + " ".join(config.arguments(resume)))
         process.start(program, arguments)
         self._poll.start()
+
+    def attach(self, out: str | Path) -> bool:
+        """Show an earlier run's folder (its metrics and checkpoints); False if it is none."""
+        if self.running:
+            raise RuntimeError("a training run is going")
+        out = Path(out)
+        if not (out / "metrics.jsonl").is_file():
+            return False
+        self.config, self.out, self.state = None, out, "idle"
+        self.metrics = MetricsTail(out / "metrics.jsonl")
+        self.metrics.read_new()  # a finished run's file is small: one read
+        self.output.clear()
+        self.updated.emit()
+        return True
 
     def stop(self) -> None:
         """Ask the trainer to stop cleanly (Ctrl-C: it saves), then insist if it does not."""
@@ -92,8 +111,8 @@ class TrainingRun(QObject):
 
     def last_lines(self, count: int = 20) -> list[str]:
         """The end of train.log, or of the process output when there is no log."""
-        if self.config is not None:
-            lines = tail_lines(Path(self.config.out) / "train.log", count)
+        if self.out is not None:
+            lines = tail_lines(self.out / "train.log", count)
             if lines:
                 return lines
         return list(self.output)[-count:]
@@ -108,7 +127,7 @@ class TrainingRun(QObject):
         lines = text.replace("\r\n", "\n").split("\n")
         self._partial_output = lines.pop()
         for line in lines:
-            self.output.append(line.rsplit("\r", 1)[-1])
+            self.output.extend(_log_lines(line))
         self.updated.emit()
 
     def _read_metrics(self) -> None:
@@ -125,7 +144,7 @@ class TrainingRun(QObject):
             return
         self._read_output()
         if self._partial_output:
-            self.output.append(self._partial_output.rsplit("\r", 1)[-1])
+            self.output.extend(_log_lines(self._partial_output))
             self._partial_output = ""
         self._read_metrics()
         self._poll.stop()
@@ -145,3 +164,9 @@ class TrainingRun(QObject):
         if not process.waitForFinished(wait_ms):
             process.kill()
             process.waitForFinished(3000)
+
+
+def _log_lines(line: str) -> list[str]:
+    """The lines a terminal would show: the last redraw of a progress bar, then log records."""
+    line = line.rsplit("\r", 1)[-1]
+    return [part for part in LOG_START.split(line) if part.strip()] or [line]

@@ -99,6 +99,7 @@ class FinetuneTab(QWidget):
         self.out = FolderField(self.settings, "finetune_out", "run folder (metrics, checkpoints)")
         if not self.out.path:
             self.out.edit.setText(str(Path("runs") / time.strftime("finetune-%Y%m%d-%H%M%S")))
+        self.out.changed.connect(self.open_run)
         self.start_button = QPushButton("Start")
         self.start_button.clicked.connect(lambda: self.start())
         self.stop_button = QPushButton("Stop")
@@ -235,6 +236,15 @@ class FinetuneTab(QWidget):
             eval_every=self.eval_every.value(),
         )
 
+    def open_run(self, out: str) -> None:
+        """Show the curves and checkpoints of the run in `out`, when there is one."""
+        if self.run.running or not out:
+            return
+        self.checkpoints.setRowCount(0)
+        if self.run.attach(out):
+            self.state.setText(f"Run folder {out}: its curves and checkpoints are shown.")
+        self._enable_buttons()
+
     # --- running -------------------------------------------------------------------------
     def start(self, resume: bool = False) -> None:
         """Launch (or resume) the run in a child process."""
@@ -248,6 +258,7 @@ class FinetuneTab(QWidget):
         self.settings.set_last_folder("finetune_out", config.out)
         set_style(self.log, "")
         self.log.clear()
+        self.checkpoints.setRowCount(0)
         self.state.setText(f"{'Resuming' if resume else 'Training'} into {config.out}…")
         self._show_progress()
         self._enable_buttons()
@@ -281,7 +292,7 @@ class FinetuneTab(QWidget):
 
     def _run_finished(self, state: str) -> None:
         self._show_progress()
-        out = self.run.config.out if self.run.config else ""
+        out = self.run.out or ""
         if state == "failed":
             self._show_failure(
                 f"Training failed (exit code {self.run.exit_code}). Last lines of its log:",
@@ -311,9 +322,9 @@ class FinetuneTab(QWidget):
 
     # --- checkpoints ---------------------------------------------------------------------
     def _list_checkpoints(self) -> None:
-        if self.run.config is None:
+        if self.run.out is None:
             return
-        entries = list_checkpoints(self.run.config.out)
+        entries = list_checkpoints(self.run.out)
         if self.checkpoints.rowCount() == len(entries):
             return
         self.checkpoints.setRowCount(len(entries))

@@ -93,6 +93,7 @@ class HardwareTab(QWidget):
             titled("Calibration", _note(CALIBRATION_NOTE), self.calibrate_button),
             titled("Servo health", self.health),
             margins=4,
+            stretch=True,
         )
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)

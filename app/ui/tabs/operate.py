@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -52,6 +53,9 @@ class OperateTab(QWidget):
         self.policy_name.setStyleSheet("font-size: 14px; font-weight: bold;")
         self.policy_name.setWordWrap(True)
         self.task_state = QLabel()
+        self.space_stops = QCheckBox("Space bar = E-STOP while the policy runs")
+        self.space_stops.setChecked(settings.estop_on_space())
+        self.space_stops.toggled.connect(lambda on: settings.set_value("safety/estop_on_space", on))
         self.model_card = QTextBrowser()
         self.model_card.setOpenExternalLinks(True)
         self._build()
@@ -68,6 +72,7 @@ class OperateTab(QWidget):
         prompt_layout.addWidget(self.prompt)
         prompt_layout.addLayout(buttons)
         prompt_layout.addWidget(self.task_state)
+        prompt_layout.addWidget(self.space_stops)
         policy_group = QGroupBox("Policy")
         policy_layout = QVBoxLayout(policy_group)
         policy_layout.addWidget(self.policy_name)

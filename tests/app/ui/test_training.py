@@ -41,3 +41,13 @@ def test_tail_lines(tmp_path):
     log.write_text("\n".join(f"line {i}" for i in range(50)))
     assert tail_lines(log, 3) == ["line 47", "line 48", "line 49"]
     assert tail_lines(tmp_path / "missing.log") == []
+
+
+def test_trainer_output_is_split_as_a_terminal_shows_it():
+    from app.ui.training_run import _log_lines
+
+    line = "\rtrain: 10%| 1/3\rtrain: 33%| 10/30 loss=0.9]INFO pi0_core.train.loop: step 10: saved"
+    assert _log_lines(line) == [
+        "train: 33%| 10/30 loss=0.9]",
+        "INFO pi0_core.train.loop: step 10: saved",
+    ]
