@@ -68,8 +68,11 @@ class RobotToolBar(QToolBar):
             return
         latched = snapshot.estopped
         mode = "E-STOPPED" if latched else snapshot.mode.value.upper()
+        if snapshot.error:  # a driver or policy error put the robot in its safe state
+            mode += f" · {snapshot.error}"
         self.mode.setText(f"mode {mode}")
-        colour = "#c62828" if latched else "#222"
+        self.mode.setToolTip(snapshot.error or "")
+        colour = "#c62828" if latched or snapshot.error else "#222"
         set_style(self.mode, f"font-weight: bold; padding: 0 12px; color: {colour};")
         self.reset.setEnabled(latched)
         set_style(self.estop, LATCHED_STYLE if latched else ESTOP_STYLE)
