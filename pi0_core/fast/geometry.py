@@ -64,16 +64,3 @@ def build_geometry(
         suffix_rope=suffix_rope,
         suffix_mask=suffix_mask,
     )
-
-
-def clone_geometry(geometry: ChunkGeometry) -> ChunkGeometry:
-    """A copy owning its own tensors (static inputs of a CUDA graph)."""
-
-    def clone(value: object) -> object:
-        if isinstance(value, torch.Tensor):
-            return value.clone()
-        if isinstance(value, tuple):
-            return tuple(clone(item) for item in value)
-        return value
-
-    return ChunkGeometry(**{name: clone(value) for name, value in vars(geometry).items()})

@@ -14,9 +14,9 @@ from torch import nn
 
 from pi0_core.fast import masks
 from pi0_core.fast.compile import maybe_compile
-from pi0_core.fast.cuda_graph import CapturedLoop, copy_tensors_into
+from pi0_core.fast.cuda_graph import CapturedChunk, clone_tree, copy_tree, tree_signature
 from pi0_core.fast.fused import FusedWeights, fused_rope, fused_velocity
-from pi0_core.fast.geometry import ChunkGeometry, build_geometry, clone_geometry
+from pi0_core.fast.geometry import ChunkGeometry, build_geometry
 from pi0_core.fast.options import FastOptions, default_options
 from pi0_core.fast.parts import Pi0Parts, UnsupportedModelError, weights_stamp
 from pi0_core.fast.passes import KV, encode_prefix, encode_state, velocity
@@ -26,15 +26,26 @@ log = logging.getLogger(__name__)
 _MAX_CACHED_SHAPES = 8  # distinct (batch, prompt length, ...) combinations kept warm
 
 
+@dataclass(frozen=True)
+class ChunkInputs:
+    """The device tensors one chunk is computed from (a CUDA graph's static inputs)."""
+
+    input_ids: torch.Tensor  # (B, P), padding left out when trimmed
+    pixel_values: torch.Tensor  # (B, cameras, 3, H, W)
+    pixel_attention_mask: torch.Tensor  # (B, cameras)
+    state: torch.Tensor  # (B, max_state_dim)
+    noise: torch.Tensor  # (B, chunk, max_action_dim), x at t = 1
+    geometry: ChunkGeometry
+
+
 @dataclass
 class _Workspace:
     """Buffers reused by every chunk of one shape."""
 
     kv: KV  # (layers, B, kv_heads, P + 1 + chunk, D) keys and values
-    loop: CapturedLoop | None = None
-    loop_key: tuple | None = None  # what the captured loop was captured for
-    geometry: ChunkGeometry | None = None  # static copy read by the captured loop
-    state: torch.Tensor | None = None  # static copy of the state when it is not cached
+    graph: CapturedChunk | None = None
+    graph_key: tuple | None = None  # what the graph was captured for
+    static: ChunkInputs | None = None  # the graph's inputs, refreshed before each replay
 
 
 class FastSampler:
@@ -65,7 +76,7 @@ class FastSampler:
         # The fused step needs the state's keys/values cached (it runs the actions only).
         fuse = self.options.fuse_expert and self.options.cache_state_kv
         self._fused = FusedWeights(self.parts, self.options.gelu_by_sigmoid) if fuse else None
-        self._step_parameters = self.parts.step_parameters()
+        self._parameters = list(model.parameters())
         self._workspaces: dict[tuple, _Workspace] = {}
         self._time_tables: dict[tuple, torch.Tensor] = {}
         self._lock = threading.Lock()
@@ -134,32 +145,45 @@ class FastSampler:
                 pixel_values.shape[:2], dtype=torch.bool, device=device
             )
         dtype = parts.action_out_proj.weight.dtype
-        state, pixel_values = state.to(dtype), pixel_values.to(dtype)
         geometry, keep = self._geometry(attention_mask, prefix_len, device)
-        if keep is not None:
-            input_ids = input_ids[:, keep]
+        chunk = ChunkInputs(
+            input_ids=input_ids if keep is None else input_ids[:, keep],
+            pixel_values=pixel_values.to(dtype),
+            pixel_attention_mask=pixel_attention_mask,
+            state=state.to(dtype),
+            noise=noise.float() if options.fp32_integration else noise,
+            geometry=geometry,
+        )
         workspace = self._workspace(batch, geometry.prefix_len, dtype, device)
+        time_table = self._time_table(batch, num_steps, device)
+        if self._graphs_enabled(device):
+            actions = self._replay(workspace, chunk, time_table, attention_mask)
+        else:
+            actions = self._compute(chunk, workspace.kv, time_table, attention_mask)
+        return actions.to(noise.dtype)
+
+    def _graphs_enabled(self, device: torch.device) -> bool:
+        return self.options.cuda_graphs and device.type == "cuda"
+
+    def _compute(
+        self,
+        chunk: ChunkInputs,
+        kv: KV,
+        time_table: torch.Tensor,
+        attention_mask: torch.Tensor | None,
+    ) -> torch.Tensor:
+        """Prefix, state, then the Euler steps: everything that runs on the device."""
+        options, parts, geometry = self.options, self.parts, chunk.geometry
         self._encode_prefix(
-            parts, input_ids, pixel_values, pixel_attention_mask, geometry, workspace.kv,
+            parts, chunk.input_ids, chunk.pixel_values, chunk.pixel_attention_mask, geometry, kv,
             options.pack_gqa, options.gelu_by_sigmoid,
         )  # fmt: skip
         if options.cache_state_kv:
             self._encode_state(
-                parts, state, geometry, workspace.kv, options.pack_gqa, options.gelu_by_sigmoid
+                parts, chunk.state, geometry, kv, options.pack_gqa, options.gelu_by_sigmoid
             )
-        x = noise.float() if options.fp32_integration else noise
-        time_table = self._time_table(batch, num_steps, device)
-        step_state = None if options.cache_state_kv else state
-
-        if options.cuda_graphs and device.type == "cuda":
-            actions = self._replay(
-                workspace, x, step_state, geometry, time_table, attention_mask, num_steps
-            )
-        else:
-            actions = self._denoise(
-                x, step_state, geometry, workspace.kv, time_table, attention_mask
-            )
-        return actions.to(noise.dtype)
+        step_state = None if options.cache_state_kv else chunk.state
+        return self._denoise(chunk.noise, step_state, geometry, kv, time_table, attention_mask)
 
     def _denoise(
         self,
@@ -198,42 +222,34 @@ class FastSampler:
     def _replay(
         self,
         workspace: _Workspace,
-        x: torch.Tensor,
-        state: torch.Tensor | None,
-        geometry: ChunkGeometry,
+        chunk: ChunkInputs,
         time_table: torch.Tensor,
         attention_mask: torch.Tensor | None,
-        num_steps: int,
     ) -> torch.Tensor:
-        """The denoising loop through a CUDA graph captured on first use for this shape."""
-        # A new capture whenever the graph would read different tensors or shapes.
+        """The whole chunk through a CUDA graph, captured on first use for these shapes."""
+        # A new capture whenever the graph would read tensors of other shapes, or other weights.
         key = (
-            num_steps,
+            tree_signature(chunk),
+            time_table.shape,
             attention_mask is None,
-            geometry.action_mask is None,
-            x.dtype,
-            weights_stamp(self._step_parameters),
+            weights_stamp(self._parameters),
         )
-        if workspace.loop is None or workspace.loop_key != key:
-            workspace.geometry = clone_geometry(geometry)
-            workspace.state = None if state is None else state.clone()
-            static_geometry, static_state = workspace.geometry, workspace.state
+        if workspace.graph is None or workspace.graph_key != key:
+            workspace.graph, workspace.graph_key = None, None
+            static = clone_tree(chunk)
 
-            def run(noisy: torch.Tensor) -> torch.Tensor:
-                return self._denoise(
-                    noisy, static_state, static_geometry, workspace.kv, time_table, attention_mask
-                )
+            def run() -> torch.Tensor:
+                return self._compute(static, workspace.kv, time_table, attention_mask)
 
             try:
-                workspace.loop, workspace.loop_key = CapturedLoop(run, x), key
-            except Exception as exc:  # capture is best effort: the eager loop is the same math
+                graph = CapturedChunk(run)
+            except Exception as exc:  # capture is best effort: eager computes the same
                 log.warning("CUDA graph capture failed, running without: %s", exc)
                 self.options = self.options.with_changes(cuda_graphs=False)
-                return self._denoise(x, state, geometry, workspace.kv, time_table, attention_mask)
-        copy_tensors_into(workspace.geometry, geometry)
-        if state is not None:
-            workspace.state.copy_(state)
-        return workspace.loop(x)
+                return self._compute(chunk, workspace.kv, time_table, attention_mask)
+            workspace.graph, workspace.graph_key, workspace.static = graph, key, static
+        copy_tree(workspace.static, chunk)
+        return workspace.graph()
 
     def _geometry(
         self, attention_mask: torch.Tensor | None, prefix_len: int, device: torch.device

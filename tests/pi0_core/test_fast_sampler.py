@@ -96,3 +96,33 @@ def test_options_are_checked_and_chosen_per_device() -> None:
     gpu, cpu = default_options("cuda"), default_options("cpu")
     assert gpu.cuda_graphs and gpu.dtype == "bfloat16" and not gpu.trim_padding
     assert not cpu.cuda_graphs and cpu.dtype is None
+
+
+class _ReplayByRerun:
+    """Stands in for a CUDA graph on CPU: 'replay' reruns the captured function, which reads
+    the same static tensors a real graph would."""
+
+    captures = 0
+
+    def __init__(self, run):
+        type(self).captures += 1
+        self.run = run
+        run()
+
+    def __call__(self):
+        return self.run().clone()
+
+
+def test_graph_replay_refreshes_its_static_inputs(model, monkeypatch) -> None:
+    monkeypatch.setattr(sampler_module, "CapturedChunk", _ReplayByRerun)
+    monkeypatch.setattr(FastSampler, "_graphs_enabled", lambda self, device: True)
+    _ReplayByRerun.captures = 0
+    sampler = FastSampler(model, FastOptions(cuda_graphs=True, trim_padding=False))
+    for lengths, scale in [([3], 1.0), ([5], 0.5), ([2], 2.0)]:
+        inputs = make_inputs(model, lengths)
+        inputs["noise"] = inputs["noise"] * scale
+        inputs["pixel_values"] = inputs["pixel_values"] * scale
+        assert _diff(sampler.sample_actions(**inputs), model.sample_actions(**inputs)) < TOLERANCE
+    assert _ReplayByRerun.captures == 1  # same shapes: captured once, replayed after
+    sampler.sample_actions(**make_inputs(model, [3, 4]))  # a new batch size: a new capture
+    assert _ReplayByRerun.captures == 2
