@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from pi0_core.model import image_token_id, tokens_per_image
 from pi0_core.presets import get_preset
 from pi0_core.spec import PolicySpec
 from pi0_core.stats_source import resolve_stats
+from pi0_core.threads import cpu_threads
 from pi0_core.tokenizer import BYTE_TOKENIZER_FILE, PromptTokenizer, load_tokenizer
 from pi0_core.transforms import (
     Normalize,
@@ -27,6 +29,8 @@ from pi0_core.transforms import (
     model_inputs,
 )
 from recordings.stats import NormStats
+
+log = logging.getLogger(__name__)
 
 # Cameras of a bare transformers π0 directory (no policy.json): the ALOHA set π0 was tuned on.
 DEFAULT_CAMERAS = ("cam_high", "cam_left_wrist", "cam_right_wrist")
@@ -95,6 +99,9 @@ class Policy:
         device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         if dtype is None:
             dtype = torch.bfloat16 if torch.device(device).type == "cuda" else torch.float32
+        if torch.device(device).type == "cpu":
+            torch.set_num_threads(cpu_threads())
+            log.info("CPU inference on %d torch thread(s)", torch.get_num_threads())
         model = checkpoint.load_model(path, dtype=dtype, device=device)
         if checkpoint.has_policy_file(path):
             spec = PolicySpec.load(path)

@@ -6,7 +6,6 @@ import contextlib
 import copy
 import logging
 import math
-import os
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -19,6 +18,7 @@ from pi0_core import checkpoint
 from pi0_core.adapters import make_adapter
 from pi0_core.model import count_parameters, image_token_id, tokens_per_image
 from pi0_core.policy import Policy
+from pi0_core.threads import cpu_threads
 from pi0_core.train import distributed, resume, setup
 from pi0_core.train.augment import augment_batch
 from pi0_core.train.config import TrainConfig
@@ -69,17 +69,6 @@ def train(config: TrainConfig, resume_run: bool = False, stop_at: int | None = N
 def step_seed(seed: int, rank: int, step: int) -> int:
     """The seed of every random draw of one step on one process."""
     return (seed * 1_000_003 + rank * 10_007 + step) % (2**63)
-
-
-def cpu_threads(processes: int) -> int:
-    """Torch threads per process: the idle cores shared out, at least one.
-
-    On a machine already busy, extra threads only spin waiting for cores (measured: two threads
-    ran at a third of the speed of one at a load of 9 on 2 cores).
-    """
-    cores = os.cpu_count() or 1
-    idle = cores - int(os.getloadavg()[0])
-    return max(1, min(cores, idle) // processes)
 
 
 class Run:
