@@ -98,11 +98,17 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
-def peak_memory_mb(device: torch.device) -> float:
-    """Peak CUDA memory allocated, or the peak resident set size of this process on CPU."""
-    if device.type == "cuda":
-        return torch.cuda.max_memory_allocated(device) / 2**20
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
+def peak_memory_mb(device: torch.device, run: Callable[[], object] | None = None) -> float:
+    """Peak CUDA memory allocated during one `run()` (weights included), or on CPU the peak
+    resident set size of this whole process so far."""
+    if device.type != "cuda":
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
+    torch.cuda.synchronize(device)
+    torch.cuda.reset_peak_memory_stats(device)
+    if run is not None:
+        run()
+        torch.cuda.synchronize(device)
+    return torch.cuda.max_memory_allocated(device) / 2**20
 
 
 def _rounds(args: argparse.Namespace, preset: str, device: torch.device) -> tuple[int, int]:
@@ -126,52 +132,56 @@ def bench_policy(args: argparse.Namespace) -> dict:
         reference = model.sample_actions(**inputs).float()
     sampler = FastSampler(model, options)  # casts the weights when options.dtype says so
     inputs = cast_inputs(inputs, sampler.parts.action_out_proj.weight.dtype)
-    if device.type == "cuda":
-        torch.cuda.reset_peak_memory_stats(device)
+    contenders = {"stock": model.sample_actions, "ours": sampler.sample_actions}
     warmup, rounds = _rounds(args, case.preset, device)
-    if args.seconds:
-        rounds = max(1, rounds)
+    if device.type == "cpu" and warmup and not options.compile:
+        # Not the CPU default (a one-off compile of tens of seconds), but worth knowing.
+        compiled = options.with_changes(compile=True, compile_prefix=False)
+        contenders["ours_compiled"] = FastSampler(model, compiled).sample_actions
     for _ in range(warmup):
-        model.sample_actions(**inputs)
-        sampler.sample_actions(**inputs)
-    stock_runs, our_runs, max_diff = [], [], 0.0
+        for sample in contenders.values():
+            sample(**inputs)
+    runs: dict[str, list[Timing]] = {name: [] for name in contenders}
     deadline = time.monotonic() + (args.seconds or 0)
-    while len(stock_runs) < rounds or time.monotonic() < deadline:
-        stock_runs.append(timed(lambda: model.sample_actions(**inputs), device))
-        our_runs.append(timed(lambda: sampler.sample_actions(**inputs), device))
-        stock, ours = stock_runs[-1].result.float(), our_runs[-1].result.float()
-        max_diff = max(max_diff, (ours - stock).abs().max().item())
-    result = _summary(stock_runs, our_runs, max_diff, peak_memory_mb(device), case, options)
+    while len(runs["stock"]) < rounds or time.monotonic() < deadline:
+        for name, sample in contenders.items():
+            runs[name].append(timed(lambda sample=sample: sample(**inputs), device))
+    result = _summary(runs, peak_memory_mb(device, lambda: sampler(**inputs)), case, options)
+    if device.type == "cuda":
+        stock_peak = peak_memory_mb(device, lambda: model.sample_actions(**inputs))
+        result["stock_peak_mem_mb"] = round(stock_peak, 1)
     if reference is not None:
-        result["stock_vs_fp32"] = (stock - reference).abs().max().item()
-        result["ours_vs_fp32"] = (ours - reference).abs().max().item()
+        result["stock_vs_fp32"] = _max_diff(runs["stock"][-1].result, reference)
+        result["ours_vs_fp32"] = _max_diff(runs["ours"][-1].result, reference)
     return result
 
 
+def _max_diff(a: torch.Tensor, b: torch.Tensor) -> float:
+    return (a.float() - b.float()).abs().max().item()
+
+
 def _summary(
-    stock_runs: list[Timing],
-    our_runs: list[Timing],
-    max_diff: float,
-    peak_mb: float,
-    case: BenchCase,
-    options: FastOptions,
+    runs: dict[str, list[Timing]], peak_mb: float, case: BenchCase, options: FastOptions
 ) -> dict:
-    stock_ms, ours_ms = [t.wall_ms for t in stock_runs], [t.wall_ms for t in our_runs]
-    stock, ours = statistics.median(stock_ms), statistics.median(ours_ms)
-    stock_cpu = statistics.median(t.cpu_ms for t in stock_runs)
-    ours_cpu = statistics.median(t.cpu_ms for t in our_runs)
-    return {
-        "stock_ms": round(stock, 2),
-        "ours_ms": round(ours, 2),
-        "speedup": round(stock / ours, 2),
-        "max_abs_diff": max_diff,
-        "peak_mem_mb": round(peak_mb, 1),
-        "stock_p90_ms": round(percentile(stock_ms, 0.9), 2),
-        "ours_p90_ms": round(percentile(ours_ms, 0.9), 2),
+    stock = runs["stock"]
+    differences = [
+        _max_diff(ours.result, reference.result)
+        for name in runs
+        if name != "stock"
+        for ours, reference in zip(runs[name], stock, strict=True)
+    ]
+    result = {"max_abs_diff": max(differences), "peak_mem_mb": round(peak_mb, 1)}
+    for name, timings in runs.items():
+        wall = [t.wall_ms for t in timings]
+        result[f"{name}_ms"] = round(statistics.median(wall), 2)
+        result[f"{name}_p90_ms"] = round(percentile(wall, 0.9), 2)
         # CPU time is steadier than wall time on a shared machine.
-        "stock_cpu_ms": round(stock_cpu, 2),
-        "ours_cpu_ms": round(ours_cpu, 2),
-        "rounds": len(stock_ms),
+        result[f"{name}_cpu_ms"] = round(statistics.median(t.cpu_ms for t in timings), 2)
+        if name != "stock":
+            prefix = "" if name == "ours" else name.removeprefix("ours_") + "_"
+            result[f"{prefix}speedup"] = round(result["stock_ms"] / result[f"{name}_ms"], 2)
+    return result | {
+        "rounds": len(stock),
         "preset": case.preset,
         "device": str(case.inputs["state"].device),
         "cameras": case.cameras,
@@ -228,14 +238,21 @@ def _print(result: dict, as_json: bool) -> None:
     if "stock_ms" in result:
         lines = [
             f"π0 {result['preset']} on {result['device']}, {result['cameras']} cameras, "
-            f"{result['dtype']}, {result['threads']} threads, {result['rounds']} rounds",
-            f"stock   median {result['stock_ms']:8.2f} ms   p90 {result['stock_p90_ms']:8.2f} ms"
-            f"   cpu {result['stock_cpu_ms']:8.2f} ms",
-            f"ours    median {result['ours_ms']:8.2f} ms   p90 {result['ours_p90_ms']:8.2f} ms"
-            f"   cpu {result['ours_cpu_ms']:8.2f} ms",
-            f"speedup {result['speedup']:.2f}x   max |ours - stock| {result['max_abs_diff']:.2e}",
-            f"peak memory {result['peak_mem_mb']:.0f} MB",
+            f"{result['dtype']}, {result['threads']} threads, {result['rounds']} rounds"
         ]
+        for name in ("stock", "ours", "ours_compiled"):
+            if f"{name}_ms" in result:
+                lines.append(
+                    f"{name:<14} median {result[f'{name}_ms']:8.2f} ms"
+                    f"   p90 {result[f'{name}_p90_ms']:8.2f} ms"
+                    f"   cpu {result[f'{name}_cpu_ms']:8.2f} ms"
+                )
+        lines.append(
+            f"speedup {result['speedup']:.2f}x   max |ours - stock| {result['max_abs_diff']:.2e}"
+        )
+        if "compiled_speedup" in result:
+            lines.append(f"speedup with the compiled step {result['compiled_speedup']:.2f}x")
+        lines.append(f"peak memory {result['peak_mem_mb']:.0f} MB")
         if "ours_vs_fp32" in result:
             stock_error, our_error = result["stock_vs_fp32"], result["ours_vs_fp32"]
             lines.append(f"vs float32: stock {stock_error:.2e}, ours {our_error:.2e}")

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from pi0_core import bench
+from pi0_core.presets import get_preset
 
 KEYS = {"stock_ms", "ours_ms", "speedup", "max_abs_diff", "peak_mem_mb"}
 
@@ -19,8 +20,8 @@ def _args(**changes) -> argparse.Namespace:
 
 def test_case_has_the_preset_layout() -> None:
     case = bench.make_case("tiny", "cpu", cameras=2, batch=3)
-    inputs = case.inputs
-    assert inputs["pixel_values"].shape == (3, 2, 3, 128, 128)
+    inputs, size = case.inputs, get_preset("tiny").image_size
+    assert inputs["pixel_values"].shape == (3, 2, 3, size, size)
     assert inputs["input_ids"].shape[0] == 3 and inputs["noise"].shape == (3, 50, 32)
     assert 0 < inputs["attention_mask"].sum(1)[0] < inputs["input_ids"].shape[1]  # padded
 
