@@ -72,11 +72,12 @@ class Studio:
 
 def run_app(args: argparse.Namespace) -> int:
     """Open the desktop app (or save screenshots with `--screenshot DIR`); the exit code."""
+    _check_display(screenshots=getattr(args, "screenshot", None) is not None)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("pi0 Studio")
     app.setOrganizationName("pi0studio")
     screenshot_dir = getattr(args, "screenshot", None)
-    settings = _settings(screenshot_dir is not None)
+    settings = _settings(screenshot_dir is not None, getattr(args, "settings", None))
     choice = RobotChoice(kind=args.robot, task=args.task, config=args.config)
     checkpoint = args.checkpoint or backend.bundled_checkpoint()
     if args.config:
@@ -100,9 +101,24 @@ def run_app(args: argparse.Namespace) -> int:
     return int(code)
 
 
-def _settings(temporary: bool) -> Settings:
-    if os.environ.get(SETTINGS_ENV):
-        return Settings.at(os.environ[SETTINGS_ENV])
+def _check_display(screenshots: bool) -> None:
+    """Screenshots need no display (offscreen); the window does, and says so if there is none."""
+    if os.environ.get("QT_QPA_PLATFORM") or sys.platform != "linux":
+        return
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return
+    if screenshots:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        return
+    raise RuntimeError(
+        "no display to open the window on (DISPLAY is not set): run it in a desktop session, "
+        "or use the subcommands (`main.py --help`) or `--screenshot DIR` on a headless machine"
+    )
+
+
+def _settings(temporary: bool, path: str | None = None) -> Settings:
+    if path or os.environ.get(SETTINGS_ENV):
+        return Settings.at(path or os.environ[SETTINGS_ENV])
     if temporary:  # screenshots must not depend on (or change) the user's settings
         return Settings.at(Path(tempfile.mkdtemp(prefix="pi0studio-")) / "settings.ini")
     return Settings.for_user()

@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, QTimer
 log = logging.getLogger(__name__)
 
 SIZE = (1600, 1000)
+FALLBACK_PROMPT = "pick up the cube"  # on a robot without a simulator to name its task
 TABS = ("operate", "record", "datasets", "finetune", "hardware")  # file name order
 TOUR_TRAINING = {"steps": 30, "batch_size": 2, "save_every": 10, "log_every": 2, "threads": 1}
 POLL_MS = 100
@@ -110,7 +111,7 @@ class ScreenshotTour(QObject):
         operate = self._show("Operate")
         controller = self.studio.controller
         if controller.policy is not None:
-            operate.run(operate.prompt.prompt or controller.default_prompt)
+            operate.run(operate.prompt.prompt or controller.default_prompt or FALLBACK_PROMPT)
             yield (lambda: _chunks(controller) >= 2, 120.0, "two action chunks")
             yield 3.0  # a visible history, and the chunk drawn ahead of now
         else:
@@ -120,7 +121,7 @@ class ScreenshotTour(QObject):
     def _record(self) -> Iterator[Step]:
         record = self._show("Record")
         record.folder.set_path(str(self._dataset))
-        record.prompt.set_prompt(self.studio.controller.default_prompt or "pick up the cube")
+        record.prompt.set_prompt(self.studio.controller.default_prompt or FALLBACK_PROMPT)
         record.episodes.setValue(1)
         record.episode_s.setValue(3.0)
         record.start()
