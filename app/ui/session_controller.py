@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ class SessionController(QObject):
         self._open_session = open_session
         self._load_policy = load_policy
         self.session: Any = None
+        self._opening: Future | None = None  # the open in progress, if any
         self.choice: RobotChoice | None = None
         self.connection = "closed"  # "connecting", "connected", "failed" or "closed"
         self.connection_error = ""
@@ -58,7 +60,7 @@ class SessionController(QObject):
                 backend.close_session(old)
             return self._open_session(choice)
 
-        self._tasks.submit(work, on_done=self._opened, on_error=self._open_failed)
+        self._opening = self._tasks.submit(work, on_done=self._opened, on_error=self._open_failed)
 
     def _opened(self, session: Any) -> None:
         self.session = session
@@ -76,9 +78,17 @@ class SessionController(QObject):
         self.state_changed.emit()
 
     def close(self) -> None:
-        """Stop the session now (blocking, for shutdown)."""
+        """Stop the session now, and one still being opened (blocking, for shutdown)."""
         session, self.session = self.session, None
+        opening, self._opening = self._opening, None
         self.connection = "closed"
+        if opening is not None:
+            try:
+                opened = opening.result()  # an open in progress: wait, then close it too
+            except Exception:  # it failed or never started: nothing to close
+                opened = None
+            if opened is not None and opened is not session:
+                backend.close_session(opened)
         if session is not None:
             backend.close_session(session)
 

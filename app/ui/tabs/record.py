@@ -65,6 +65,8 @@ class RecordTab(QWidget):
         self.countdown.setStyleSheet("font-size: 26px; font-weight: bold; padding: 6px;")
         self.counter = QLabel()
         self.saved = QListWidget()
+        self.cameras: CameraGrid | None = None  # built with the live view
+        self.plots: JointPlots | None = None
         self.live = Lazy(self._build_live)  # cameras and joint plots, built when first shown
         self._shown_saved: tuple[tuple[Path, ...], tuple[Path, ...]] = ((), ())
         self._connect_buttons()

@@ -84,3 +84,26 @@ def test_reset_estop_releases_to_hold(qtbot, fake_studio):
     snapshot = fake_studio.controller.snapshot
     qtbot.waitUntil(lambda: not snapshot().estopped, timeout=2000)
     assert snapshot().mode == Mode.HOLD
+
+
+def test_closing_while_the_robot_is_still_opening_stops_it(qtbot, settings):
+    import threading
+
+    from app.ui.application import Studio
+    from app.ui.backend import RobotChoice
+    from tests.app.ui.fakes import load_wave_policy, open_fake_session
+
+    release = threading.Event()
+    opened = []
+
+    def slow_open(choice):
+        release.wait(10)
+        opened.append(open_fake_session(choice))
+        return opened[-1]
+
+    studio = Studio(settings, open_session=slow_open, load_policy=load_wave_policy)
+    studio.start(RobotChoice(kind="virtual"), checkpoint=None)
+    assert studio.controller.connection == "connecting"
+    release.set()
+    studio.close()  # waits for the open, then stops that session (threads checked by fixture)
+    assert opened and not opened[0].robot.followers["left"].is_connected
