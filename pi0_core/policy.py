@@ -74,6 +74,9 @@ class Policy:
     action_dim = property(lambda self: self.spec.action_dim, doc="action width")
     chunk_size = property(lambda self: self.spec.chunk_size, doc="actions per chunk")
     image_size = property(lambda self: self.spec.image_size, doc="vision input side, pixels")
+    camera_size = property(
+        lambda self: self.spec.camera_size, doc="(height, width) of the training images, or None"
+    )
 
     @property
     def device(self) -> torch.device:

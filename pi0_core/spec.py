@@ -27,6 +27,7 @@ class PolicySpec:
     tokenizer: str  # "bytes" or "local"
     stats: NormStats  # normalisation statistics of state and actions
     adapter: str | None = None  # "aloha": the original π0 ALOHA joint/gripper convention
+    camera_size: tuple[int, int] | None = None  # (height, width) of the training images
 
     def __post_init__(self) -> None:
         if not self.cameras:
@@ -63,6 +64,8 @@ class PolicySpec:
         """Inverse of `to_dict`."""
         data = dict(data)
         data["cameras"] = tuple(data["cameras"])
+        if data.get("camera_size") is not None:
+            data["camera_size"] = tuple(data["camera_size"])
         data["stats"] = NormStats.from_dict(data["stats"])
         return cls(**data)
 

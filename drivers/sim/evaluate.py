@@ -185,8 +185,12 @@ def _check(policy: ChunkPolicy | None, episodes: int, replan: int) -> None:
 def render_size_for(policy: object) -> tuple[int, int]:
     """A 4:3 (height, width) image whose padded resize to the policy's square input is exact.
 
-    A policy with a square `image_size` S gets (3S/4, S); otherwise 120x160.
+    A policy that names the `camera_size` it was trained on gets that; one with a square
+    `image_size` S gets (3S/4, S); otherwise 120x160.
     """
+    trained = getattr(policy, "camera_size", None)
+    if trained:
+        return int(trained[0]), int(trained[1])
     side = getattr(policy, "image_size", None)
     if isinstance(side, int) and side > 0:
         return (round(side * 3 / 4), side)

@@ -76,6 +76,7 @@ def build(config: TrainConfig) -> RunParts:
         tokenizer=tokenizer.kind,
         stats=compute_norm_stats(paths),
         adapter=adapter,
+        camera_size=_camera_size(dataset),
     )
     return RunParts(model.float().train(), tokenizer, spec, dataset, config.lr or lr)
 
@@ -110,3 +111,9 @@ def _check_dims(dataset, model, init_spec: PolicySpec | None, init: str | None) 
             f"the data has state/action sizes {dataset.state_dim}/{dataset.action_dim} but "
             f"{init} was trained with {init_spec.state_dim}/{init_spec.action_dim}"
         )
+
+
+def _camera_size(dataset: EpisodeDataset) -> tuple[int, int]:
+    """(height, width) of the first camera's images, which a simulator should render at."""
+    image = dataset[0]["images"][dataset.cameras[0]]
+    return int(image.shape[0]), int(image.shape[1])
