@@ -161,3 +161,10 @@ def move_to_trash(path: str | Path) -> Path:
         counter += 1
     shutil.move(str(path), target)
     return target
+
+
+def joint_statistics(paths: list[Path]) -> Any:
+    """Per-joint state and action statistics (the ones training normalises with). Blocking."""
+    from recordings.stats import compute_norm_stats
+
+    return compute_norm_stats(paths)

@@ -19,6 +19,7 @@ CHUNK_PEN = pg.mkPen("#ef6c00", width=1, style=Qt.PenStyle.DashLine)
 NOW_PEN = pg.mkPen("#9e9e9e", width=1)
 CURSOR_PEN = pg.mkPen("#c62828", width=1)
 LIVE_INTERVAL_S = 0.1  # curves redraw at 10 Hz: 14 plots cost ~20 ms per redraw in software
+JOINT_LABELS = tuple(f"{side} {joint}" for side in SIDES for joint in ARM_JOINTS)
 MIN_SPAN = 0.1  # smallest y range shown (rad), so a still joint is not magnified noise
 HISTORY_S = 10.0  # seconds of history shown (the session keeps 10 s)
 AHEAD_S = 1.0  # room right of "now" for the chunk ahead (50 steps at 50 Hz)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from app.ui import episodes
 from app.ui.episodes import EpisodeRow
 from app.ui.folder_field import FolderField
+from app.ui.joint_plots import JOINT_LABELS
 from app.ui.layouts import stacked, titled
 from app.ui.settings import Settings
 from app.ui.tabs.replay import ReplayPanel
@@ -68,6 +69,19 @@ class DatasetsTab(QWidget):
         self.edit_button.clicked.connect(self._ask_prompt)
         self.delete_button = QPushButton("Move to trash…")
         self.delete_button.clicked.connect(self._ask_delete)
+        self.stats_button = QPushButton("Joint statistics")
+        self.stats_button.setToolTip("Mean, spread and 1-99 % range of every joint (good files)")
+        self.stats_button.clicked.connect(self.compute_statistics)
+        self.joint_stats = QTableWidget(0, 5)
+        self.joint_stats.setHorizontalHeaderLabels(
+            ("joint", "state mean ± std", "state 1–99 %", "action mean ± std", "action 1–99 %")
+        )
+        self.joint_stats.verticalHeader().setVisible(False)
+        self.joint_stats.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.joint_stats.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents
+        )
+        self.joint_stats.hide()
         self.replay = ReplayPanel()
         self._build(reload_button)
         self._enable_row_buttons()
@@ -80,8 +94,10 @@ class DatasetsTab(QWidget):
         row_buttons = QHBoxLayout()
         row_buttons.addWidget(self.edit_button)
         row_buttons.addWidget(self.delete_button)
+        row_buttons.addWidget(self.stats_button)
         row_buttons.addStretch(1)
-        table_side = stacked(self.table, self.status, row_buttons, titled("Statistics", self.stats))
+        statistics = titled("Statistics", self.stats, self.joint_stats)
+        table_side = stacked(self.table, self.status, row_buttons, statistics)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(table_side)
         split.addWidget(titled("Replay", self.replay))
@@ -212,6 +228,39 @@ class DatasetsTab(QWidget):
             on_done=moved,
             on_error=lambda error: self.status.setText(f"Cannot move it: {error}"),
         )
+
+    def compute_statistics(self) -> None:
+        """Per-joint statistics of the good episodes, computed in the background."""
+        good = [row.path for row in self.rows if row.ok]
+        if not good:
+            self.status.setText("No good episodes to compute statistics on.")
+            return
+        self.stats_button.setEnabled(False)
+        self.tasks.submit(
+            episodes.joint_statistics,
+            good,
+            on_done=self._show_joint_stats,
+            on_error=lambda error: self._stats_failed(error),
+        )
+
+    def _show_joint_stats(self, stats: object) -> None:
+        self.stats_button.setEnabled(True)
+        self.joint_stats.setRowCount(len(JOINT_LABELS))
+        for row, joint in enumerate(JOINT_LABELS):
+            values = (
+                joint,
+                f"{stats.state_mean[row]:+.3f} ± {stats.state_std[row]:.3f}",
+                f"{stats.state_q01[row]:+.2f} … {stats.state_q99[row]:+.2f}",
+                f"{stats.action_mean[row]:+.3f} ± {stats.action_std[row]:.3f}",
+                f"{stats.action_q01[row]:+.2f} … {stats.action_q99[row]:+.2f}",
+            )
+            for column, value in enumerate(values):
+                self.joint_stats.setItem(row, column, QTableWidgetItem(value))
+        self.joint_stats.show()
+
+    def _stats_failed(self, error: BaseException) -> None:
+        self.stats_button.setEnabled(True)
+        self.status.setText(f"Cannot compute statistics: {error}")
 
     def shutdown(self) -> None:
         """Release the replayed file and its worker."""

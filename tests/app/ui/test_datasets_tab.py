@@ -80,3 +80,13 @@ def test_missing_folder_says_so(qtbot, datasets_tab, tmp_path):
     datasets_tab.folder.set_path(str(tmp_path / "nowhere"))
     qtbot.waitUntil(lambda: not datasets_tab.loading, timeout=10000)
     assert "Cannot open this folder" in datasets_tab.status.text()
+
+
+def test_joint_statistics_of_the_good_episodes(qtbot, datasets_tab, tmp_path):
+    folder = write_dataset(tmp_path / "data")
+    datasets_tab.folder.set_path(str(folder))
+    qtbot.waitUntil(lambda: not datasets_tab.loading, timeout=10000)
+    datasets_tab.stats_button.click()
+    qtbot.waitUntil(lambda: datasets_tab.joint_stats.rowCount() == 14, timeout=20000)
+    assert datasets_tab.joint_stats.item(0, 0).text() == "left waist"
+    assert "±" in datasets_tab.joint_stats.item(13, 3).text()
