@@ -12,6 +12,7 @@ from transformers import PI0ForConditionalGeneration
 
 from pi0_core import checkpoint
 from pi0_core.adapters import make_adapter
+from pi0_core.fast import fast_sample_actions
 from pi0_core.model import image_token_id, tokens_per_image
 from pi0_core.presets import get_preset
 from pi0_core.spec import PolicySpec
@@ -52,6 +53,7 @@ class Policy:
         self.spec = spec
         self.name = name
         self.model_card = model_card
+        self.use_fast_sampler = True  # pi0_core.fast; False: transformers' stock loop
         self.adapter = make_adapter(spec.adapter)
         stats = spec.stats
         self.input_transform = compose(
@@ -135,7 +137,13 @@ class Policy:
         }
 
     def sample_chunk(self, inputs: dict[str, torch.Tensor], noise: torch.Tensor) -> torch.Tensor:
-        """Denoise `noise` (B, chunk, max_dim) into normalised, padded action chunks."""
+        """Denoise `noise` (B, chunk, max_dim) into normalised, padded action chunks.
+
+        The fast sampler returns what stock `sample_actions` returns (to float32 rounding) with
+        less work per chunk; `use_fast_sampler = False` runs the stock loop.
+        """
+        if self.use_fast_sampler:
+            return fast_sample_actions(self.model, **inputs, noise=noise)
         return self.model.sample_actions(**inputs, noise=noise)
 
     @torch.no_grad()
