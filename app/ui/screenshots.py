@@ -35,13 +35,18 @@ class ScreenshotTour(QObject):
         self._steps: Iterator[Step] = iter(())
         self._condition: tuple[Callable[[], bool], float, str] | None = None
         self._waited = 0.0
+        # One owned timer (not QTimer.singleShot): it cannot fire after the window is gone.
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(lambda: self._then())
+        self._then: Callable[[], None] = self._advance
 
     def start(self) -> None:
         """Begin the tour once Qt's event loop runs."""
         self.folder.mkdir(parents=True, exist_ok=True)
         self.studio.window.resize(*SIZE)
         self._steps = self._tour()
-        QTimer.singleShot(0, self._advance)
+        self._after(0, self._advance)
 
     def _advance(self) -> None:
         try:
@@ -56,9 +61,9 @@ class ScreenshotTour(QObject):
             return
         if isinstance(step, tuple):
             self._condition, self._waited = step, 0.0
-            QTimer.singleShot(POLL_MS, self._poll)
+            self._after(POLL_MS, self._poll)
         else:
-            QTimer.singleShot(int(step * 1000), self._advance)
+            self._after(int(step * 1000), self._advance)
 
     def _poll(self) -> None:
         condition, timeout, what = self._condition
@@ -69,7 +74,11 @@ class ScreenshotTour(QObject):
             self._finish()
         else:
             self._waited += POLL_MS / 1000
-            QTimer.singleShot(POLL_MS, self._poll)
+            self._after(POLL_MS, self._poll)
+
+    def _after(self, ms: int, then: Callable[[], None]) -> None:
+        self._then = then
+        self._timer.start(ms)
 
     def _finish(self) -> None:
         self._scratch.cleanup()
@@ -160,7 +169,7 @@ class ScreenshotTour(QObject):
         yield 1.0
         self._grab("finetune")
         if use_result and run.state == "finished":
-            finetune.use_selected()
+            finetune.checkpoints.use_selected()
 
     def _hardware(self) -> Iterator[Step]:
         hardware = self._show("Hardware")

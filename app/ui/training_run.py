@@ -40,6 +40,10 @@ class TrainingRun(QObject):
         self._poll = QTimer(self)
         self._poll.setInterval(POLL_MS)
         self._poll.timeout.connect(self._read_metrics)
+        # Owned timers (not QTimer.singleShot): they die with this object, never fire on a
+        # process that is gone.
+        self._terminate_timer = _one_shot(self, STOP_GRACE_MS, self._terminate)
+        self._kill_timer = _one_shot(self, KILL_GRACE_MS, self._kill)
 
     @property
     def running(self) -> bool:
@@ -94,20 +98,20 @@ class TrainingRun(QObject):
             return
         self.state = "stopping"
         pid = process.processId()
-        if pid and hasattr(signal, "SIGINT") and os.name == "posix":
+        if pid and os.name == "posix":
             os.kill(pid, signal.SIGINT)
         else:
             process.terminate()
-        QTimer.singleShot(STOP_GRACE_MS, lambda: self._escalate(process, kill=False))
+        self._terminate_timer.start()
 
-    def _escalate(self, process: QProcess, kill: bool) -> None:
-        if process is not self._process or process.state() == QProcess.ProcessState.NotRunning:
-            return
-        if kill:
-            process.kill()
-        else:
-            process.terminate()
-            QTimer.singleShot(KILL_GRACE_MS, lambda: self._escalate(process, kill=True))
+    def _terminate(self) -> None:
+        if self.running and self._process is not None:
+            self._process.terminate()
+            self._kill_timer.start()
+
+    def _kill(self) -> None:
+        if self.running and self._process is not None:
+            self._process.kill()
 
     def last_lines(self, count: int = 20) -> list[str]:
         """The end of train.log, or of the process output when there is no log."""
@@ -148,6 +152,8 @@ class TrainingRun(QObject):
             self._partial_output = ""
         self._read_metrics()
         self._poll.stop()
+        self._terminate_timer.stop()
+        self._kill_timer.stop()
         self.exit_code = exit_code
         if self.state == "stopping":
             self.state = "stopped"
@@ -170,3 +176,11 @@ def _log_lines(line: str) -> list[str]:
     """The lines a terminal would show: the last redraw of a progress bar, then log records."""
     line = line.rsplit("\r", 1)[-1]
     return [part for part in LOG_START.split(line) if part.strip()] or [line]
+
+
+def _one_shot(parent: QObject, interval_ms: int, slot: object) -> QTimer:
+    timer = QTimer(parent)
+    timer.setSingleShot(True)
+    timer.setInterval(interval_ms)
+    timer.timeout.connect(slot)
+    return timer

@@ -5,10 +5,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
@@ -16,15 +14,12 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QListWidget,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -34,13 +29,12 @@ from app.ui.folder_field import FolderField
 from app.ui.layouts import set_style, stacked, titled
 from app.ui.session_controller import SessionController
 from app.ui.settings import Settings
-from app.ui.training import PRESETS, TrainingConfig, can_resume, list_checkpoints
+from app.ui.tabs.checkpoint_list import CheckpointList
+from app.ui.tabs.training_curves import TrainingCurves
+from app.ui.training import PRESETS, TrainingConfig, can_resume
 from app.ui.training_run import TrainingRun
 
 START_FROM = ("bundled policy", "checkpoint directory", "new model from a preset")
-LOSS_PEN = pg.mkPen("#1565c0", width=2)
-LR_PEN = pg.mkPen("#6a1b9a", width=2)
-EVAL_PEN = pg.mkPen("#2e7d32", width=2)
 ERROR_STYLE = "QPlainTextEdit { color: #b71c1c; background: #fff5f5; }"
 
 
@@ -110,32 +104,9 @@ class FinetuneTab(QWidget):
         self.state.setWordWrap(True)
 
     def _build_monitor(self) -> None:
-        self.curves = pg.GraphicsLayoutWidget()
-        self.curves.setBackground("w")
-        self.loss_plot = self.curves.addPlot(row=0, col=0, title="training loss")
-        self.loss_plot.setLogMode(y=True)
-        self.loss_plot.showGrid(x=True, y=True, alpha=0.2)
-        self.loss_curve = self.loss_plot.plot(pen=LOSS_PEN, symbol="o", symbolSize=4)
-        self.lr_plot = self.curves.addPlot(row=0, col=1, title="learning rate")
-        self.lr_plot.showGrid(x=True, y=True, alpha=0.2)
-        self.lr_curve = self.lr_plot.plot(pen=LR_PEN)
-        self.eval_plot = self.curves.addPlot(row=0, col=2, title="eval success rate")
-        self.eval_plot.setYRange(0, 1)
-        self.eval_curve = self.eval_plot.plot(pen=EVAL_PEN, symbol="o", symbolSize=6)
-        for plot in (self.loss_plot, self.lr_plot, self.eval_plot):
-            plot.setLabel("bottom", "step")
-        self.figures = QLabel("step – · samples/s – · ETA – · eval –")
-        self.figures.setStyleSheet("font-size: 13px; padding: 4px;")
-        self.checkpoints = QTableWidget(0, 4)
-        self.checkpoints.setHorizontalHeaderLabels(("checkpoint", "step", "loss", "eval success"))
-        self.checkpoints.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.checkpoints.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.checkpoints.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.checkpoints.verticalHeader().setVisible(False)
-        self.checkpoints.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.use_button = QPushButton("Use this policy")
-        self.use_button.setToolTip("Load the selected checkpoint into Operate")
-        self.use_button.clicked.connect(self.use_selected)
+        self.curves = TrainingCurves()
+        self.checkpoints = CheckpointList()
+        self.checkpoints.use_requested.connect(self.use_checkpoint)
         self.log = QPlainTextEdit()
         self.log.setReadOnly(True)
         self.log.setMaximumBlockCount(2000)
@@ -167,13 +138,13 @@ class FinetuneTab(QWidget):
             stretch=True,
         )
         setup.setMaximumWidth(500)
-        checkpoint_box = titled("Checkpoints", self.checkpoints, self.use_button)
+        checkpoint_box = titled("Checkpoints", self.checkpoints)
         bottom = QSplitter(Qt.Orientation.Horizontal)
         bottom.addWidget(checkpoint_box)
         bottom.addWidget(titled("Trainer output", self.log))
         bottom.setSizes([450, 550])
         monitor = QSplitter(Qt.Orientation.Vertical)
-        monitor.addWidget(stacked(self.curves, self.figures))
+        monitor.addWidget(self.curves)
         monitor.addWidget(bottom)
         monitor.setSizes([480, 360])
         split = QSplitter(Qt.Orientation.Horizontal)
@@ -240,7 +211,7 @@ class FinetuneTab(QWidget):
         """Show the curves and checkpoints of the run in `out`, when there is one."""
         if self.run.running or not out:
             return
-        self.checkpoints.setRowCount(0)
+        self.checkpoints.clear()
         if self.run.attach(out):
             self.state.setText(f"Run folder {out}: its curves and checkpoints are shown.")
         self._enable_buttons()
@@ -258,7 +229,7 @@ class FinetuneTab(QWidget):
         self.settings.set_last_folder("finetune_out", config.out)
         set_style(self.log, "")
         self.log.clear()
-        self.checkpoints.setRowCount(0)
+        self.checkpoints.clear()
         self.state.setText(f"{'Resuming' if resume else 'Training'} into {config.out}…")
         self._show_progress()
         self._enable_buttons()
@@ -266,20 +237,10 @@ class FinetuneTab(QWidget):
     def _show_progress(self) -> None:
         run = self.run
         self._append_output()
-        if run.metrics is None:
+        if run.metrics is None or run.out is None:
             return
-        self.loss_curve.setData(*run.metrics.series("loss"))
-        self.lr_curve.setData(*run.metrics.series("lr"))
-        self.eval_curve.setData(*run.metrics.series("eval_success_rate"))
-        last = run.metrics.records[-1] if run.metrics.records else {}
-        eval_steps, eval_values = run.metrics.series("eval_success_rate")
-        self.figures.setText(
-            f"step {last.get('step', '–')} · loss {_fmt(last.get('loss'), '.4f')} · "
-            f"samples/s {_fmt(last.get('samples_per_s'), '.1f')} · "
-            f"ETA {_eta(last.get('eta_s'))} · "
-            f"eval {f'{eval_values[-1]:.0%}' if eval_values else '–'}"
-        )
-        self._list_checkpoints()
+        self.curves.show_metrics(run.metrics)
+        self.checkpoints.show_run(run.out, run.metrics)
 
     def _append_output(self) -> None:
         lines = list(self.run.output)
@@ -320,42 +281,8 @@ class FinetuneTab(QWidget):
         if running:
             set_style(self.state, "")
 
-    # --- checkpoints ---------------------------------------------------------------------
-    def _list_checkpoints(self) -> None:
-        if self.run.out is None:
-            return
-        entries = list_checkpoints(self.run.out)
-        if self.checkpoints.rowCount() == len(entries):
-            return
-        self.checkpoints.setRowCount(len(entries))
-        metrics = self.run.metrics
-        for row, entry in enumerate(entries):
-            record = metrics.at_step(entry.step if entry.step is not None else 1 << 60)
-            step = entry.step if entry.step is not None else record.get("step", "")
-            values = (
-                entry.name,
-                str(step),
-                _fmt(record.get("loss"), ".4f"),
-                _fmt(record.get("eval_success_rate"), ".0%"),
-            )
-            for column, value in enumerate(values):
-                item = QTableWidgetItem(value)
-                item.setData(Qt.ItemDataRole.UserRole, str(entry.path))
-                self.checkpoints.setItem(row, column, item)
-        self.checkpoints.selectRow(len(entries) - 1)
-
-    def selected_checkpoint(self) -> str | None:
-        """The path of the checkpoint selected in the table."""
-        rows = self.checkpoints.selectionModel().selectedRows()
-        if not rows:
-            return None
-        return self.checkpoints.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
-
-    def use_selected(self) -> None:
-        """Load the selected checkpoint as the policy for Operate."""
-        path = self.selected_checkpoint()
-        if path is None:
-            return
+    def use_checkpoint(self, path: str) -> None:
+        """Load a checkpoint as the policy for Operate."""
         self.controller.load_policy(path)
         self.policy_chosen.emit()
 
@@ -369,16 +296,3 @@ def _int_box(low: int, high: int, value: int) -> QSpinBox:
     box.setRange(low, high)
     box.setValue(value)
     return box
-
-
-def _fmt(value: object, spec: str) -> str:
-    return format(value, spec) if isinstance(value, (int, float)) else "–"
-
-
-def _eta(seconds: object) -> str:
-    if not isinstance(seconds, (int, float)):
-        return "–"
-    minutes, secs = divmod(int(seconds), 60)
-    if minutes >= 60:
-        return f"{minutes // 60}:{minutes % 60:02d}:{secs:02d}"
-    return f"{minutes}:{secs:02d}"

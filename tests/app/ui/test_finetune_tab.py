@@ -52,11 +52,11 @@ def test_short_tiny_training_plots_loss_and_gives_a_loadable_checkpoint(qtbot, f
     with qtbot.waitSignal(finetune.run.finished, timeout=240000) as finished:
         pass
     assert finished.args == ["finished"], "\n".join(finetune.run.last_lines(30))
-    steps, losses = finetune.loss_curve.getData()
+    steps, losses = finetune.curves.loss_curve.getData()
     assert len(steps) >= 1 and all(loss > 0 for loss in losses)
-    names = [finetune.checkpoints.item(r, 0).text() for r in range(finetune.checkpoints.rowCount())]
+    names = finetune.checkpoints.names()
     assert "final" in names and "step_000002" in names
-    finetune.use_button.click()  # the last row (final) is selected
+    finetune.checkpoints.use_button.click()  # the last row (final) is selected
     controller = finetune.controller
     qtbot.waitUntil(lambda: not controller.policy_loading, timeout=60000)
     assert controller.policy_info is not None, controller.policy_status

@@ -48,8 +48,8 @@ def test_stop_ends_the_run_cleanly_and_offers_resume(qtbot, finetune, tmp_path):
     finetune.start_from.setCurrentIndex(2)
     finetune.out.set_path(str(tmp_path / "run"))
     finetune.start_button.click()
-    qtbot.waitUntil(lambda: len(finetune.loss_curve.getData()[0] or []) == 1, timeout=30000)
-    assert "samples/s 3.0" in finetune.figures.text()
+    qtbot.waitUntil(lambda: len(finetune.curves.loss_curve.getData()[0] or []) == 1, timeout=30000)
+    assert "samples/s 3.0" in finetune.curves.figures.text()
     qtbot.waitUntil(lambda: "train: 1/3" in finetune.log.toPlainText(), timeout=30000)
     assert finetune.stop_button.isEnabled() and not finetune.start_button.isEnabled()
     with qtbot.waitSignal(finetune.run.finished, timeout=30000) as finished:
