@@ -31,6 +31,7 @@ from app.ui.tabs.replay import ReplayPanel
 from app.ui.workers import BackgroundTasks
 
 COLUMNS = ("file", "status", "prompt", "steps", "seconds", "cameras", "kind")
+CAMERAS_COLUMN = COLUMNS.index("cameras")  # the count; the names are in its tooltip
 BAD_BACKGROUND = QColor("#ffebee")
 
 
@@ -143,16 +144,16 @@ class DatasetsTab(QWidget):
         kind = "" if row.sim is None else ("sim" if row.sim else "real")
         values = (
             row.path.name,
-            "OK" if row.ok else f"BAD: {row.message}",
+            "OK" if row.ok else f"BAD: {_short(row.message)}",
             row.prompt,
             str(row.steps) if row.ok else "",
             f"{row.seconds:.1f}" if row.ok else "",
-            ", ".join(row.cameras),
+            str(len(row.cameras)) if row.ok else "",
             kind,
         )
         for column, value in enumerate(values):
             item = QTableWidgetItem(value)
-            item.setToolTip(row.message)
+            item.setToolTip(", ".join(row.cameras) if column == CAMERAS_COLUMN else row.message)
             if not row.ok:
                 item.setBackground(BAD_BACKGROUND)
             self.table.setItem(index, column, item)
@@ -265,3 +266,8 @@ class DatasetsTab(QWidget):
     def shutdown(self) -> None:
         """Release the replayed file and its worker."""
         self.replay.shutdown()
+
+
+def _short(text: str, limit: int = 48) -> str:
+    """The start of a long message (the whole one is in the row's tooltip)."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
