@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from app.runtime.snapshot import SessionSnapshot
@@ -11,11 +12,15 @@ from app.ui.health import HEALTH_COLOURS, Health, HealthLimits
 class HealthLabel(QLabel):
     """One figure; its colour says whether it is in its healthy range."""
 
-    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+    def __init__(self, name: str, widest: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName(name)
         self.health = Health.OK
         self.setContentsMargins(8, 0, 8, 0)
+        # Room for the widest text in bold, so an amber or red figure is never clipped.
+        bold = QFont(self.font())
+        bold.setBold(True)
+        self.setMinimumWidth(QFontMetrics(bold).horizontalAdvance(widest) + 20)
 
     def show_value(self, text: str, health: Health) -> None:
         """Set the text and colour."""
@@ -32,10 +37,10 @@ class HealthStatusBar(QStatusBar):
     def __init__(self, limits: HealthLimits | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.limits = limits or HealthLimits()
-        self.loop_rate = HealthLabel("loop_rate")
-        self.inference = HealthLabel("inference")
-        self.dropped = HealthLabel("dropped")
-        self.camera_age = HealthLabel("camera_age")
+        self.loop_rate = HealthLabel("loop_rate", "loop 100.0 Hz")
+        self.inference = HealthLabel("inference", "inference 99999 ms")
+        self.dropped = HealthLabel("dropped", "dropped 99999")
+        self.camera_age = HealthLabel("camera_age", "camera age 99999 ms")
         for label in (self.loop_rate, self.inference, self.dropped, self.camera_age):
             self.addPermanentWidget(label)
         self.show_snapshot(None)
