@@ -69,7 +69,9 @@ def build_config(args: argparse.Namespace):
     if args.resume:
         # Everything that shapes the run comes from the saved config; steps and logging may change.
         keep = ("steps", "save_every", "log_every", "num_workers", "threads", "eval_every")
-        return resumed_config(args.out, **{k: v for k, v in given.items() if k in keep})
+        # The run continues where it is now, also when its folder was moved or copied.
+        kept = {k: v for k, v in given.items() if k in keep}
+        return resumed_config(args.out, **kept, out=str(args.out))
     return TrainConfig(
         data=args.data or (),
         out=args.out,

@@ -38,3 +38,20 @@ def test_resume_without_a_saved_run_is_refused(tmp_path: Path, capsys) -> None:
     code = main(["train", "--out", str(tmp_path), "--resume"])
     assert code == 2
     assert "nothing to resume" in capsys.readouterr().err
+
+
+def test_resume_continues_in_the_folder_given_even_when_copied(tmp_path: Path) -> None:
+    import argparse
+
+    from app.cli import train as train_cli
+    from pi0_core.train.config import TrainConfig
+
+    old, new = tmp_path / "old", tmp_path / "new"
+    (new / "resume").mkdir(parents=True)
+    saved = TrainConfig(data=("d",), out=str(old), preset="tiny", steps=10)
+    (new / "resume" / "config.json").write_text(saved.to_json())
+    parser = argparse.ArgumentParser()
+    train_cli.add_arguments(parser)
+    args = parser.parse_args(["--out", str(new), "--resume", "--steps", "20"])
+    config = train_cli.build_config(args)
+    assert (config.out, config.steps, config.preset) == (str(new), 20, "tiny")
