@@ -1,0 +1,16 @@
+"""Two short closed-loop episodes per task with the bundled policy: the path works end to end."""
+
+import json
+
+import pytest
+
+from app.cli.main import main
+
+
+@pytest.mark.parametrize("task", ["transfer_cube", "insertion", "pick_color"])
+def test_eval_with_the_bundled_policy(task: str, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["eval", "--task", task, "--episodes", "2", "--checkpoint", "--json", "--replan", "50"]
+    assert main(argv) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["task"] == task and result["episodes"] == 2
+    assert 0 <= result["successes"] <= 2
