@@ -56,7 +56,9 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--episodes must be at least 1, got {args.episodes}")
     if args.replan < 1:
         raise ValueError(f"--replan must be at least 1, got {args.replan}")
-    policy = None if args.policy == "scripted" else _load_policy(args.checkpoint, args.device)
+    policy = (
+        None if args.policy == "scripted" else _load_policy(args.checkpoint, args.device, args.seed)
+    )
     size = args.size or render_size_for(policy)
     with tqdm(total=args.episodes, desc=f"eval {task}", unit="episode", file=sys.stderr) as bar:
         report = evaluate(
@@ -79,8 +81,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_policy(checkpoint: str, device: str | None) -> object:
-    """The pi0 Policy of a checkpoint directory (or the bundled one)."""
+def _load_policy(checkpoint: str, device: str | None, seed: int) -> object:
+    """The pi0 Policy of a checkpoint directory (or the bundled one).
+
+    The sampling noise is seeded too, so the same command gives the same episodes.
+    """
     if checkpoint == _BUNDLED:
         from pi0_core.bundled import BUNDLED_CHECKPOINT
 
@@ -89,6 +94,10 @@ def _load_policy(checkpoint: str, device: str | None) -> object:
         path = Path(checkpoint)
     if not path.is_dir():
         raise FileNotFoundError(f"no checkpoint directory at {path}")
+    import torch
+
     from pi0_core.policy import Policy
 
-    return Policy.load(path, device=device)
+    policy = Policy.load(path, device=device)
+    torch.manual_seed(seed)
+    return policy
