@@ -42,12 +42,14 @@ def run(args: argparse.Namespace) -> int:
     from app.runtime.headless import print_summary, watch
     from app.runtime.policy_runner import RunnerConfig
     from app.runtime.recorder import RecorderConfig
-    from app.runtime.robots import make_robot, simulator_of
+    from app.runtime.robots import find_config, make_robot, simulator_of
     from app.runtime.session import RobotSession
     from app.runtime.snapshot import Mode
     from pi0_core.bundled import BUNDLED_CHECKPOINT
     from pi0_core.policy import Policy
 
+    if args.robot == "aloha":
+        find_config(args.config)  # a missing config is reported before the policy loads
     checkpoint = args.checkpoint or BUNDLED_CHECKPOINT
     policy = Policy.load(checkpoint, device=args.device)
     robot = make_robot(
