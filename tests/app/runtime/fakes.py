@@ -61,9 +61,9 @@ class FakeArm(Arm):
 class FakeCamera(Camera):
     """A camera whose every read is a fresh frame of one colour."""
 
-    def __init__(self, name: str, shape: tuple[int, int] = (24, 32)) -> None:
+    def __init__(self, name: str, shape: tuple[int, int] = (24, 32), colour: int = 100) -> None:
         self.name = name
-        self.image = np.full((*shape, 3), 100, np.uint8)
+        self.image = np.full((*shape, 3), colour, np.uint8)
         self._connected = False
 
     def connect(self) -> None:
