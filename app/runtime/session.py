@@ -19,7 +19,7 @@ from app.runtime.events import EventLog
 from app.runtime.history import Ring
 from app.runtime.loop_timing import Pacer
 from app.runtime.policy_runner import ChunkPolicy, PolicyRunner, RunnerConfig
-from app.runtime.priority import CONTROL_NICE, set_thread_nice
+from app.runtime.priority import raise_control_priority
 from app.runtime.recorder import Recorder, RecorderConfig, TickSample
 from app.runtime.robots import safety_for, simulator_of
 from app.runtime.safety import ROBOT_DOF, SafetyConfig, SafetyLayer
@@ -52,8 +52,11 @@ class RobotSession:
         history_s: float = 10.0,
         stats_window_s: float = 10.0,
         writer_factory: Callable[..., Any] | None = None,
+        realtime: bool = True,
     ) -> None:
         self.robot = robot
+        self.realtime = realtime  # ask for SCHED_FIFO for the control thread (best effort)
+        self.loop_priority: str | None = None  # what the control thread got, once started
         self.rate_hz = rate_hz
         self.safety = SafetyLayer(safety_for(robot, safety))
         self._sim = simulator_of(robot)  # for task success and scene resets
@@ -254,7 +257,15 @@ class RobotSession:
     # -- control loop -------------------------------------------------------------------------
 
     def _run(self) -> None:
-        set_thread_nice(CONTROL_NICE)
+        self.loop_priority = raise_control_priority(self.realtime)
+        if self.loop_priority == "normal":
+            self.events.add(
+                "control loop at normal priority: its period may jitter on a busy machine "
+                "(grant CAP_SYS_NICE or an rtprio limit for real-time)",
+                logging.WARNING,
+            )
+        else:
+            self.events.add(f"control loop priority: {self.loop_priority}")
         while not self._stop.is_set():
             now = self._pacer.begin_tick()
             try:

@@ -23,6 +23,9 @@ class SceneDrawer:
         self.scene = scene
         self._visual: tuple[mujoco.MjModel, mujoco.MjData] | None = None  # built on first use
         self._local = threading.local()
+        # Guards building the drawing copy and renderers (slow: a model load, a GL context), so
+        # that the world's lock, which the control loop also takes, is never held meanwhile.
+        self._build_lock = threading.Lock()
 
     def draw(
         self,
@@ -33,7 +36,7 @@ class SceneDrawer:
         lock: AbstractContextManager,
     ) -> np.ndarray:
         """An (H, W, 3) uint8 image of `data` from `camera`; `lock` guards reading `data`."""
-        renderer = self._renderer(height, width, lock)
+        renderer = self._renderer(height, width)
         with lock:  # the scene is copied here; drawing it needs no lock
             _, pose = self._pose(data)
             renderer.update_scene(pose, camera=camera)
@@ -45,12 +48,14 @@ class SceneDrawer:
             renderer.close()
 
     def _copy(self) -> tuple[mujoco.MjModel, mujoco.MjData]:
-        """The drawing copy of the scene, built on first use (callers hold the lock)."""
+        """The drawing copy of the scene, built on first use."""
         if self._visual is None:
-            model = load_visual_model(self.scene)
-            model.vis.quality.shadowsize = SHADOW_SIZE
-            model.vis.quality.offsamples = MULTISAMPLES
-            self._visual = (model, mujoco.MjData(model))
+            with self._build_lock:
+                if self._visual is None:
+                    model = load_visual_model(self.scene)
+                    model.vis.quality.shadowsize = SHADOW_SIZE
+                    model.vis.quality.offsamples = MULTISAMPLES
+                    self._visual = (model, mujoco.MjData(model))
         return self._visual
 
     def _pose(self, data: mujoco.MjData) -> tuple[mujoco.MjModel, mujoco.MjData]:
@@ -62,11 +67,11 @@ class SceneDrawer:
         mujoco.mj_camlight(model, pose)
         return model, pose
 
-    def _renderer(self, height: int, width: int, lock: AbstractContextManager) -> mujoco.Renderer:
+    def _renderer(self, height: int, width: int) -> mujoco.Renderer:
         renderers = self._local.__dict__.setdefault("renderers", {})
         if (height, width) not in renderers:
-            with lock:
-                model, _ = self._copy()
+            model, _ = self._copy()
+            with self._build_lock:
                 size = model.vis.global_  # the offscreen buffer must hold the largest image
                 size.offheight = max(size.offheight, height)
                 size.offwidth = max(size.offwidth, width)
