@@ -48,6 +48,7 @@ def run_bench(args: argparse.Namespace) -> int:
         saved = session.recorder.status().saved
         frames = _frames_in(saved[0]) if saved else 0
     results = _results(snap, elapsed, latencies, frames, policy_name)
+    results["loop_priority"] = session.loop_priority
     for key, value in results.items():
         print(f"  {key:24s} {value}")
     if args.json:
