@@ -12,7 +12,7 @@ from transformers import PI0ForConditionalGeneration
 
 from pi0_core import checkpoint
 from pi0_core.adapters import make_adapter
-from pi0_core.fast import fast_sample_actions
+from pi0_core.fast import FastOptions, default_options, fast_sample_actions
 from pi0_core.model import image_token_id, tokens_per_image
 from pi0_core.presets import get_preset
 from pi0_core.spec import PolicySpec
@@ -54,6 +54,7 @@ class Policy:
         self.name = name
         self.model_card = model_card
         self.use_fast_sampler = True  # pi0_core.fast; False: transformers' stock loop
+        self.fast_options: FastOptions | None = None  # None: the fastest exact choice per device
         self.adapter = make_adapter(spec.adapter)
         stats = spec.stats
         self.input_transform = compose(
@@ -98,8 +99,14 @@ class Policy:
         dtype: torch.dtype | None = None,
         stats: object = None,
         cameras: Sequence[str] | None = None,
+        compile: bool = False,
     ) -> Policy:
-        """Load a checkpoint directory (ours, or a bare transformers π0 given `stats`)."""
+        """Load a checkpoint directory (ours, or a bare transformers π0 given `stats`).
+
+        compile: torch.compile the sampler and compile it now, on a blank observation (the
+        GPU default compiles anyway; on CPU it costs tens of seconds the first time on a
+        machine, a few seconds once torch's compile cache holds it, and then runs faster).
+        """
         path = Path(path)
         device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         if dtype is None:
@@ -115,9 +122,33 @@ class Policy:
         else:
             spec = bare_spec(model, resolve_stats(stats, path), cameras, path)
         tokenizer = load_tokenizer(path, spec.tokenizer)
-        return cls(
+        policy = cls(
             model, tokenizer, spec, name=path.name, model_card=checkpoint.read_model_card(path)
         )
+        if compile:
+            policy.enable_compile()
+        return policy
+
+    def enable_compile(self, backend: str = "inductor") -> None:
+        """Run the sampler compiled from now on, compiling it before this returns.
+
+        Prompt padding is kept so that every prompt gives the same shapes (one compilation).
+        """
+        options = self.fast_options or default_options(self.device)
+        self.fast_options = options.with_changes(
+            compile=True, trim_padding=False, compile_backend=backend
+        )
+        log.info("compiling the π0 sampler (slow the first time on a machine)")
+        self.infer(self.blank_observation())
+
+    def blank_observation(self) -> dict:
+        """An observation of the right shapes (black images, zero state, a short prompt)."""
+        height, width = self.spec.camera_size or (self.spec.image_size, self.spec.image_size)
+        return {
+            "state": np.zeros(self.spec.state_dim, np.float32),
+            "images": {name: np.zeros((height, width, 3), np.uint8) for name in self.cameras},
+            "prompt": "warm up",
+        }
 
     def save(self, directory: str | Path, model_card: str | None = None) -> Path:
         """Write this policy as a checkpoint directory."""
@@ -143,7 +174,7 @@ class Policy:
         less work per chunk; `use_fast_sampler = False` runs the stock loop.
         """
         if self.use_fast_sampler:
-            return fast_sample_actions(self.model, **inputs, noise=noise)
+            return fast_sample_actions(self.model, **inputs, noise=noise, options=self.fast_options)
         return self.model.sample_actions(**inputs, noise=noise)
 
     @torch.no_grad()

@@ -28,6 +28,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cameras", type=int, default=3, help="number of cameras")
     parser.add_argument("--seconds", type=float, default=None, help="duration where it applies")
     parser.add_argument("--checkpoint", default=None, help="policy checkpoint (--loop)")
+    parser.add_argument(
+        "--compile", action="store_true", help="compile the policy's sampler first (--loop)"
+    )
     parser.add_argument("--json", action="store_true", help="one JSON object on the last line")
     parser.add_argument("--train-step", action="store_true", help="time a training step (--policy)")
 

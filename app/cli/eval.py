@@ -39,6 +39,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="camera image HEIGHTxWIDTH given to the policy (default: 3/4 x its square input)",
     )
     parser.add_argument("--device", default=None, help="torch device for the policy (cpu, cuda)")
+    parser.add_argument(
+        "--compile",
+        action="store_true",
+        help="torch.compile the sampler first (slow once per machine, then faster)",
+    )
     parser.add_argument("--video", metavar="DIR", help="write one cam_high MP4 per episode here")
     parser.add_argument("--json", action="store_true", help="one JSON object on the last line")
 
@@ -57,7 +62,9 @@ def run(args: argparse.Namespace) -> int:
     if args.replan < 1:
         raise ValueError(f"--replan must be at least 1, got {args.replan}")
     policy = (
-        None if args.policy == "scripted" else _load_policy(args.checkpoint, args.device, args.seed)
+        None
+        if args.policy == "scripted"
+        else _load_policy(args.checkpoint, args.device, args.seed, args.compile)
     )
     size = args.size or render_size_for(policy)
     with tqdm(total=args.episodes, desc=f"eval {task}", unit="episode", file=sys.stderr) as bar:
@@ -81,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_policy(checkpoint: str, device: str | None, seed: int) -> object:
+def _load_policy(checkpoint: str, device: str | None, seed: int, compile: bool = False) -> object:
     """The pi0 Policy of a checkpoint directory (or the bundled one).
 
     The sampling noise is seeded too, so the same command gives the same episodes.
@@ -98,6 +105,6 @@ def _load_policy(checkpoint: str, device: str | None, seed: int) -> object:
 
     from pi0_core.policy import Policy
 
-    policy = Policy.load(path, device=device)
+    policy = Policy.load(path, device=device, compile=compile)
     torch.manual_seed(seed)
     return policy

@@ -30,6 +30,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--blend", action="store_true", help="cross-fade overlapping chunks")
     parser.add_argument("--device", default=None, help="torch device for the policy")
+    parser.add_argument(
+        "--compile",
+        action="store_true",
+        help="torch.compile the sampler first (slow once per machine, then faster)",
+    )
     parser.add_argument("--rate", type=float, default=50.0, help="control rate, Hz")
 
 
@@ -51,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     if args.robot == "aloha":
         find_config(args.config)  # a missing config is reported before the policy loads
     checkpoint = args.checkpoint or BUNDLED_CHECKPOINT
-    policy = Policy.load(checkpoint, device=args.device)
+    policy = Policy.load(checkpoint, device=args.device, compile=args.compile)
     robot = make_robot(
         args.robot,
         task=args.task,

@@ -23,7 +23,9 @@ def run_bench(args: argparse.Namespace) -> int:
     seconds = args.seconds or 60.0
     if not 1 <= args.cameras <= len(ALL_CAMERAS):
         raise ValueError(f"--cameras must be 1..{len(ALL_CAMERAS)}")
-    policy, policy_name = _load_policy(args.checkpoint, args.device)
+    policy, policy_name = _load_policy(
+        args.checkpoint, args.device, getattr(args, "compile", False)
+    )
     cameras = tuple(dict.fromkeys([*ALL_CAMERAS[: args.cameras], *policy.cameras]))
     robot = make_robot("sim", task="pick_color", cameras=cameras)
     session = RobotSession(robot, policy, stats_window_s=seconds + 5)
@@ -96,12 +98,12 @@ def _frames_in(path: Path) -> int:
         return len(reader)
 
 
-def _load_policy(checkpoint: str | None, device: str | None):
+def _load_policy(checkpoint: str | None, device: str | None, compile: bool = False):
     """The given checkpoint, else the bundled one, else an untrained tiny π0 (same compute)."""
     from pi0_core.bundled import BUNDLED_CHECKPOINT
     from pi0_core.policy import Policy
 
     path = Path(checkpoint) if checkpoint else BUNDLED_CHECKPOINT
     if checkpoint or (path / "config.json").is_file():
-        return Policy.load(path, device=device), str(path)
+        return Policy.load(path, device=device, compile=compile), str(path)
     return untrained_tiny_policy(device=device), "untrained tiny (no bundled checkpoint found)"

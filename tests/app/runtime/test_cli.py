@@ -1,14 +1,11 @@
 """The headless `run` and `teleop` subcommands, end to end through main()."""
 
-import os
 from pathlib import Path
 
 import pytest
 
 from app.cli.main import main
 from recordings.validate import validate_path
-
-os.environ.setdefault("MUJOCO_GL", "egl")
 
 
 @pytest.mark.parametrize(

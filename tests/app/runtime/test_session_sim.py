@@ -1,7 +1,5 @@
 """RobotSession on the simulated ALOHA: policy mode, prompt changes, e-stop, task success."""
 
-import os
-
 import pytest
 import torch
 
@@ -13,7 +11,6 @@ from app.runtime.untrained import untrained_tiny_policy
 from recordings.validate import validate_path
 from tests.app.runtime.fakes import FakePolicy, wait_until
 
-os.environ.setdefault("MUJOCO_GL", "egl")
 pytestmark = pytest.mark.slow
 
 

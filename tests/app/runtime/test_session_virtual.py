@@ -1,6 +1,5 @@
 """RobotSession on the real Dynamixel driver over the virtual ALOHA bus (simulator backend)."""
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +13,6 @@ from recordings.reader import load_episode
 from recordings.validate import validate_path
 from tests.app.runtime.fakes import wait_until
 
-os.environ.setdefault("MUJOCO_GL", "egl")
 pytestmark = pytest.mark.slow
 
 

@@ -10,8 +10,6 @@ from drivers.virtual_bus import VirtualAloha
 from drivers.virtual_bus.faults import Fault
 from tests.drivers.dynamixel.conftest import wait_until
 
-os.environ.setdefault("MUJOCO_GL", "egl")
-
 
 def test_ports_are_four_ptys_linked_by_role(tmp_path) -> None:
     with VirtualAloha("static", link_dir=tmp_path) as virtual:
