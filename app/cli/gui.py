@@ -15,6 +15,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--task", default="pick_color", help="simulator task (with --robot sim)")
     parser.add_argument("--config", help="robot config file (TOML) for --robot aloha")
     parser.add_argument("--checkpoint", help="policy checkpoint directory (default: bundled)")
+    parser.add_argument(
+        "--compile", action="store_true", help="compile the policy's sampler (faster, slow once)"
+    )
     parser.add_argument("--screenshot", metavar="DIR", help="save one PNG per tab and exit")
     parser.add_argument(
         "--settings", metavar="FILE", help="keep the app's settings in this INI file"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import os
 import sys
@@ -82,7 +83,10 @@ def run_app(args: argparse.Namespace) -> int:
     checkpoint = args.checkpoint or backend.bundled_checkpoint()
     if args.config:
         settings.set_robot_config_path(Path(args.config).resolve())
-    studio = Studio(settings)
+    load = backend.load_policy
+    if getattr(args, "compile", False):
+        load = functools.partial(backend.load_policy, compile=True)
+    studio = Studio(settings, load_policy=load)
     studio.start(choice, checkpoint)
     tour = None
     if screenshot_dir is not None:

@@ -88,11 +88,11 @@ def bundled_checkpoint() -> Path | None:
     return BUNDLED_CHECKPOINT if Path(BUNDLED_CHECKPOINT).is_dir() else None
 
 
-def load_policy(path: str | Path) -> tuple[Any, PolicyInfo]:
-    """Load a Policy checkpoint directory. Blocking: call off the GUI thread."""
+def load_policy(path: str | Path, compile: bool = False) -> tuple[Any, PolicyInfo]:
+    """Load a Policy checkpoint directory (compiled if asked). Blocking: off the GUI thread."""
     from pi0_core.policy import Policy
 
-    policy = Policy.load(path)
+    policy = Policy.load(path, compile=compile)
     info = PolicyInfo(
         name=str(getattr(policy, "name", "") or Path(path).name),
         path=str(path),
