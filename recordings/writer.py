@@ -42,8 +42,12 @@ class EpisodeWriter:
         state_dim: int = layout.STATE_DIM,
         jpeg_quality: int = layout.JPEG_QUALITY,
         flush_seconds: float = 1.0,
+        durable: bool = True,
     ) -> None:
         self.path = Path(path)
+        # fsync the file before its rename and the folder after it, so that a saved episode
+        # survives a power cut (costs close() the time the disk takes to write what is cached).
+        self._durable = durable
         if self.path.suffix != ".hdf5":
             raise ValueError(f"episode path must end with .hdf5: {self.path}")
         if self.path.exists():
@@ -140,8 +144,12 @@ class EpisodeWriter:
         if self._file.frames == 0:
             self._remove_partial()
             raise ValueError(f"no frames were recorded for {self.path.name}; nothing saved")
+        if self._durable:
+            _sync(self.partial_path)
         # Atomic on one filesystem: readers see either no episode or the complete one.
         os.replace(self.partial_path, self.path)
+        if self._durable:
+            _sync(self.path.parent)
         log.info("saved %s: %d frames, %d dropped", self.path, self._file.frames, self._dropped)
         return self.path
 
@@ -241,3 +249,16 @@ class EpisodeWriter:
 
     def _remove_partial(self) -> None:
         self.partial_path.unlink(missing_ok=True)
+
+
+def _sync(path: Path) -> None:
+    """Flush a file's (or a folder's entries') data to the disk; folders are skipped where the
+    OS cannot open them (Windows)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except (IsADirectoryError, PermissionError):
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -143,3 +143,32 @@ def test_closing_an_empty_episode_saves_nothing(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="no frames"):
         writer.close()
     assert list(tmp_path.iterdir()) == []
+
+
+def _record_syncs(monkeypatch) -> list[str]:
+    """Log fsync calls and renames, in order."""
+    import os
+
+    events: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+    monkeypatch.setattr(os, "fsync", lambda fd: events.append("fsync") or real_fsync(fd))
+    monkeypatch.setattr(os, "replace", lambda a, b: events.append("rename") or real_replace(a, b))
+    return events
+
+
+def test_close_syncs_the_file_before_the_rename_and_the_folder_after(
+    tmp_path: Path, monkeypatch
+) -> None:
+    events = _record_syncs(monkeypatch)
+    write_episode(tmp_path / "episode_0.hdf5", steps=3)
+    assert events == ["fsync", "rename", "fsync"]
+    assert load_episode(tmp_path / "episode_0.hdf5").qpos.shape == (3, 14)
+
+
+def test_durable_off_skips_the_syncs(tmp_path: Path, monkeypatch) -> None:
+    events = _record_syncs(monkeypatch)
+    with EpisodeWriter(
+        tmp_path / "episode_0.hdf5", cameras=SMALL_CAMERAS, prompt=PROMPT, durable=False
+    ) as writer:
+        writer.add_frame(ZEROS, ZEROS, ZEROS, ZEROS, _images(), 0.0)
+    assert events == ["rename"]
