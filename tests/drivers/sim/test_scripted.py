@@ -34,3 +34,20 @@ def test_rollouts_are_deterministic(make_sim) -> None:
     second = run_scripted(make_sim("pick_color"), 4)
     assert np.array_equal(first.action, second.action)
     assert np.array_equal(first.qpos, second.qpos)
+
+
+# Forearm roll and wrist rotate of the left and right arm in the 14-wide action.
+ROLL_JOINTS = [3, 5, 10, 12]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("task", ["transfer_cube", "pick_color"])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_demonstrations_do_not_roll_the_forearm_half_a_turn(make_sim, task: str, seed: int) -> None:
+    # An earlier expert rolled the right forearm about +2.6 or -2.6 rad (and the wrist back),
+    # which way at random: demonstrations with two arbitrary modes that a policy cannot learn.
+    # A quarter turn of the wrist is needed (the left gripper takes the cube fingers vertical).
+    rollout = run_scripted(make_sim(task), seed)
+    rolls = rollout.action[:, ROLL_JOINTS]
+    assert np.abs(rolls).max() < 1.8
+    assert np.abs(np.diff(rolls, axis=0)).max() < 0.1  # and no whipping between steps
