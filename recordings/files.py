@@ -1,4 +1,4 @@
-"""Finding episode files in folders, and the per-folder prompt."""
+"""Finding episode files in folders; the per-folder prompt, and changing an episode's prompt."""
 
 from __future__ import annotations
 
@@ -48,6 +48,29 @@ def folder_prompt(episode_path: Path) -> str | None:
         return None
     text = prompt_file.read_text(encoding="utf-8").strip()
     return text or None
+
+
+def set_episode_prompt(path: Path | str, prompt: str) -> None:
+    """Store `prompt` in a finished episode file (its root's `prompt` attribute).
+
+    Only the attribute changes; the recorded arrays are not touched. An empty prompt, a file
+    still being recorded (`.partial`) or a file that is not HDF5 is refused with a clear error.
+    """
+    import h5py
+
+    path = Path(path)
+    prompt = prompt.strip()
+    if not prompt:
+        raise ValueError("the prompt is empty")
+    if path.name.endswith(PARTIAL_SUFFIX):
+        raise ValueError(f"{path.name} is still being recorded")
+    if not is_episode_file(path):
+        raise FileNotFoundError(f"no episode file at {path}")
+    try:
+        with h5py.File(path, "r+") as file:
+            file.attrs["prompt"] = prompt
+    except OSError as exc:
+        raise ValueError(f"cannot write the prompt into {path.name}: {exc}") from exc
 
 
 def _natural_key(path: Path) -> list[object]:

@@ -141,14 +141,6 @@ def read_images(reader: Any, step: int) -> dict[str, np.ndarray]:
     return {cam: reader.images(cam, step) for cam in reader.cameras}
 
 
-def set_episode_prompt(path: str | Path, prompt: str) -> None:
-    """Store `prompt` in the episode file (the `prompt` attribute of the file's root)."""
-    import h5py
-
-    with h5py.File(path, "r+") as file:
-        file.attrs["prompt"] = prompt
-
-
 def move_to_trash(path: str | Path) -> Path:
     """Move an episode into `trash/` beside it (a new name if one is there); returns where."""
     path = Path(path)

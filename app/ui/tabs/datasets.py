@@ -29,6 +29,7 @@ from app.ui.layouts import stacked, titled
 from app.ui.settings import Settings
 from app.ui.tabs.replay import ReplayPanel
 from app.ui.workers import BackgroundTasks
+from recordings.files import set_episode_prompt
 
 COLUMNS = ("file", "status", "prompt", "steps", "seconds", "cameras", "kind")
 CAMERAS_COLUMN = COLUMNS.index("cameras")  # the count; the names are in its tooltip
@@ -197,7 +198,7 @@ class DatasetsTab(QWidget):
     def edit_prompt(self, row: EpisodeRow, prompt: str) -> None:
         """Store a new prompt in the episode's file, then rescan the folder."""
         self.replay.after_release(  # the file must not be open for reading while it is written
-            episodes.set_episode_prompt,
+            set_episode_prompt,
             row.path,
             prompt,
             on_done=lambda _: self.open_folder(self.folder.path),
