@@ -37,6 +37,9 @@ class _Reading:
     effort: np.ndarray
 
 
+_NOTHING_SENT = np.full(ROBOT_DOF, np.nan, np.float32)  # history rows before any command
+
+
 class RobotSession:
     """Owns a robot and drives it from one paced control thread; every command is thread-safe."""
 
@@ -89,6 +92,7 @@ class RobotSession:
         self._task_success: bool | None = None
         zeros = np.zeros(ROBOT_DOF, np.float32)
         self._qpos, self._action = zeros, zeros.copy()
+        self._commanded = False  # whether any command has reached the followers yet
         capacity = max(1, int(history_s * rate_hz))
         self._history_t = Ring(capacity)
         self._history_qpos = Ring(capacity, (ROBOT_DOF,), np.float32)
@@ -419,9 +423,11 @@ class RobotSession:
                 self._qpos = reading.qpos
             if command is not None:
                 self._action = np.array(command, np.float32)
+                self._commanded = True
             self._history_t.append(now)
             self._history_qpos.append(self._qpos)
-            self._history_action.append(self._action)
+            # Before the first command there is nothing commanded to plot: NaN, not zeros.
+            self._history_action.append(self._action if self._commanded else _NOTHING_SENT)
 
     def _fault(self, exc: BaseException) -> None:
         message = f"{type(exc).__name__}: {exc}"

@@ -55,7 +55,7 @@ class SessionSnapshot:
     action: np.ndarray  # (14,) last action sent after the safety layer
     history_t: np.ndarray  # (N,) seconds, relative to now (<= 0)
     history_qpos: np.ndarray  # (N, 14)
-    history_action: np.ndarray  # (N, 14)
+    history_action: np.ndarray  # (N, 14) commands sent; NaN rows before the first one
     chunk_ahead: np.ndarray  # (K, 14) the rest of the current action chunk, one row per tick
     inference_ms: float  # latency of the last chunk
     chunks: int  # chunks received

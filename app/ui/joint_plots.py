@@ -71,7 +71,9 @@ class JointPlots(pg.GraphicsLayoutWidget):
             (self.commanded, COMMANDED_PEN, "commanded"),
             (self.chunk, CHUNK_PEN, "chunk ahead"),
         ):
-            curve = pg.PlotCurveItem(pen=pen, name=name, skipFiniteCheck=True)
+            # Only the commanded curve has gaps (NaN before the first command).
+            finite = curves is not self.commanded
+            curve = pg.PlotCurveItem(pen=pen, name=name, skipFiniteCheck=finite)
             plot.addItem(curve)
             curves.append(curve)
         cursor = pg.InfiniteLine(pos=0.0, angle=90, pen=NOW_PEN)
@@ -95,13 +97,15 @@ class JointPlots(pg.GraphicsLayoutWidget):
         history_action = snapshot.history_action[::-1][::step][::-1]
         ahead = np.asarray(snapshot.chunk_ahead, dtype=np.float32).reshape(-1, len(self.plots))
         t_ahead = np.arange(1, len(ahead) + 1, dtype=np.float64) * tick_s
-        low = np.minimum(history_qpos.min(axis=0), history_action.min(axis=0))
-        high = np.maximum(history_qpos.max(axis=0), history_action.max(axis=0))
+        # NaN rows: nothing commanded yet; the range ignores them (qpos stands in).
+        sent = np.where(np.isfinite(history_action), history_action, history_qpos)
+        low = np.minimum(history_qpos.min(axis=0), sent.min(axis=0))
+        high = np.maximum(history_qpos.max(axis=0), sent.max(axis=0))
         if len(ahead):
             low, high = np.minimum(low, ahead.min(axis=0)), np.maximum(high, ahead.max(axis=0))
         for j in range(len(self.plots)):
             self.measured[j].setData(t, history_qpos[:, j])
-            self.commanded[j].setData(t, history_action[:, j])
+            self.commanded[j].setData(t, history_action[:, j], connect="finite")
             self.chunk[j].setData(t_ahead, ahead[:, j])
             self._fit_y(j, float(low[j]), float(high[j]))
         self._set_x(-HISTORY_S, AHEAD_S)  # fixed: a moving axis would repaint every frame

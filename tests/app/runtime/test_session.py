@@ -147,3 +147,13 @@ def test_recording_through_the_session(session_factory, tmp_path: Path) -> None:
     snap = session.snapshot()
     assert snap.episodes_saved == 2 and snap.recorder_state == "idle"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["episode_0.hdf5", "episode_1.hdf5"]
+
+
+def test_history_shows_no_command_until_one_is_sent(session_factory) -> None:
+    session = session_factory()
+    ticks_after(session, 5)
+    assert np.isnan(session.snapshot().history_action).all()  # idle: nothing sent
+    session.set_mode(Mode.HOLD)
+    wait_until(lambda: np.isfinite(session.snapshot().history_action[-1]).all(), what="a command")
+    history = session.snapshot().history_action
+    assert np.isnan(history[0]).all() and np.isfinite(history[-1]).all()
