@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import time
-
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
+
+from app.runtime.events import clock_stamp
 
 MAX_LINES = 500
 
@@ -29,7 +29,7 @@ class EventLog(QPlainTextEdit):
 
     def add_notice(self, text: str) -> None:
         """Append a line from the UI itself, with the wall-clock time."""
-        self.appendPlainText(f"{time.strftime('%H:%M:%S')} {text}")
+        self.appendPlainText(f"{clock_stamp()}  {text}")
 
     def lines(self) -> list[str]:
         """Every line shown (for tests and copy)."""
