@@ -11,3 +11,11 @@ Choices worth knowing:
   tiny preset), unless `--size` says otherwise: the padded resize is then exact.
 - Seeds: `demos` starts at 0, `eval` at 100000 by default, so evaluation layouts are unseen.
 """
+
+import os
+
+# Offscreen rendering needs no display with EGL. MuJoCo reads this when it is first imported, so
+# it is set here, before any module of this package imports it; a backend the user chose
+# (osmesa, glfw) is kept.
+os.environ.setdefault("MUJOCO_GL", "egl")
+os.environ.setdefault("PYOPENGL_PLATFORM", os.environ["MUJOCO_GL"])

@@ -117,3 +117,22 @@ def test_unknown_task_and_camera_are_named() -> None:
         AlohaSim("stack_cups")
     with AlohaSim("transfer_cube") as sim, pytest.raises(ValueError, match="cam_high"):
         sim.render("cam_ceiling", 24, 32)
+
+
+def test_a_bare_script_renders_without_setting_mujoco_gl() -> None:
+    # drivers.sim picks headless EGL itself; scripts need not know about MUJOCO_GL.
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("MUJOCO_GL", "PYOPENGL_PLATFORM")}
+    script = (
+        "from drivers.sim.world import AlohaSim\n"
+        "with AlohaSim('transfer_cube', seed=0) as sim:\n"
+        "    print(sim.render('cam_high', 48, 64).shape)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr[-500:]
+    assert out.stdout.strip() == "(48, 64, 3)"
