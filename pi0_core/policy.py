@@ -59,7 +59,7 @@ class Policy:
         stats = spec.stats
         self.input_transform = compose(
             [
-                PrepareImages(spec.cameras, spec.image_size),
+                PrepareImages(spec.cameras, spec.image_size, spec.crops),
                 Normalize("state", stats.state_mean, stats.state_std),
                 PadToDim("state", spec.max_dim),
                 TokenizePrompt(

@@ -6,6 +6,7 @@ import json
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from pi0_core.transforms import Crop, check_crop
 from recordings.stats import NormStats
 
 POLICY_FILE = "policy.json"
@@ -28,6 +29,7 @@ class PolicySpec:
     stats: NormStats  # normalisation statistics of state and actions
     adapter: str | None = None  # "aloha": the original π0 ALOHA joint/gripper convention
     camera_size: tuple[int, int] | None = None  # (height, width) of the training images
+    crops: dict[str, Crop] | None = None  # camera -> (top, left, bottom, right) it is cut to
 
     def __post_init__(self) -> None:
         if not self.cameras:
@@ -45,6 +47,10 @@ class PolicySpec:
             raise ValueError(
                 f"action stats have {len(self.stats.action_mean)} values, not {self.action_dim}"
             )
+        for camera, crop in (self.crops or {}).items():
+            if camera not in self.cameras:
+                raise ValueError(f"crop given for {camera}, which is not one of {self.cameras}")
+            check_crop(camera, crop)
         if self.adapter not in ADAPTERS:
             raise ValueError(f"unknown adapter {self.adapter!r}; known: aloha")
 
@@ -57,6 +63,10 @@ class PolicySpec:
         data = asdict(self)
         data["cameras"] = list(self.cameras)
         data["stats"] = self.stats.to_dict()
+        if self.crops is None:
+            del data["crops"]  # files without crops stay readable by earlier versions
+        else:
+            data["crops"] = {camera: list(crop) for camera, crop in self.crops.items()}
         return data
 
     @classmethod
@@ -66,6 +76,8 @@ class PolicySpec:
         data["cameras"] = tuple(data["cameras"])
         if data.get("camera_size") is not None:
             data["camera_size"] = tuple(data["camera_size"])
+        if data.get("crops") is not None:
+            data["crops"] = {cam: check_crop(cam, crop) for cam, crop in data["crops"].items()}
         data["stats"] = NormStats.from_dict(data["stats"])
         return cls(**data)
 

@@ -35,6 +35,31 @@ def compose(transforms: Sequence[Transform]) -> Transform:
     return apply
 
 
+Crop = tuple[float, float, float, float]  # (top, left, bottom, right), fractions of the image
+
+
+def check_crop(camera: str, crop: Sequence[float]) -> Crop:
+    """A valid (top, left, bottom, right) region as floats, else a one-line ValueError."""
+    if len(crop) != 4:
+        raise ValueError(f"crop of {camera} needs 4 numbers (top,left,bottom,right), got {crop}")
+    top, left, bottom, right = (float(v) for v in crop)
+    if not (0 <= top < bottom <= 1 and 0 <= left < right <= 1):
+        raise ValueError(
+            f"crop of {camera} must satisfy 0 <= top < bottom <= 1 and 0 <= left < right <= 1, "
+            f"got {crop}"
+        )
+    return top, left, bottom, right
+
+
+def crop_image(image: np.ndarray, crop: Crop) -> np.ndarray:
+    """The (top, left, bottom, right) fraction of an (H, W, 3) image; at least one pixel."""
+    height, width = image.shape[:2]
+    top, left, bottom, right = crop
+    y0, x0 = min(round(top * height), height - 1), min(round(left * width), width - 1)
+    y1, x1 = max(round(bottom * height), y0 + 1), max(round(right * width), x0 + 1)
+    return image[y0:y1, x0:x1]
+
+
 def resize_with_pad(image: np.ndarray, size: int) -> torch.Tensor:
     """(H, W, 3) uint8 -> (3, size, size) float in [0, 255]: keep the aspect ratio, pad with 0."""
     height, width = image.shape[:2]
@@ -59,13 +84,14 @@ def resize_with_pad(image: np.ndarray, size: int) -> torch.Tensor:
 
 @dataclass
 class PrepareImages:
-    """Cameras in checkpoint order, resized with padding and scaled to [-1, 1].
+    """Cameras in checkpoint order, cropped, resized with padding and scaled to [-1, 1].
 
     A missing camera becomes a zero image with `image_mask` False (logged once per name).
     """
 
     cameras: tuple[str, ...]  # the order the model was trained with
     size: int  # square side of the vision tower's input
+    crops: dict[str, Crop] | None = None  # camera -> region the model sees (default: all)
     _warned: set = field(default_factory=set, repr=False)
 
     def __call__(self, sample: Sample) -> Sample:
@@ -80,6 +106,9 @@ class PrepareImages:
                 pixels.append(torch.zeros(3, self.size, self.size))
                 mask.append(False)
                 continue
+            crop = (self.crops or {}).get(camera)
+            if crop is not None:
+                image = crop_image(image, crop)
             pixels.append(resize_with_pad(image, self.size) / 127.5 - 1.0)
             mask.append(True)
         return {**sample, "pixel_values": torch.stack(pixels), "image_mask": torch.tensor(mask)}

@@ -11,6 +11,19 @@ def _csv(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
+def _crop(text: str) -> tuple[str, tuple[float, ...]]:
+    camera, _, numbers = text.partition("=")
+    try:
+        values = tuple(float(v) for v in numbers.split(","))
+    except ValueError:
+        values = ()
+    if not camera.strip() or len(values) != 4:
+        raise argparse.ArgumentTypeError(
+            f"expected CAMERA=TOP,LEFT,BOTTOM,RIGHT (fractions), got {text!r}"
+        )
+    return camera.strip(), values
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of the train subcommand."""
     parser.add_argument("--data", type=_csv, help="episode folders/files, comma-separated")
@@ -25,6 +38,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lora", action="store_true", help="LoRA on language model and expert")
     parser.add_argument("--no-augment", action="store_true", help="no image augmentation")
     parser.add_argument(
+        "--colour-augment-only",
+        action="store_true",
+        help="no random crop/rotation of fixed cameras (keeps colour jitter)",
+    )
+    parser.add_argument(
         "--grad-checkpointing", action="store_true", help="recompute activations: less memory"
     )
     parser.add_argument("--resume", action="store_true", help="continue the run saved in --out")
@@ -34,6 +52,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--eval-episodes", type=int, help="rollouts per evaluation (default 10)")
     parser.add_argument("--cameras", type=_csv, help="subset of the data's cameras, in order")
     parser.add_argument("--prompt", help="prompt for episodes that have none")
+    parser.add_argument(
+        "--crop",
+        action="append",
+        type=_crop,
+        metavar="CAMERA=TOP,LEFT,BOTTOM,RIGHT",
+        help="the region of a camera the model sees, as fractions (repeat per camera)",
+    )
     parser.add_argument("--save-every", type=int, help="checkpoint every K steps (default 2000)")
     parser.add_argument("--log-every", type=int, help="metrics line every K steps (default 10)")
     parser.add_argument("--num-workers", type=int, help="data loading processes (default 1)")
@@ -79,7 +104,9 @@ def build_config(args: argparse.Namespace):
         init=args.init,
         lora=args.lora,
         augment=not args.no_augment,
+        augment_geometry=not args.colour_augment_only,
         grad_checkpointing=args.grad_checkpointing,
+        crops=dict(args.crop) if args.crop else None,
         **given,
     )
 

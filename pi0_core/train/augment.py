@@ -69,12 +69,17 @@ def augment_batch(
     cameras: tuple[str, ...],
     generator: torch.Generator,
     config: AugmentConfig = AugmentConfig(),  # noqa: B008 (frozen, never mutated)
+    geometric: bool = True,
 ) -> torch.Tensor:
-    """(B, C, 3, S, S) pixel values, camera c named cameras[c] -> augmented copy."""
+    """(B, C, 3, S, S) pixel values, camera c named cameras[c] -> augmented copy.
+
+    `geometric` False leaves out the crop and rotation: for a camera that never moves (a
+    simulator's), where they only blur where things are.
+    """
     out = pixel_values.clone()
     for index, camera in enumerate(cameras):
         view = out[:, index]
-        if "wrist" not in camera:
+        if geometric and "wrist" not in camera:
             view = crop_and_rotate(view, config, generator)
         out[:, index] = colour_jitter(view, config, generator)
     return out

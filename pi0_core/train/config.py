@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from pi0_core.presets import get_preset
+from pi0_core.transforms import check_crop
 
 MAX_LR = 0.1  # beyond this AdamW diverges on any transformer: surely a typo
 
@@ -30,10 +31,12 @@ class TrainConfig:
     lora: bool = False  # train LoRA adapters on the language model and expert instead
     lora_rank: int = 16
     augment: bool = True  # crop/rotate non-wrist cameras, colour jitter on all
+    augment_geometry: bool = True  # False: colour jitter only (cameras fixed, as in simulation)
     grad_checkpointing: bool = False  # recompute vision activations in backward: less memory
     seed: int = 0
     cameras: tuple[str, ...] | None = None  # subset of the data's cameras, in this order
     prompt: str | None = None  # prompt for episodes that have none
+    crops: dict | None = None  # camera -> (top, left, bottom, right) fractions the model sees
     save_every: int = 2_000  # checkpoint every K steps (and at the end)
     log_every: int = 10  # metrics.jsonl line every K steps
     eval_task: str | None = None  # simulator task to evaluate on
@@ -59,6 +62,8 @@ class TrainConfig:
             raise ValueError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
         if self.save_every < 1 or self.log_every < 1 or self.num_workers < 0:
             raise ValueError("--save-every must be positive and --num-workers not negative")
+        for camera, crop in (self.crops or {}).items():
+            check_crop(camera, crop)
         if (self.eval_every > 0) != (self.eval_task is not None):
             raise ValueError("--eval-task and --eval-every go together")
 

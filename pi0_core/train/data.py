@@ -35,7 +35,7 @@ def training_transform(
     stats = spec.stats
     to_model = compose(
         [
-            PrepareImages(spec.cameras, spec.image_size),
+            PrepareImages(spec.cameras, spec.image_size, spec.crops),
             Normalize("state", stats.state_mean, stats.state_std),
             Normalize("actions", stats.action_mean, stats.action_std),
             PadToDim("state", spec.max_dim),

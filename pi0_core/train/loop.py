@@ -197,7 +197,10 @@ class Run:
         inputs = {key: value.to(device) for key, value in model_inputs(batch).items()}
         if config.augment:
             inputs["pixel_values"] = augment_batch(
-                inputs["pixel_values"], self.parts.spec.cameras, generator
+                inputs["pixel_values"],
+                self.parts.spec.cameras,
+                generator,
+                geometric=config.augment_geometry,
             )
         actions, mask = batch["actions"].to(device), batch["action_mask"].to(device)
         autocast = (

@@ -14,6 +14,7 @@ from pi0_core.presets import PRESETS, get_preset
 from pi0_core.spec import PolicySpec
 from pi0_core.tokenizer import BYTE_TOKENIZER_FILE, PromptTokenizer, load_tokenizer, make_tokenizer
 from pi0_core.train.config import TrainConfig
+from pi0_core.transforms import check_crop
 from recordings.dataset import EpisodeDataset
 from recordings.files import episode_files
 from recordings.stats import compute_norm_stats
@@ -77,6 +78,7 @@ def build(config: TrainConfig) -> RunParts:
         stats=compute_norm_stats(paths),
         adapter=adapter,
         camera_size=_camera_size(dataset),
+        crops=_crops(config, init_spec),
     )
     return RunParts(model.float().train(), tokenizer, spec, dataset, config.lr or lr)
 
@@ -111,6 +113,13 @@ def _check_dims(dataset, model, init_spec: PolicySpec | None, init: str | None) 
             f"the data has state/action sizes {dataset.state_dim}/{dataset.action_dim} but "
             f"{init} was trained with {init_spec.state_dim}/{init_spec.action_dim}"
         )
+
+
+def _crops(config: TrainConfig, init_spec: PolicySpec | None):
+    """The config's crops, else those the initial checkpoint was trained with."""
+    if config.crops is not None:
+        return {camera: check_crop(camera, crop) for camera, crop in config.crops.items()}
+    return init_spec.crops if init_spec else None
 
 
 def _camera_size(dataset: EpisodeDataset) -> tuple[int, int]:

@@ -31,3 +31,11 @@ def test_wrist_camera_gets_no_crop_or_rotation() -> None:
     out = augment_batch(pixels, CAMERAS, torch.Generator().manual_seed(2), no_colour)
     torch.testing.assert_close(out[:, 1], pixels[:, 1])
     assert not torch.allclose(out[:, 0], pixels[:, 0])
+
+
+def test_colour_only_leaves_geometry_alone() -> None:
+    no_colour = AugmentConfig(brightness=0.0, contrast=0.0, saturation=0.0)
+    pixels = _pixels()
+    generator = torch.Generator().manual_seed(2)
+    out = augment_batch(pixels, CAMERAS, generator, no_colour, geometric=False)
+    torch.testing.assert_close(out, pixels)

@@ -106,6 +106,35 @@ def test_checkpoints_and_final_are_loadable(tmp_path: Path, micro_init: Path) ->
     assert (out / "train.log").read_text()
 
 
+def test_crops_are_saved_with_the_policy_and_used_at_inference(
+    tmp_path: Path, micro_init: Path
+) -> None:
+    data = write_folder(tmp_path / "data", episodes=1, steps=12)
+    crops = {"cam_high": (0.1, 0.2, 0.9, 0.8)}
+    config = _config(data, tmp_path / "out", micro_init, steps=2, crops=crops)
+    train(replace(config, augment_geometry=False))
+    policy = Policy.load(tmp_path / "out" / "final", device="cpu")
+    assert policy.spec.crops == crops
+    image = np.zeros((20, 20, 3), dtype=np.uint8)
+    image[:, :4] = 255  # only outside the crop: the model must not see it
+    plain = {"cam_high": np.zeros_like(image), "cam_left_wrist": np.zeros_like(image)}
+    observation = {"state": np.zeros(14, dtype=np.float32), "prompt": "pick"}
+    noise = torch.zeros(policy.chunk_size, policy.spec.max_dim)
+    with_stripe = policy.infer({**observation, "images": {**plain, "cam_high": image}}, noise=noise)
+    without = policy.infer({**observation, "images": plain}, noise=noise)
+    np.testing.assert_array_equal(with_stripe, without)
+
+
+def test_crop_for_an_unknown_camera_stops_before_training(
+    tmp_path: Path, micro_init: Path
+) -> None:
+    data = write_folder(tmp_path / "data", episodes=1, steps=12)
+    config = _config(data, tmp_path / "out", micro_init, crops={"cam_low": (0, 0, 1, 1)})
+    with pytest.raises(ValueError, match="crop given for cam_low"):
+        train(config)
+    assert not (tmp_path / "out" / "metrics.jsonl").exists()
+
+
 def test_empty_folder_stops_before_training(tmp_path: Path, micro_init: Path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(FileNotFoundError, match="no .hdf5 episodes"):

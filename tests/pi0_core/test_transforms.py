@@ -3,6 +3,7 @@
 import logging
 
 import numpy as np
+import pytest
 import torch
 
 from pi0_core.policy import Policy
@@ -13,7 +14,9 @@ from pi0_core.transforms import (
     PrepareImages,
     TokenizePrompt,
     Unnormalize,
+    check_crop,
     clean_prompt,
+    crop_image,
     resize_with_pad,
 )
 from tests.pi0_core.conftest import make_noise, make_observation
@@ -40,6 +43,24 @@ def test_images_scaled_to_signed_unit_range_and_missing_camera_masked(caplog) ->
     assert [r.getMessage() for r in caplog.records].count(
         "camera cam_low is missing: zero-filled and masked out"
     ) == 1
+
+
+def test_crop_keeps_the_named_region_before_resizing() -> None:
+    image = np.zeros((40, 80, 3), dtype=np.uint8)
+    image[10:30, 20:40] = 255  # the region the crop should keep, and only it
+    assert crop_image(image, (0.25, 0.25, 0.75, 0.5)).shape == (20, 20, 3)
+    prepare = PrepareImages(("cam_high",), size=10, crops={"cam_high": (0.25, 0.25, 0.75, 0.5)})
+    out = prepare({"images": {"cam_high": image}})["pixel_values"][0]
+    assert torch.all(out == 1.0)  # all white: nothing outside the region, no padding
+    uncropped = PrepareImages(("cam_high",), size=10)({"images": {"cam_high": image}})
+    assert uncropped["pixel_values"][0].min() == -1.0
+
+
+def test_crop_outside_the_image_is_refused() -> None:
+    with pytest.raises(ValueError, match="crop of cam_high must satisfy"):
+        check_crop("cam_high", (0.5, 0.0, 0.4, 1.0))
+    with pytest.raises(ValueError, match="needs 4 numbers"):
+        check_crop("cam_high", (0.0, 1.0))
 
 
 def test_normalize_then_unnormalize_is_identity() -> None:
