@@ -125,9 +125,7 @@ def test_crops_are_saved_with_the_policy_and_used_at_inference(
     np.testing.assert_array_equal(with_stripe, without)
 
 
-def test_crop_for_an_unknown_camera_stops_before_training(
-    tmp_path: Path, micro_init: Path
-) -> None:
+def test_crop_for_an_unknown_camera_stops_before_training(tmp_path: Path, micro_init: Path) -> None:
     data = write_folder(tmp_path / "data", episodes=1, steps=12)
     config = _config(data, tmp_path / "out", micro_init, crops={"cam_low": (0, 0, 1, 1)})
     with pytest.raises(ValueError, match="crop given for cam_low"):
