@@ -30,6 +30,7 @@ def model_card(
         f"- cameras: {', '.join(spec.cameras)}; state {spec.state_dim}, actions {spec.action_dim}",
         f"- images {spec.image_size} px, prompt budget {spec.token_budget} tokens, "
         f"chunk {spec.chunk_size}",
+        f"- image crops: {_crops_text(spec)}; augmentation: {_augment_text(config)}",
         f"- parameters: {parameters / 1e6:.2f} M"
         + (" (LoRA fine-tune, merged)" if config.lora else ""),
         f"- steps: {step} of {config.steps}, batch {config.batch_size}, peak lr {peak_lr:g}, "
@@ -40,3 +41,16 @@ def model_card(
     if success_rate is not None:
         lines.append(f"- simulator success rate on {config.eval_task}: {success_rate:.0%}")
     return "\n".join(lines) + "\n"
+
+
+def _crops_text(spec: PolicySpec) -> str:
+    if not spec.crops:
+        return "none"
+    parts = [f"{cam} {tuple(round(v, 3) for v in crop)}" for cam, crop in spec.crops.items()]
+    return ", ".join(parts)
+
+
+def _augment_text(config: TrainConfig) -> str:
+    if not config.augment:
+        return "off"
+    return "crop/rotate fixed cameras + colour" if config.augment_geometry else "colour only"
