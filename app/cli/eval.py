@@ -36,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--size",
         type=parse_size,
         default=None,
-        help="camera image HEIGHTxWIDTH given to the policy (default: 3/4 x its square input)",
+        help="camera image HEIGHTxWIDTH given to the policy (default: the size it was trained on)",
     )
     parser.add_argument("--device", default=None, help="torch device for the policy (cpu, cuda)")
     parser.add_argument(
