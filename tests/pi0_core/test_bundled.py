@@ -6,8 +6,6 @@ import pytest
 from pi0_core.bundled import BUNDLED_CHECKPOINT
 from pi0_core.policy import Policy
 
-RECORDED_SIZE = (120, 160)  # the size the bundled policy's demonstrations were recorded at
-
 
 @pytest.fixture(scope="module")
 def bundled() -> Policy:
@@ -26,7 +24,8 @@ def test_bundled_policy_acts_inside_the_joint_limits(bundled: Policy) -> None:
 
     with AlohaSim("pick_color", seed=123) as sim:
         obs = {
-            "images": {cam: sim.render(cam, *RECORDED_SIZE) for cam in bundled.cameras},
+            # at the size the bundled policy's demonstrations were recorded at
+            "images": {cam: sim.render(cam, *bundled.camera_size) for cam in bundled.cameras},
             "state": sim.qpos(),
             "prompt": sim.prompt,
         }
