@@ -45,6 +45,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--grad-checkpointing", action="store_true", help="recompute activations: less memory"
     )
+    parser.add_argument(
+        "--state-dropout",
+        type=float,
+        help="chance of hiding a sample's robot state, so the images must carry the task (0)",
+    )
     parser.add_argument("--resume", action="store_true", help="continue the run saved in --out")
     parser.add_argument("--seed", type=int, help="random seed (default 0)")
     parser.add_argument("--eval-task", help="simulator task to evaluate on")
@@ -81,6 +86,7 @@ _FIELDS = {
     "log_every": "log_every",
     "num_workers": "num_workers",
     "threads": "threads",
+    "state_dropout": "state_dropout",
 }
 
 

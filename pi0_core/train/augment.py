@@ -2,7 +2,7 @@
 
 Fixed cameras get a small random crop and rotation (the scene may shift a little between
 sessions); wrist cameras move with the gripper, so geometric changes would teach nothing.
-All cameras get colour jitter (lighting changes).
+All cameras get colour jitter (lighting changes). The robot state can be hidden at random.
 """
 
 from __future__ import annotations
@@ -83,3 +83,14 @@ def augment_batch(
             view = crop_and_rotate(view, config, generator)
         out[:, index] = colour_jitter(view, config, generator)
     return out
+
+
+def drop_state(state: torch.Tensor, probability: float, generator: torch.Generator) -> torch.Tensor:
+    """(B, D) normalised states, each replaced by zeros (the data's mean) with `probability`.
+
+    Without it a policy can read where the arm is heading from where it already is, and learn
+    to look at the cameras only in the first steps of an episode; hiding the state now and then
+    makes the images carry the task on every sample.
+    """
+    hidden = (torch.rand(state.shape[0], generator=generator) < probability).to(state.device)
+    return torch.where(hidden[:, None], torch.zeros_like(state), state)

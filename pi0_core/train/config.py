@@ -32,6 +32,7 @@ class TrainConfig:
     lora_rank: int = 16
     augment: bool = True  # crop/rotate non-wrist cameras, colour jitter on all
     augment_geometry: bool = True  # False: colour jitter only (cameras fixed, as in simulation)
+    state_dropout: float = 0.0  # chance that a sample's state is hidden (set to the mean)
     grad_checkpointing: bool = False  # recompute vision activations in backward: less memory
     seed: int = 0
     cameras: tuple[str, ...] | None = None  # subset of the data's cameras, in this order
@@ -62,6 +63,8 @@ class TrainConfig:
             raise ValueError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
         if self.save_every < 1 or self.log_every < 1 or self.num_workers < 0:
             raise ValueError("--save-every must be positive and --num-workers not negative")
+        if not 0 <= self.state_dropout < 1:
+            raise ValueError(f"--state-dropout must be in [0, 1), got {self.state_dropout}")
         for camera, crop in (self.crops or {}).items():
             check_crop(camera, crop)
         if (self.eval_every > 0) != (self.eval_task is not None):

@@ -20,7 +20,7 @@ from pi0_core.model import count_parameters, image_token_id, tokens_per_image
 from pi0_core.policy import Policy
 from pi0_core.threads import cpu_threads
 from pi0_core.train import distributed, resume, setup
-from pi0_core.train.augment import augment_batch
+from pi0_core.train.augment import augment_batch, drop_state
 from pi0_core.train.config import TrainConfig
 from pi0_core.train.data import (
     ResumableSampler,
@@ -202,6 +202,8 @@ class Run:
                 generator,
                 geometric=config.augment_geometry,
             )
+        if config.state_dropout > 0:
+            inputs["state"] = drop_state(inputs["state"], config.state_dropout, generator)
         actions, mask = batch["actions"].to(device), batch["action_mask"].to(device)
         autocast = (
             torch.autocast("cuda", dtype=torch.bfloat16)

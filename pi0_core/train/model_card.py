@@ -53,4 +53,7 @@ def _crops_text(spec: PolicySpec) -> str:
 def _augment_text(config: TrainConfig) -> str:
     if not config.augment:
         return "off"
-    return "crop/rotate fixed cameras + colour" if config.augment_geometry else "colour only"
+    text = "crop/rotate fixed cameras + colour" if config.augment_geometry else "colour only"
+    if config.state_dropout:
+        text += f", state hidden with p={config.state_dropout:g}"
+    return text

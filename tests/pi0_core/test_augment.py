@@ -2,7 +2,7 @@
 
 import torch
 
-from pi0_core.train.augment import AugmentConfig, augment_batch
+from pi0_core.train.augment import AugmentConfig, augment_batch, drop_state
 
 CAMERAS = ("cam_high", "cam_left_wrist")
 
@@ -39,3 +39,12 @@ def test_colour_only_leaves_geometry_alone() -> None:
     generator = torch.Generator().manual_seed(2)
     out = augment_batch(pixels, CAMERAS, generator, no_colour, geometric=False)
     torch.testing.assert_close(out, pixels)
+
+
+def test_state_dropout_hides_whole_states_at_about_the_rate_asked() -> None:
+    state = torch.ones(1000, 32)
+    out = drop_state(state, 0.3, torch.Generator().manual_seed(0))
+    hidden = (out == 0).all(dim=1)
+    assert ((out == 0) | (out == 1)).all() and (hidden | (out == 1).all(dim=1)).all()
+    assert 0.25 < hidden.float().mean() < 0.35
+    assert torch.equal(out, drop_state(state, 0.3, torch.Generator().manual_seed(0)))

@@ -125,6 +125,19 @@ def test_crops_are_saved_with_the_policy_and_used_at_inference(
     np.testing.assert_array_equal(with_stripe, without)
 
 
+def test_state_dropout_changes_what_the_network_is_trained_on(
+    tmp_path: Path, micro_init: Path
+) -> None:
+    data = write_folder(tmp_path / "data", episodes=1, steps=12)
+    losses = {}
+    for dropout in (0.0, 0.9):
+        out = tmp_path / f"out_{dropout}"
+        train(_config(data, out, micro_init, steps=3, state_dropout=dropout, augment=False))
+        losses[dropout] = [r["loss"] for r in read_metrics(out)]
+    assert losses[0.0][0] != losses[0.9][0]
+    assert all(np.isfinite(losses[0.9]))
+
+
 def test_crop_for_an_unknown_camera_stops_before_training(tmp_path: Path, micro_init: Path) -> None:
     data = write_folder(tmp_path / "data", episodes=1, steps=12)
     config = _config(data, tmp_path / "out", micro_init, crops={"cam_low": (0, 0, 1, 1)})
@@ -163,6 +176,7 @@ def test_dims_must_match_the_init_checkpoint(tmp_path: Path) -> None:
         ("batch_size", 0, "--batch-size must be at least 1"),
         ("lr", 5.0, "--lr 5.0 is out of range"),
         ("preset", "huge", "unknown preset 'huge'; known presets: pi0, tiny"),
+        ("state_dropout", 1.0, "--state-dropout must be in"),
     ],
 )
 def test_bad_settings_are_refused(field: str, value: object, message: str) -> None:
