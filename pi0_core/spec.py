@@ -47,10 +47,12 @@ class PolicySpec:
             raise ValueError(
                 f"action stats have {len(self.stats.action_mean)} values, not {self.action_dim}"
             )
-        for camera, crop in (self.crops or {}).items():
+        for camera in self.crops or {}:
             if camera not in self.cameras:
                 raise ValueError(f"crop given for {camera}, which is not one of {self.cameras}")
-            check_crop(camera, crop)
+        if self.crops is not None:  # checked, and as tuples of floats whatever came in (JSON lists)
+            crops = {camera: check_crop(camera, crop) for camera, crop in self.crops.items()}
+            object.__setattr__(self, "crops", crops)
         if self.adapter not in ADAPTERS:
             raise ValueError(f"unknown adapter {self.adapter!r}; known: aloha")
 
@@ -76,8 +78,6 @@ class PolicySpec:
         data["cameras"] = tuple(data["cameras"])
         if data.get("camera_size") is not None:
             data["camera_size"] = tuple(data["camera_size"])
-        if data.get("crops") is not None:
-            data["crops"] = {cam: check_crop(cam, crop) for cam, crop in data["crops"].items()}
         data["stats"] = NormStats.from_dict(data["stats"])
         return cls(**data)
 

@@ -30,7 +30,8 @@ def model_card(
         f"- cameras: {', '.join(spec.cameras)}; state {spec.state_dim}, actions {spec.action_dim}",
         f"- images {spec.image_size} px, prompt budget {spec.token_budget} tokens, "
         f"chunk {spec.chunk_size}",
-        f"- image crops: {_crops_text(spec)}; augmentation: {_augment_text(config)}",
+        f"- image crops: {_crops_text(spec)}; augmentation: {_augment_text(config)}; "
+        f"state dropout: {config.state_dropout:g}",
         f"- parameters: {parameters / 1e6:.2f} M"
         + (" (LoRA fine-tune, merged)" if config.lora else ""),
         f"- steps: {step} of {config.steps}, batch {config.batch_size}, peak lr {peak_lr:g}, "
@@ -53,7 +54,4 @@ def _crops_text(spec: PolicySpec) -> str:
 def _augment_text(config: TrainConfig) -> str:
     if not config.augment:
         return "off"
-    text = "crop/rotate fixed cameras + colour" if config.augment_geometry else "colour only"
-    if config.state_dropout:
-        text += f", state hidden with p={config.state_dropout:g}"
-    return text
+    return "crop/rotate fixed cameras + colour" if config.augment_geometry else "colour only"

@@ -14,7 +14,6 @@ from pi0_core.presets import PRESETS, get_preset
 from pi0_core.spec import PolicySpec
 from pi0_core.tokenizer import BYTE_TOKENIZER_FILE, PromptTokenizer, load_tokenizer, make_tokenizer
 from pi0_core.train.config import TrainConfig
-from pi0_core.transforms import check_crop
 from recordings.dataset import EpisodeDataset
 from recordings.files import episode_files
 from recordings.stats import compute_norm_stats
@@ -118,7 +117,7 @@ def _check_dims(dataset, model, init_spec: PolicySpec | None, init: str | None) 
 def _crops(config: TrainConfig, init_spec: PolicySpec | None):
     """The config's crops, else those the initial checkpoint was trained with."""
     if config.crops is not None:
-        return {camera: check_crop(camera, crop) for camera, crop in config.crops.items()}
+        return config.crops
     return init_spec.crops if init_spec else None
 
 

@@ -111,8 +111,7 @@ def test_crops_are_saved_with_the_policy_and_used_at_inference(
 ) -> None:
     data = write_folder(tmp_path / "data", episodes=1, steps=12)
     crops = {"cam_high": (0.1, 0.2, 0.9, 0.8)}
-    config = _config(data, tmp_path / "out", micro_init, steps=2, crops=crops)
-    train(replace(config, augment_geometry=False))
+    train(_config(data, tmp_path / "out", micro_init, steps=2, crops=crops, augment_geometry=False))
     policy = Policy.load(tmp_path / "out" / "final", device="cpu")
     assert policy.spec.crops == crops
     image = np.zeros((20, 20, 3), dtype=np.uint8)
