@@ -26,6 +26,9 @@ class EpisodeDataset(Dataset):
     Near an episode's end the chunk is padded by repeating the last action, and `action_mask`
     is False on the padded steps. A file without a prompt takes `prompt`, else its folder's
     `prompt.txt`.
+
+    With `object_poses`, every episode must hold the simulator's object poses and each item
+    gets `object_poses`: object name -> pose (7,) at step t.
     """
 
     def __init__(
@@ -34,20 +37,23 @@ class EpisodeDataset(Dataset):
         chunk_size: int = 50,
         cameras: Iterable[str] | None = None,
         prompt: str | None = None,
+        object_poses: bool = False,
     ) -> None:
         if chunk_size < 1:
             raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
         self.episode_paths = episode_files(paths)
         self.chunk_size = chunk_size
         self._fallback_prompt = prompt
-        lengths, prompts, dims, found_cameras = [], [], set(), []
+        lengths, prompts, dims, found_cameras, objects = [], [], set(), [], {}
         # Read metadata and close again: no HDF5 handle may cross a fork into the workers.
-        for path in self.episode_paths:
+        for episode, path in enumerate(self.episode_paths):
             with EpisodeReader(path, prompt) as reader:
                 lengths.append(len(reader))
                 prompts.append(reader.prompt)
                 dims.add((reader.state_dim, reader.action_dim))
                 found_cameras.append(reader.cameras)
+                if object_poses:
+                    objects[episode] = _object_poses(reader)
         if len(dims) != 1:
             raise ValueError(f"episodes disagree on state/action sizes: {sorted(dims)}")
         self.state_dim, self.action_dim = dims.pop()
@@ -60,6 +66,8 @@ class EpisodeDataset(Dataset):
         self._pid = os.getpid()
         self._readers: OrderedDict[int, EpisodeReader] = OrderedDict()
         self._joints: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        # episode -> (object names, poses (T, objects, 7)); small, kept from the start
+        self.object_poses: dict[int, tuple[tuple[str, ...], np.ndarray]] = objects
 
     def __len__(self) -> int:
         return int(self._starts[-1])
@@ -73,7 +81,7 @@ class EpisodeDataset(Dataset):
         qpos, action = self._joint_arrays(episode, reader)
         steps = np.arange(t, t + self.chunk_size)
         real = steps < len(action)
-        return {
+        item = {
             "images": {cam: reader.images(cam, t) for cam in self.cameras},
             "state": qpos[t].copy(),
             "actions": action[np.minimum(steps, len(action) - 1)],  # (chunk, action_dim)
@@ -82,6 +90,10 @@ class EpisodeDataset(Dataset):
             "episode_index": episode,
             "t": t,
         }
+        if self.object_poses:
+            names, poses = self.object_poses[episode]
+            item["object_poses"] = dict(zip(names, poses[t], strict=True))
+        return item
 
     def __getstate__(self) -> dict:
         # Open files do not pickle (spawned workers): each process opens its own.
@@ -125,3 +137,13 @@ class EpisodeDataset(Dataset):
                 f"camera(s) {missing} missing from some episodes; cameras in all: {sorted(common)}"
             )
         return wanted
+
+
+def _object_poses(reader: EpisodeReader) -> tuple[tuple[str, ...], np.ndarray]:
+    found = reader.object_poses()
+    if found is None:
+        raise ValueError(
+            f"{reader.path} stores no object poses ({layout.ENV_STATE}): only simulated "
+            "demonstrations written by `main.py demos` have them"
+        )
+    return found

@@ -17,6 +17,10 @@ ACTION = "/action"
 IMAGES = "/observations/images"
 COMPRESS_LEN = "/compress_len"  # (n_cams, T): JPEG byte count per camera and step
 TIMESTAMP = "/timestamp"  # (T,) float64 seconds; ours, ALOHA has none
+# (T, 7 * objects) float32 object poses of simulated episodes, as gym-aloha's env_state;
+# its attribute OBJECTS names the objects (one pose x, y, z, qw, qx, qy, qz each).
+ENV_STATE = "/observations/env_state"
+OBJECTS = "objects"
 
 # The (T, joints) float arrays every episode has, in the order ALOHA writes them.
 JOINT_ARRAYS = (QPOS, QVEL, EFFORT, ACTION)

@@ -105,6 +105,20 @@ class EpisodeReader:
         """A whole joint array (`layout.QPOS`, ...) as (T, D) float32."""
         return np.asarray(self._file[name][: self._length], dtype=np.float32)
 
+    def object_poses(self) -> tuple[tuple[str, ...], np.ndarray] | None:
+        """Object names and their poses (T, objects, 7) of a simulated episode, else None."""
+        if layout.ENV_STATE not in self._file:
+            return None
+        dataset = self._file[layout.ENV_STATE]
+        names = tuple(_text(name) or "" for name in dataset.attrs.get(layout.OBJECTS, []))
+        poses = np.asarray(dataset[: self._length], dtype=np.float32)
+        if not names or poses.shape[1] != 7 * len(names):
+            raise EpisodeFormatError(
+                f"{self.path}: {layout.ENV_STATE} holds {poses.shape[1]} values per step "
+                f"for objects {list(names)}; expected 7 per object"
+            )
+        return names, poses.reshape(len(poses), len(names), 7)
+
     def timestamps(self) -> np.ndarray:
         """(T,) float64 seconds: stored ones, or step / fps for ALOHA's files."""
         if layout.TIMESTAMP in self._file:

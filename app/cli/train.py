@@ -50,6 +50,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         help="chance of hiding a sample's robot state, so the images must carry the task (0)",
     )
+    parser.add_argument(
+        "--object-loss",
+        type=float,
+        help="weight of an auxiliary loss: predict the simulator's object positions from the "
+        "image tokens (needs demos written by `demos`; default 0, off)",
+    )
+    parser.add_argument(
+        "--start-weight",
+        type=float,
+        help="draw samples from the first --start-steps of each episode this many times as "
+        "often (default 1)",
+    )
+    parser.add_argument(
+        "--start-steps", type=int, help="steps counted as an episode's start (default 50)"
+    )
     parser.add_argument("--resume", action="store_true", help="continue the run saved in --out")
     parser.add_argument("--seed", type=int, help="random seed (default 0)")
     parser.add_argument("--eval-task", help="simulator task to evaluate on")
@@ -87,6 +102,9 @@ _FIELDS = {
     "num_workers": "num_workers",
     "threads": "threads",
     "state_dropout": "state_dropout",
+    "object_loss": "object_loss",
+    "start_weight": "start_weight",
+    "start_steps": "start_steps",
 }
 
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from tqdm import tqdm
 
 from drivers.sim.rollout import Rollout, run_scripted
@@ -95,7 +96,11 @@ def _write(
     size: tuple[int, int],
     compress: bool,
 ) -> Path:
-    """Replay the recorded physics states with rendering and write the episode file."""
+    """Replay the recorded physics states with rendering and write the episode file.
+
+    The objects' poses go beside the images as `/observations/env_state` (gym-aloha's name).
+    """
+    from recordings.episode_file import write_object_poses
     from recordings.writer import EpisodeWriter
 
     height, width = size
@@ -109,9 +114,11 @@ def _write(
         sim=True,
         compress=compress,
     )
+    poses = []
     try:
         for t, state in enumerate(rollout.states):
             sim.set_state(state)
+            poses.append(sim.object_poses())
             images = {cam: sim.render(cam, height, width) for cam in cameras}
             while writer.pending >= _MAX_PENDING_FRAMES:
                 time.sleep(0.002)
@@ -125,10 +132,12 @@ def _write(
             )
         if writer.dropped:
             raise RuntimeError(f"{path.name}: the episode writer dropped {writer.dropped} frames")
-        return writer.close()
     except BaseException:
         writer.discard()
         raise
+    written = writer.close()
+    write_object_poses(written, list(sim.object_joints), np.stack(poses))
+    return written
 
 
 def _check_arguments(episodes: int, cameras: Sequence[str], size: tuple[int, int]) -> None:

@@ -44,6 +44,7 @@ class AlohaSim:
         self.prompt = ""
         self.target_color: str | None = None
         self.steps = 0
+        self.object_joints: tuple[str, ...] = ()  # free joints of the task's objects
         self.reset(seed)
 
     def _index_joints(self) -> None:
@@ -80,6 +81,7 @@ class AlohaSim:
             for joint, pose in layout.poses.items():
                 address = self.model.joint(joint).qposadr[0]
                 self.data.qpos[address : address + 7] = pose
+            self.object_joints = tuple(layout.poses)
             self.set_action(self.start_action())
             mujoco.mj_forward(self.model, self.data)
             self.steps = 0
@@ -179,6 +181,12 @@ class AlohaSim:
     def body_height(self, body: str) -> float:
         """World z of a body's origin (the table top is at 0)."""
         return float(self.body_position(body)[2])
+
+    def object_poses(self) -> np.ndarray:
+        """(objects, 7) free-joint poses (x, y, z, qw, qx, qy, qz) in `object_joints` order."""
+        with self.lock:
+            addresses = [self.model.joint(j).qposadr[0] for j in self.object_joints]
+            return np.stack([self.data.qpos[a : a + 7] for a in addresses]).astype(np.float32)
 
     def contacts(self) -> set[frozenset[str]]:
         """Pairs of geom names touching now."""

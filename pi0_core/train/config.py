@@ -10,6 +10,8 @@ from pi0_core.presets import get_preset
 from pi0_core.transforms import check_crop
 
 MAX_LR = 0.1  # beyond this AdamW diverges on any transformer: surely a typo
+MAX_OBJECT_LOSS = 100.0  # beyond this the auxiliary loss drowns the action loss
+MAX_START_WEIGHT = 1000.0  # beyond this an epoch is little but episode starts
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,9 @@ class TrainConfig:
     augment: bool = True  # crop/rotate non-wrist cameras, colour jitter on all
     augment_geometry: bool = True  # False: colour jitter only (cameras fixed, as in simulation)
     state_dropout: float = 0.0  # chance that a sample's state is hidden (set to the mean)
+    object_loss: float = 0.0  # weight of the auxiliary object-position loss (sim demos only)
+    start_weight: float = 1.0  # samples in an episode's first start_steps are drawn this often
+    start_steps: int = 50  # the start of an episode, where only the cameras show the task
     grad_checkpointing: bool = False  # recompute vision activations in backward: less memory
     seed: int = 0
     cameras: tuple[str, ...] | None = None  # subset of the data's cameras, in this order
@@ -65,6 +70,16 @@ class TrainConfig:
             raise ValueError("--save-every must be positive and --num-workers not negative")
         if not 0 <= self.state_dropout < 1:
             raise ValueError(f"--state-dropout must be in [0, 1), got {self.state_dropout}")
+        if not 0 <= self.object_loss <= MAX_OBJECT_LOSS:
+            raise ValueError(
+                f"--object-loss must be in [0, {MAX_OBJECT_LOSS}], got {self.object_loss}"
+            )
+        if not 1 <= self.start_weight <= MAX_START_WEIGHT:
+            raise ValueError(
+                f"--start-weight must be in [1, {MAX_START_WEIGHT}], got {self.start_weight}"
+            )
+        if self.start_steps < 1:
+            raise ValueError(f"--start-steps must be at least 1, got {self.start_steps}")
         for camera, crop in (self.crops or {}).items():
             check_crop(camera, crop)
         if (self.eval_every > 0) != (self.eval_task is not None):

@@ -11,6 +11,7 @@ from torch.utils.data import Dataset, Sampler
 from pi0_core.adapters import IdentityAdapter
 from pi0_core.spec import PolicySpec
 from pi0_core.tokenizer import PromptTokenizer
+from pi0_core.train.objects import ObjectTargets
 from pi0_core.transforms import (
     MODEL_KEYS,
     Normalize,
@@ -22,6 +23,7 @@ from pi0_core.transforms import (
 )
 
 TRAIN_KEYS = (*MODEL_KEYS, "actions", "action_mask")
+OBJECT_KEYS = ("object_target", "object_mask")  # with an auxiliary object-position loss
 
 
 def training_transform(
@@ -30,8 +32,12 @@ def training_transform(
     tokens_per_image: int,
     image_token_id: int,
     adapter: IdentityAdapter,
+    objects: ObjectTargets | None = None,
 ):
-    """Dataset item -> model inputs plus normalised, padded `actions` and `action_mask`."""
+    """Dataset item -> model inputs plus normalised, padded `actions` and `action_mask`.
+
+    With `objects`, also the normalised object positions and their mask (OBJECT_KEYS).
+    """
     stats = spec.stats
     to_model = compose(
         [
@@ -49,6 +55,8 @@ def training_transform(
         item = {**item, "actions": adapter.training_actions(item["actions"])}
         sample = to_model(item)
         sample["action_mask"] = torch.as_tensor(np.asarray(item["action_mask"], dtype=bool))
+        if objects is not None:
+            sample["object_target"], sample["object_mask"] = objects.encode(item["object_poses"])
         return sample
 
     return transform
@@ -69,8 +77,9 @@ class TransformedDataset(Dataset):
 
 
 def collate_training(samples: Sequence[dict]) -> dict[str, torch.Tensor]:
-    """Stack model inputs, actions and masks."""
-    return collate(samples, TRAIN_KEYS)
+    """Stack model inputs, actions and masks (and object targets when the samples have them)."""
+    extra = tuple(key for key in OBJECT_KEYS if key in samples[0])
+    return collate(samples, TRAIN_KEYS + extra)
 
 
 class ResumableSampler(Sampler[int]):
@@ -79,16 +88,33 @@ class ResumableSampler(Sampler[int]):
     Epoch e is a permutation drawn from (seed, e); process `rank` of `world` takes every
     world-th index. `start` skips that many of this process's indices, so a run resumed at
     step s with batch size b starts at s * b and sees the same samples as an unbroken run.
+    With `weights` (one per index), an epoch is instead `size` draws with replacement, each
+    index drawn in proportion to its weight.
     """
 
-    def __init__(self, size: int, seed: int, rank: int = 0, world: int = 1, start: int = 0):
+    def __init__(
+        self,
+        size: int,
+        seed: int,
+        rank: int = 0,
+        world: int = 1,
+        start: int = 0,
+        weights: np.ndarray | None = None,
+    ):
         if size < 1:
             raise ValueError("the dataset is empty")
+        if weights is not None and (len(weights) != size or not np.all(np.asarray(weights) > 0)):
+            raise ValueError(f"sampling weights must be {size} positive numbers")
         self.size, self.seed, self.rank, self.world, self.start = size, seed, rank, world, start
+        self.weights = None if weights is None else torch.as_tensor(weights, dtype=torch.float64)
 
     def _epoch(self, epoch: int) -> list[int]:
         generator = torch.Generator().manual_seed(self.seed * 100_003 + epoch)
-        order = torch.randperm(self.size, generator=generator).tolist()
+        if self.weights is None:
+            order = torch.randperm(self.size, generator=generator).tolist()
+        else:
+            draws = torch.multinomial(self.weights, self.size, True, generator=generator)
+            order = draws.tolist()
         per_rank = max(1, self.size // self.world)  # equal share: ranks stay in lockstep
         return order[self.rank :: self.world][:per_rank]
 
@@ -105,3 +131,10 @@ class ResumableSampler(Sampler[int]):
 
     def __len__(self) -> int:
         return 2**62  # endless: training stops by step count
+
+
+def start_weights(lengths: Sequence[int], start_steps: int, start_weight: float) -> np.ndarray:
+    """One sampling weight per (episode, step): `start_weight` in each episode's first steps."""
+    return np.concatenate(
+        [np.where(np.arange(n) < start_steps, start_weight, 1.0) for n in lengths]
+    )

@@ -26,6 +26,7 @@ from pi0_core.train.data import (
     ResumableSampler,
     TransformedDataset,
     collate_training,
+    start_weights,
     training_transform,
 )
 from pi0_core.train.ema import EMA
@@ -34,6 +35,7 @@ from pi0_core.train.lora import apply_lora, merged
 from pi0_core.train.loss import flow_matching_loss
 from pi0_core.train.metrics import MetricsLog, log_to_file
 from pi0_core.train.model_card import model_card
+from pi0_core.train.objects import ObjectProbe, attach_probe, detach_probe, object_loss
 from pi0_core.train.schedule import learning_rate, make_optimizer, set_learning_rate
 from pi0_core.transforms import model_inputs
 
@@ -85,6 +87,7 @@ class Run:
         torch.set_num_threads(config.threads or cpu_threads(processes.world))
         point = resume.load(self.out / RESUME_DIR) if resume_run else None
         self.parts = setup.build(config)
+        self.probe: ObjectProbe | None = None
         self.model = self._prepare_model(self.parts.model)
         self.optimizer = make_optimizer(
             self.model.named_parameters(), self.parts.lr, config.weight_decay
@@ -104,6 +107,7 @@ class Run:
             MetricsLog(self.out, point.step if point else None) if processes.is_main else None
         )
         self.last_loss: float | None = None
+        self.object_loss: float | None = None  # the auxiliary loss of the last step
         self.success_rate: float | None = None
 
     def _prepare_model(self, model: torch.nn.Module) -> torch.nn.Module:
@@ -113,6 +117,9 @@ class Run:
             # Only the vision tower: transformers' checkpointed decoder layers drop the KV cache,
             # which the action expert reads from the language model.
             model.model.vlm.vision_tower.activation_checkpointing_enable({"use_reentrant": False})
+        if self.parts.objects is not None:
+            cameras = len(self.parts.spec.cameras)
+            self.probe = attach_probe(model, cameras, self.parts.objects, self.config.seed)
         if self.config.lora:
             model = apply_lora(model, self.config.lora_rank)
         return model.to(self.processes.device).train()
@@ -138,13 +145,19 @@ class Run:
             tokens_per_image(parts.model),
             image_token_id(parts.model),
             make_adapter(parts.spec.adapter),
+            parts.objects,
         )
+        weights = None
+        if config.start_weight > 1:
+            lengths = parts.dataset.episode_lengths
+            weights = start_weights(lengths, config.start_steps, config.start_weight)
         sampler = ResumableSampler(
             len(parts.dataset),
             config.seed,
             self.processes.rank,
             self.processes.world,
             start=self.start_step * config.batch_size,
+            weights=weights,
         )
         return DataLoader(
             TransformedDataset(parts.dataset, transform),
@@ -220,10 +233,20 @@ class Run:
                 self.parts.model.config,
                 generator,
             )
-        if not math.isfinite(loss.item()):
+            total = loss
+            if self.probe is not None:
+                aux = object_loss(
+                    self.probe,
+                    actions.shape[0],
+                    batch["object_target"].to(device),
+                    batch["object_mask"].to(device),
+                )
+                self.object_loss = aux.item()
+                total = loss + config.object_loss * aux
+        if not math.isfinite(total.item()):
             raise FloatingPointError(f"the loss became {loss.item()} at step {step}: lower --lr")
         self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        total.backward()
         trainable = [p for p in self.model.parameters() if p.requires_grad]
         grad_norm = torch.nn.utils.clip_grad_norm_(trainable, config.grad_clip)
         self.optimizer.step()
@@ -235,7 +258,7 @@ class Run:
         self.last_loss = loss
         samples = window_steps * self.config.batch_size * self.processes.world
         step_time = elapsed / max(1, window_steps)
-        return {
+        record = {
             "step": done,
             "loss": loss,
             "lr": lr,
@@ -243,12 +266,15 @@ class Run:
             "samples_per_s": samples / max(elapsed, 1e-9),
             "eta_s": step_time * (self.config.steps - done),
         }
+        if self.object_loss is not None:
+            record["object_loss"] = self.object_loss
+        return record
 
     def _export(self) -> torch.nn.Module:
         """A plain network holding the EMA weights (adapters merged), for saving or evaluating."""
         duplicate = copy.deepcopy(self.model)
         self.ema.copy_to(duplicate)
-        return merged(duplicate).eval()
+        return detach_probe(merged(duplicate)).eval()
 
     def _evaluate(self, done: int) -> float | None:
         rate = None

@@ -14,6 +14,7 @@ from pi0_core.presets import PRESETS, get_preset
 from pi0_core.spec import PolicySpec
 from pi0_core.tokenizer import BYTE_TOKENIZER_FILE, PromptTokenizer, load_tokenizer, make_tokenizer
 from pi0_core.train.config import TrainConfig
+from pi0_core.train.objects import ObjectTargets
 from recordings.dataset import EpisodeDataset
 from recordings.files import episode_files
 from recordings.stats import compute_norm_stats
@@ -31,6 +32,7 @@ class RunParts:
     spec: PolicySpec
     dataset: EpisodeDataset
     lr: float  # peak learning rate: the config's, else the preset's default
+    objects: ObjectTargets | None = None  # targets of the auxiliary object-position loss
 
 
 def checked_episodes(data: tuple[str, ...]) -> list[Path]:
@@ -59,7 +61,11 @@ def build(config: TrainConfig) -> RunParts:
         init_spec, preset_name, budget, adapter = None, preset.name, preset.token_budget, None
         lr = preset.scratch_lr
     dataset = EpisodeDataset(
-        paths, chunk_size=model.config.chunk_size, cameras=config.cameras, prompt=config.prompt
+        paths,
+        chunk_size=model.config.chunk_size,
+        cameras=config.cameras,
+        prompt=config.prompt,
+        object_poses=config.object_loss > 0,
     )
     _check_prompts(dataset)
     _check_dims(dataset, model, init_spec, config.init)
@@ -79,7 +85,11 @@ def build(config: TrainConfig) -> RunParts:
         camera_size=_camera_size(dataset),
         crops=_crops(config, init_spec),
     )
-    return RunParts(model.float().train(), tokenizer, spec, dataset, config.lr or lr)
+    objects = None
+    if config.object_loss > 0:
+        objects = ObjectTargets.from_poses(list(dataset.object_poses.values()))
+        log.info("object-position loss on %s", ", ".join(objects.names))
+    return RunParts(model.float().train(), tokenizer, spec, dataset, config.lr or lr, objects)
 
 
 def _from_checkpoint(path: Path):

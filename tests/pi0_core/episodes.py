@@ -6,13 +6,19 @@ from pathlib import Path
 
 import numpy as np
 
+from recordings.episode_file import write_object_poses
 from recordings.writer import EpisodeWriter
 
 CAMERAS = {"cam_high": (24, 32), "cam_left_wrist": (24, 32)}
 
 
-def write_episode(path: Path, steps: int = 40, seed: int = 0, prompt: str = "wave") -> Path:
-    """Smooth joint motions; the top camera shows a bar that moves with the first joint."""
+def write_episode(
+    path: Path, steps: int = 40, seed: int = 0, prompt: str = "wave", objects: bool = False
+) -> Path:
+    """Smooth joint motions; the top camera shows a bar that moves with the first joint.
+
+    With `objects`, the bar is also stored as an object ("bar_joint") whose x is its column.
+    """
     rng = np.random.default_rng(seed)
     time = np.arange(steps)[:, None] / steps
     phases, speeds = rng.uniform(0, 2 * np.pi, 14), rng.uniform(0.3, 1.0, 14)  # cycles per episode
@@ -28,11 +34,16 @@ def write_episode(path: Path, steps: int = 40, seed: int = 0, prompt: str = "wav
         images = {"cam_high": high, "cam_left_wrist": wrist}
         zeros = np.zeros(14, dtype=np.float32)
         assert writer.add_frame(qpos[t], zeros, zeros, action[t], images, t / 50)
-    return writer.close()
+    written = writer.close()
+    if objects:
+        poses = np.zeros((steps, 1, 7), dtype=np.float32)
+        poses[:, 0, 0], poses[:, 0, 3] = qpos[:, 0], 1.0
+        write_object_poses(written, ["bar_joint"], poses)
+    return written
 
 
-def write_folder(folder: Path, episodes: int = 2, steps: int = 40) -> Path:
+def write_folder(folder: Path, episodes: int = 2, steps: int = 40, objects: bool = False) -> Path:
     """A folder of `episodes` episodes."""
     for index in range(episodes):
-        write_episode(folder / f"episode_{index}.hdf5", steps=steps, seed=index)
+        write_episode(folder / f"episode_{index}.hdf5", steps=steps, seed=index, objects=objects)
     return folder

@@ -80,3 +80,35 @@ def test_unreadable_file_names_itself_and_points_to_validate(tmp_path: Path) -> 
     (tmp_path / "episode_0.hdf5").write_text("junk")
     with pytest.raises(EpisodeFormatError, match="episode_0.hdf5 as an HDF5 episode"):
         load_episode(tmp_path / "episode_0.hdf5")
+
+
+def test_object_poses_round_trip_and_are_none_when_absent(tmp_path: Path) -> None:
+    from recordings.episode_file import write_object_poses
+
+    path = tmp_path / "episode_0.hdf5"
+    write_episode(path, steps=6)
+    with EpisodeReader(path) as reader:
+        assert reader.object_poses() is None
+    poses = np.random.default_rng(0).normal(size=(6, 2, 7)).astype(np.float32)
+    write_object_poses(path, ["cube_joint", "peg_joint"], poses)
+    with EpisodeReader(path) as reader:
+        names, read = reader.object_poses()
+    assert names == ("cube_joint", "peg_joint")
+    np.testing.assert_array_equal(read, poses)
+    dataset = EpisodeDataset(path, chunk_size=2, prompt="p", object_poses=True)
+    np.testing.assert_array_equal(dataset[4]["object_poses"]["peg_joint"], poses[4, 1])
+
+
+def test_object_poses_of_the_wrong_shape_are_refused(tmp_path: Path) -> None:
+    from recordings.episode_file import write_object_poses
+
+    path = tmp_path / "episode_0.hdf5"
+    write_episode(path, steps=6)
+    with pytest.raises(ValueError, match=r"must be \(T, 2, 7\)"):
+        write_object_poses(path, ["a", "b"], np.zeros((6, 7)))
+
+
+def test_dataset_asked_for_object_poses_names_the_file_without_them(tmp_path: Path) -> None:
+    write_episode(tmp_path / "episode_0.hdf5", steps=6)
+    with pytest.raises(ValueError, match="episode_0.hdf5 stores no object poses"):
+        EpisodeDataset(tmp_path, chunk_size=2, prompt="p", object_poses=True)

@@ -14,7 +14,7 @@ from drivers.sim.tasks import get_task
 
 @pytest.mark.slow
 def test_demos_write_files_that_validate(tmp_path: Path) -> None:
-    from recordings.reader import load_episode
+    from recordings.reader import EpisodeReader, load_episode
     from recordings.validate import validate_path
 
     summary = demos.generate_episodes(
@@ -28,6 +28,13 @@ def test_demos_write_files_that_validate(tmp_path: Path) -> None:
     assert episode.qpos.shape == (300, 14) and episode.action.shape == (300, 14)
     assert episode.images["cam_high"].shape == (300, 24, 32, 3)
     assert episode.prompt in get_task("pick_color").all_prompts()
+    with EpisodeReader(tmp_path / "episode_0.hdf5") as reader:
+        names, poses = reader.object_poses()
+    assert names == ("red_cube_joint", "green_cube_joint", "blue_cube_joint")
+    assert poses.shape == (300, 3, 7)
+    start = get_task("pick_color").sample_layout(np.random.default_rng(3)).poses
+    np.testing.assert_allclose(poses[0], np.stack(list(start.values())), atol=1e-6)
+    assert np.ptp(poses[:, :, 2], axis=0).max() > 0.05  # the named cube was lifted
 
 
 def _fake_rollout(success: bool, seed: int) -> Rollout:

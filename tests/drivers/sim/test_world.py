@@ -26,6 +26,14 @@ def test_other_seeds_move_the_objects(make_sim, task: str) -> None:
     assert len(poses) == 4
 
 
+@pytest.mark.parametrize("task", ["transfer_cube", "insertion", "pick_color"])
+def test_object_poses_are_the_seeded_layout(make_sim, task: str) -> None:
+    sim = make_sim(task, seed=5)
+    layout = sim.task.sample_layout(np.random.default_rng(5))
+    assert sim.object_joints == tuple(layout.poses)
+    np.testing.assert_allclose(sim.object_poses(), np.stack(list(layout.poses.values())))
+
+
 def test_reset_returns_to_the_seeded_state(make_sim) -> None:
     sim = make_sim("transfer_cube", seed=3)
     start = _object_poses(sim)

@@ -1,0 +1,116 @@
+"""An auxiliary loss that teaches the vision tower where the scene's objects are.
+
+Simulated demonstrations store every object's pose (`/observations/env_state`). During
+training a linear probe reads the image tokens that the language model and the action expert
+see, and predicts each object's position from them; its squared error, weighted by
+`--object-loss`, is added to the flow-matching loss. The probe is dropped from checkpoints:
+at inference the policy sees only images, state and prompt, as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+PROBE = "object_probe"  # attribute of the network holding the probe while it trains
+_MIN_STD = 1e-3  # metres: an object that never moves is not scaled up into noise
+
+
+@dataclass(frozen=True)
+class ObjectTargets:
+    """Object slots (names) and the scale of their positions, to build normalised targets."""
+
+    names: tuple[str, ...]  # every object of the data, one slot each
+    mean: np.ndarray  # (slots, 3) metres
+    std: np.ndarray  # (slots, 3) metres
+
+    @classmethod
+    def from_poses(cls, episodes: Sequence[tuple[Sequence[str], np.ndarray]]) -> ObjectTargets:
+        """Slots and scales from each episode's (names, poses (T, objects, 7))."""
+        names = sorted({name for episode_names, _ in episodes for name in episode_names})
+        if not names:
+            raise ValueError("the episodes name no objects")
+        positions: dict[str, list[np.ndarray]] = {name: [] for name in names}
+        for episode_names, poses in episodes:
+            for k, name in enumerate(episode_names):
+                positions[name].append(poses[:, k, :3])
+        stacked = [np.concatenate(positions[name]) for name in names]
+        mean = np.stack([p.mean(axis=0) for p in stacked]).astype(np.float32)
+        std = np.stack([np.maximum(p.std(axis=0), _MIN_STD) for p in stacked]).astype(np.float32)
+        return cls(tuple(names), mean, std)
+
+    @property
+    def size(self) -> int:
+        """Values the probe predicts: x, y, z of each slot."""
+        return 3 * len(self.names)
+
+    def encode(self, poses: dict[str, np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Normalised positions (slots * 3,) and which of them the sample has (slots * 3,)."""
+        target = np.zeros((len(self.names), 3), dtype=np.float32)
+        present = np.zeros((len(self.names), 3), dtype=bool)
+        for slot, name in enumerate(self.names):
+            if name in poses:
+                target[slot] = (np.asarray(poses[name])[:3] - self.mean[slot]) / self.std[slot]
+                present[slot] = True
+        return torch.from_numpy(target.reshape(-1)), torch.from_numpy(present.reshape(-1))
+
+
+class ObjectProbe(torch.nn.Module):
+    """Image tokens of every camera -> object positions, through one linear map."""
+
+    def __init__(self, features: int, outputs: int) -> None:
+        super().__init__()
+        self.linear = torch.nn.Linear(features, outputs)
+        self.captured: list[torch.Tensor] = []  # projector outputs of the current forward pass
+
+    def forward(self, batch_size: int) -> torch.Tensor:
+        """Predict from the image tokens captured during the last network forward pass."""
+        if not self.captured:
+            raise RuntimeError("the object probe saw no image tokens in this step")
+        tokens = self.captured[-1]  # (batch * cameras, tokens, width)
+        self.captured.clear()
+        return self.linear(tokens.reshape(batch_size, -1).float())
+
+
+def attach_probe(
+    network: torch.nn.Module, cameras: int, targets: ObjectTargets, seed: int
+) -> ObjectProbe:
+    """Add a probe (initialised from `seed`) to a PI0ForConditionalGeneration and have it
+    capture the image tokens."""
+    projector = network.model.vlm.multi_modal_projector
+    tokens = (network.config.vlm_config.vision_config.image_size // _patch(network)) ** 2
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        probe = ObjectProbe(cameras * tokens * projector.linear.out_features, targets.size)
+    setattr(network, PROBE, probe)
+
+    def capture(_module: torch.nn.Module, _inputs: object, output: torch.Tensor) -> None:
+        if torch.is_grad_enabled():  # training steps only, not sampling in evaluations
+            probe.captured.append(output)
+
+    projector.register_forward_hook(capture)
+    return probe
+
+
+def detach_probe(network: torch.nn.Module) -> torch.nn.Module:
+    """The network as saved in checkpoints: no probe, no capturing hook."""
+    if hasattr(network, PROBE):
+        delattr(network, PROBE)
+        network.model.vlm.multi_modal_projector._forward_hooks.clear()
+    return network
+
+
+def object_loss(
+    probe: ObjectProbe, batch_size: int, target: torch.Tensor, present: torch.Tensor
+) -> torch.Tensor:
+    """Mean squared error of the predicted normalised positions the samples have."""
+    error = (probe(batch_size) - target.float()).pow(2)
+    mask = present.float()
+    return (error * mask).sum() / mask.sum().clamp(min=1.0)
+
+
+def _patch(network: torch.nn.Module) -> int:
+    return int(network.config.vlm_config.vision_config.patch_size)

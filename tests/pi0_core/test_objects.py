@@ -1,0 +1,130 @@
+"""The auxiliary object-position loss and the oversampling of episode starts."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+from itertools import islice
+from pathlib import Path
+
+import numpy as np
+import pytest
+from safetensors.torch import load_file
+
+from pi0_core.policy import Policy
+from pi0_core.train.config import TrainConfig
+from pi0_core.train.data import ResumableSampler, start_weights
+from pi0_core.train.loop import train
+from pi0_core.train.metrics import read_metrics
+from pi0_core.train.objects import ObjectTargets
+from tests.pi0_core.episodes import write_folder
+
+
+def _config(data: Path, out: Path, init: Path, **overrides) -> TrainConfig:
+    base = TrainConfig(
+        data=(str(data),),
+        out=str(out),
+        init=str(init),
+        steps=6,
+        batch_size=4,
+        lr=1e-3,
+        warmup_steps=2,
+        num_workers=0,
+        threads=1,
+        log_every=1,
+        save_every=1000,
+        augment=False,
+    )
+    return replace(base, **overrides)
+
+
+def test_targets_are_normalised_per_object_and_absent_objects_masked() -> None:
+    rng = np.random.default_rng(0)
+    cube = rng.normal([0.1, 0.5, 0.02, 1, 0, 0, 0], 0.05, size=(50, 1, 7))
+    both = rng.normal([0.1, 0.5, 0.02, 1, 0, 0, 0], 0.05, size=(50, 2, 7))
+    targets = ObjectTargets.from_poses([(("cube",), cube), (("cube", "peg"), both)])
+    assert targets.names == ("cube", "peg") and targets.size == 6
+    cube_xyz = np.concatenate([cube[:, 0, :3], both[:, 0, :3]])
+    encoded = np.stack([targets.encode({"cube": xyz})[0][:3].numpy() for xyz in cube_xyz])
+    np.testing.assert_allclose(encoded.mean(axis=0), 0, atol=1e-5)
+    np.testing.assert_allclose(encoded.std(axis=0), 1, atol=1e-4)
+    value, present = targets.encode({"cube": cube[0, 0]})
+    assert present.tolist() == [True] * 3 + [False] * 3
+    assert value[3:].abs().sum() == 0
+
+
+def test_training_with_the_object_loss_logs_it_resumes_and_saves_a_plain_network(
+    tmp_path: Path, micro_init: Path
+) -> None:
+    data = write_folder(tmp_path / "data", episodes=2, steps=16, objects=True)
+    train(_config(data, tmp_path / "straight", micro_init, object_loss=1.0))
+    interrupted = _config(data, tmp_path / "resumed", micro_init, object_loss=1.0)
+    train(interrupted, stop_at=3)
+    train(interrupted, resume_run=True)
+
+    straight, resumed = read_metrics(tmp_path / "straight"), read_metrics(tmp_path / "resumed")
+    assert all(np.isfinite(r["object_loss"]) and r["object_loss"] > 0 for r in straight)
+    for key in ("loss", "object_loss"):
+        np.testing.assert_allclose([r[key] for r in resumed], [r[key] for r in straight], rtol=1e-5)
+    final = tmp_path / "straight" / "final"
+    saved = load_file(final / "model.safetensors")
+    assert saved and not [name for name in saved if "object_probe" in name]
+    policy = Policy.load(final, device="cpu")
+    assert "object-position loss weight: 1" in policy.model_card
+
+
+def test_the_object_loss_changes_what_the_vision_tower_learns(
+    tmp_path: Path, micro_init: Path
+) -> None:
+    data = write_folder(tmp_path / "data", episodes=1, steps=12, objects=True)
+    weights = {}
+    for weight in (0.0, 5.0):
+        out = tmp_path / f"out_{weight}"
+        train(_config(data, out, micro_init, steps=3, object_loss=weight, ema_decay=0.0))
+        policy = Policy.load(out / "final", device="cpu")
+        weights[weight] = policy.model.model.vlm.vision_tower.state_dict()
+    changed = [
+        name for name, value in weights[0.0].items() if not np.allclose(value, weights[5.0][name])
+    ]
+    assert changed  # the auxiliary gradient reaches the tower that feeds the action expert
+
+
+def test_object_loss_on_episodes_without_object_poses_stops_before_training(
+    tmp_path: Path, micro_init: Path
+) -> None:
+    data = write_folder(tmp_path / "data", episodes=1, steps=12)
+    with pytest.raises(ValueError, match="stores no object poses"):
+        train(_config(data, tmp_path / "out", micro_init, object_loss=1.0))
+    assert not (tmp_path / "out" / "metrics.jsonl").exists()
+
+
+def test_episode_starts_are_drawn_as_often_as_weighted() -> None:
+    weights = start_weights([100, 100], start_steps=10, start_weight=5.0)
+    assert weights.shape == (200,) and weights[:10].tolist() == [5.0] * 10 and weights[10] == 1
+    sampler = ResumableSampler(200, seed=1, weights=weights)
+    drawn = list(islice(iter(sampler), 20_000))
+    counts = Counter(index % 100 < 10 for index in drawn)
+    share = counts[True] / len(drawn)  # expected 2 * 50 / (2 * 50 + 2 * 90) = 0.357
+    assert 0.33 < share < 0.38
+    again = ResumableSampler(200, seed=1, weights=weights, start=500)
+    assert list(islice(iter(again), 300)) == drawn[500:800]  # a resumed run sees the same
+
+
+def test_bad_sampling_weights_are_refused() -> None:
+    with pytest.raises(ValueError, match="sampling weights must be 3 positive numbers"):
+        ResumableSampler(3, seed=0, weights=np.array([1.0, 0.0, 1.0]))
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("object_loss", -1.0, "--object-loss must be in"),
+        ("object_loss", 1e6, "--object-loss must be in"),
+        ("start_weight", 0.5, "--start-weight must be in"),
+        ("start_steps", 0, "--start-steps must be at least 1"),
+    ],
+)
+def test_bad_settings_are_refused(field: str, value: object, message: str) -> None:
+    settings = {"data": ("d",), "out": "o", "preset": "tiny", field: value}
+    with pytest.raises(ValueError, match=message):
+        TrainConfig(**settings)
