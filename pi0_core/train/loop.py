@@ -35,7 +35,7 @@ from pi0_core.train.lora import apply_lora, merged
 from pi0_core.train.loss import flow_matching_loss
 from pi0_core.train.metrics import MetricsLog, log_to_file
 from pi0_core.train.model_card import model_card
-from pi0_core.train.objects import ObjectProbe, attach_probe, detach_probe, object_loss
+from pi0_core.train.objects import PROBE, ObjectProbe, attach_probe, detach_probe, object_loss
 from pi0_core.train.schedule import learning_rate, make_optimizer, set_learning_rate
 from pi0_core.transforms import model_inputs
 
@@ -93,6 +93,9 @@ class Run:
             self.model.named_parameters(), self.parts.lr, config.weight_decay
         )
         self.ema = EMA(self.model, config.ema_decay)
+        self._network_parameters = [
+            p for n, p in self.model.named_parameters() if p.requires_grad and PROBE not in n
+        ]
         self.start_step = 0
         if point is not None:
             self._restore(point)
@@ -247,8 +250,11 @@ class Run:
             raise FloatingPointError(f"the loss became {loss.item()} at step {step}: lower --lr")
         self.optimizer.zero_grad(set_to_none=True)
         total.backward()
-        trainable = [p for p in self.model.parameters() if p.requires_grad]
-        grad_norm = torch.nn.utils.clip_grad_norm_(trainable, config.grad_clip)
+        # The probe is clipped on its own: its fresh, wide gradient must not scale down the
+        # network's. The logged norm is the network's.
+        grad_norm = torch.nn.utils.clip_grad_norm_(self._network_parameters, config.grad_clip)
+        if self.probe is not None:
+            torch.nn.utils.clip_grad_norm_(self.probe.parameters(), config.grad_clip)
         self.optimizer.step()
         self.ema.update(self.model, step)
         return loss.item(), float(grad_norm), lr
