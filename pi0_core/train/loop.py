@@ -247,7 +247,7 @@ class Run:
                 self.object_loss = aux.item()
                 total = loss + config.object_loss * aux
         if not math.isfinite(total.item()):
-            raise FloatingPointError(f"the loss became {loss.item()} at step {step}: lower --lr")
+            raise FloatingPointError(f"the loss became {total.item()} at step {step}: lower --lr")
         self.optimizer.zero_grad(set_to_none=True)
         total.backward()
         # The probe is clipped on its own: its fresh, wide gradient must not scale down the
