@@ -17,6 +17,7 @@ SUBCOMMANDS = {
     "teleop": "app.cli.teleop",
     "demos": "app.cli.demos",
     "eval": "app.cli.eval",
+    "first-chunk": "app.cli.first_chunk",
     "devices": "app.cli.devices",
     "virtual-aloha": "app.cli.virtual_aloha",
 }

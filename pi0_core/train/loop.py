@@ -121,8 +121,7 @@ class Run:
             # which the action expert reads from the language model.
             model.model.vlm.vision_tower.activation_checkpointing_enable({"use_reentrant": False})
         if self.parts.objects is not None:
-            cameras = len(self.parts.spec.cameras)
-            self.probe = attach_probe(model, cameras, self.parts.objects, self.config.seed)
+            self.probe = attach_probe(model, self.parts.objects, self.config.seed)
         if self.config.lora:
             model = apply_lora(model, self.config.lora_rank)
         return model.to(self.processes.device).train()

@@ -1,7 +1,7 @@
 """An auxiliary loss that teaches the vision tower where the scene's objects are.
 
 Simulated demonstrations store every object's pose (`/observations/env_state`). During
-training a linear probe reads the image tokens that the language model and the action expert
+training a probe reads the image tokens that the language model and the action expert
 see, and predicts each object's position from them; its squared error, weighted by
 `--object-loss`, is added to the flow-matching loss. The probe is dropped from checkpoints:
 at inference the policy sees only images, state and prompt, as before.
@@ -59,32 +59,41 @@ class ObjectTargets:
 
 
 class ObjectProbe(torch.nn.Module):
-    """Image tokens of every camera -> object positions, through one linear map."""
+    """Image tokens of every camera -> object positions, read the way attention reads them.
 
-    def __init__(self, features: int, outputs: int) -> None:
+    For each object, every token gets a score and a position guess, both linear in the token
+    and shared by all tokens; the answer is the softmax-weighted mean of the guesses. A token
+    must therefore say by itself where its object is (a linear map of the flattened tokens
+    could instead learn one weight per token index, which the action expert's attention
+    cannot reuse).
+    """
+
+    def __init__(self, width: int, objects: int) -> None:
         super().__init__()
-        self.linear = torch.nn.Linear(features, outputs)
+        self.objects = objects
+        self.where = torch.nn.Linear(width, objects)  # score of each token, per object
+        self.what = torch.nn.Linear(width, objects * 3)  # position guess of each token
         self.captured: list[torch.Tensor] = []  # projector outputs of the current forward pass
 
     def forward(self, batch_size: int) -> torch.Tensor:
-        """Predict from the image tokens captured during the last network forward pass."""
+        """Predict (batch, objects * 3) from the image tokens captured in the last forward."""
         if not self.captured:
             raise RuntimeError("the object probe saw no image tokens in this step")
         tokens = self.captured[-1]  # (batch * cameras, tokens, width)
         self.captured.clear()
-        return self.linear(tokens.reshape(batch_size, -1).float())
+        tokens = tokens.reshape(batch_size, -1, tokens.shape[-1]).float()  # every camera
+        weights = self.where(tokens).softmax(dim=1)  # (batch, tokens, objects)
+        guesses = self.what(tokens).unflatten(-1, (self.objects, 3))  # (batch, tokens, obj, 3)
+        return torch.einsum("bno,bnok->bok", weights, guesses).flatten(1)
 
 
-def attach_probe(
-    network: torch.nn.Module, cameras: int, targets: ObjectTargets, seed: int
-) -> ObjectProbe:
+def attach_probe(network: torch.nn.Module, targets: ObjectTargets, seed: int) -> ObjectProbe:
     """Add a probe (initialised from `seed`) to a PI0ForConditionalGeneration and have it
     capture the image tokens."""
     projector = network.model.vlm.multi_modal_projector
-    tokens = (network.config.vlm_config.vision_config.image_size // _patch(network)) ** 2
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        probe = ObjectProbe(cameras * tokens * projector.linear.out_features, targets.size)
+        probe = ObjectProbe(projector.linear.out_features, len(targets.names))
     setattr(network, PROBE, probe)
 
     def capture(_module: torch.nn.Module, _inputs: object, output: torch.Tensor) -> None:
@@ -110,7 +119,3 @@ def object_loss(
     error = (probe(batch_size) - target.float()).pow(2)
     mask = present.float()
     return (error * mask).sum() / mask.sum().clamp(min=1.0)
-
-
-def _patch(network: torch.nn.Module) -> int:
-    return int(network.config.vlm_config.vision_config.patch_size)

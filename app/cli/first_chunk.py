@@ -1,0 +1,50 @@
+"""`main.py first-chunk`: does a policy's first chunk follow the demonstrations' first moves?"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from app.cli.eval import _BUNDLED, _load_policy
+
+HELP = "compare a policy's first action chunk with recorded demonstrations from the same start"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Which policy, which demonstrations, which chunk step."""
+    parser.add_argument("--data", required=True, help="episode folder(s) or files, comma-separated")
+    parser.add_argument(
+        "--checkpoint",
+        nargs="?",
+        const=_BUNDLED,
+        default=_BUNDLED,
+        metavar="DIR",
+        help="policy checkpoint directory (default: the bundled policy)",
+    )
+    parser.add_argument("--episodes", type=int, default=20, help="episodes compared (default 20)")
+    parser.add_argument("--step", type=int, help="chunk step compared (default: the last)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the sampling noise")
+    parser.add_argument("--device", default=None, help="torch device for the policy (cpu, cuda)")
+    parser.add_argument("--json", action="store_true", help="one JSON object on the last line")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print one line per joint whose demonstrated target varies."""
+    from pi0_core.train.first_chunk import as_dicts, first_chunk_agreement
+
+    if args.episodes < 2:
+        raise ValueError(f"--episodes must be at least 2, got {args.episodes}")
+    policy = _load_policy(args.checkpoint, args.device, args.seed)
+    data = [part for part in args.data.split(",") if part]
+    rows = first_chunk_agreement(policy, data, args.episodes, args.step, args.seed)
+    step = policy.chunk_size - 1 if args.step is None else args.step
+    print(f"first chunk, step {step}, {args.episodes} episodes at most; one draw per episode:")
+    print(f"{'joint':<22}{'correlation':>12}{'mean error':>12}{'demo std':>10}{'policy std':>12}")
+    for row in rows:
+        print(
+            f"{row.joint:<22}{row.correlation:>12.2f}{row.mean_error:>12.3f}"
+            f"{row.demo_std:>10.3f}{row.policy_std:>12.3f}"
+        )
+    if args.json:
+        print(json.dumps({"step": step, "joints": as_dicts(rows)}))
+    return 0
