@@ -66,6 +66,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--start-steps", type=int, help="steps counted as an episode's start (default 50)"
     )
     parser.add_argument("--resume", action="store_true", help="continue the run saved in --out")
+    parser.add_argument(
+        "--stop-at",
+        type=int,
+        metavar="STEP",
+        help="end this session at STEP with its resume state saved, as an interruption would "
+        "(the learning-rate schedule still spans --steps)",
+    )
     parser.add_argument("--seed", type=int, help="random seed (default 0)")
     parser.add_argument("--eval-task", help="simulator task to evaluate on")
     parser.add_argument("--eval-every", type=int, help="evaluate every K steps")
@@ -140,6 +147,11 @@ def run(args: argparse.Namespace) -> int:
     from pi0_core.train.loop import train
 
     config = build_config(args)
-    final = train(config, resume_run=args.resume)
-    print(f"done: {final}")
+    if args.stop_at is not None and not 0 < args.stop_at <= config.steps:
+        raise ValueError(f"--stop-at must be in [1, {config.steps}] (--steps), got {args.stop_at}")
+    final = train(config, resume_run=args.resume, stop_at=args.stop_at)
+    if args.stop_at is not None and args.stop_at < config.steps:
+        print(f"stopped at step {args.stop_at}: checkpoint and resume state in {config.out_dir}")
+    else:
+        print(f"done: {final}")
     return 0

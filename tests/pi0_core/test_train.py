@@ -242,3 +242,22 @@ def test_gradient_checkpointing_gives_the_same_losses(tmp_path: Path, micro_init
     train(_config(data, tmp_path / "ckpt", micro_init, steps=2, grad_checkpointing=True))
     plain, recomputed = read_metrics(tmp_path / "plain"), read_metrics(tmp_path / "ckpt")
     assert [r["loss"] for r in recomputed] == pytest.approx([r["loss"] for r in plain], rel=1e-5)
+
+
+def test_stop_at_ends_the_session_and_resume_finishes_the_same_run(
+    tmp_path: Path, micro_init: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.cli.main import main
+
+    data = write_folder(tmp_path / "data", episodes=1, steps=12)
+    out = tmp_path / "out"
+    common = ["--threads", "1", "--num-workers", "0", "--log-every", "1", "--save-every", "3"]
+    argv = ["train", "--data", str(data), "--out", str(out), "--init", str(micro_init)]
+    assert main([*argv, "--steps", "6", "--batch-size", "4", "--stop-at", "3", *common]) == 0
+    assert "stopped at step 3" in capsys.readouterr().out
+    assert (out / "checkpoints" / "step_000003").is_dir() and not (out / "final").exists()
+    assert main(["train", "--out", str(out), "--resume"]) == 0
+    assert [r["step"] for r in read_metrics(out)] == list(range(1, 7))
+    assert (out / "final").is_dir()
+    assert main([*argv, "--steps", "6", "--stop-at", "7"]) == 2
+    assert "--stop-at must be in [1, 6]" in capsys.readouterr().err
