@@ -45,6 +45,7 @@ class AlohaSim:
         self.target_color: str | None = None
         self.steps = 0
         self.object_joints: tuple[str, ...] = ()  # free joints of the task's objects
+        self._object_qpos: list[int] = []  # their first qpos addresses, in that order
         self.reset(seed)
 
     def _index_joints(self) -> None:
@@ -78,10 +79,10 @@ class AlohaSim:
                 self.data.qpos[self.arm_qpos[side * 6 : side * 6 + 6]] = START_ARM_POSE
             self.data.qpos[self.finger_qpos] = START_FINGER
             self.data.qpos[self._mirror_qpos] = -START_FINGER
-            for joint, pose in layout.poses.items():
-                address = self.model.joint(joint).qposadr[0]
-                self.data.qpos[address : address + 7] = pose
             self.object_joints = tuple(layout.poses)
+            self._object_qpos = [int(self.model.joint(j).qposadr[0]) for j in self.object_joints]
+            for address, pose in zip(self._object_qpos, layout.poses.values(), strict=True):
+                self.data.qpos[address : address + 7] = pose
             self.set_action(self.start_action())
             mujoco.mj_forward(self.model, self.data)
             self.steps = 0
@@ -185,8 +186,9 @@ class AlohaSim:
     def object_poses(self) -> np.ndarray:
         """(objects, 7) free-joint poses (x, y, z, qw, qx, qy, qz) in `object_joints` order."""
         with self.lock:
-            addresses = [self.model.joint(j).qposadr[0] for j in self.object_joints]
-            return np.stack([self.data.qpos[a : a + 7] for a in addresses]).astype(np.float32)
+            return np.stack([self.data.qpos[a : a + 7] for a in self._object_qpos]).astype(
+                np.float32
+            )
 
     def contacts(self) -> set[frozenset[str]]:
         """Pairs of geom names touching now."""

@@ -73,14 +73,14 @@ class ObjectProbe(torch.nn.Module):
         self.objects = objects
         self.where = torch.nn.Linear(width, objects)  # score of each token, per object
         self.what = torch.nn.Linear(width, objects * 3)  # position guess of each token
-        self.captured: list[torch.Tensor] = []  # projector outputs of the current forward pass
+        self.tokens: torch.Tensor | None = None  # projector output of the last training forward
+        self.hook_id: int | None = None  # the capturing hook's key on the projector
 
     def forward(self, batch_size: int) -> torch.Tensor:
         """Predict (batch, objects * 3) from the image tokens captured in the last forward."""
-        if not self.captured:
+        if self.tokens is None:
             raise RuntimeError("the object probe saw no image tokens in this step")
-        tokens = self.captured[-1]  # (batch * cameras, tokens, width)
-        self.captured.clear()
+        tokens, self.tokens = self.tokens, None  # (batch * cameras, tokens, width)
         tokens = tokens.reshape(batch_size, -1, tokens.shape[-1]).float()  # every camera
         weights = self.where(tokens).softmax(dim=1)  # (batch, tokens, objects)
         guesses = self.what(tokens).unflatten(-1, (self.objects, 3))  # (batch, tokens, obj, 3)
@@ -98,17 +98,21 @@ def attach_probe(network: torch.nn.Module, targets: ObjectTargets, seed: int) ->
 
     def capture(_module: torch.nn.Module, _inputs: object, output: torch.Tensor) -> None:
         if torch.is_grad_enabled():  # training steps only, not sampling in evaluations
-            probe.captured.append(output)
+            probe.tokens = output
 
-    projector.register_forward_hook(capture)
+    probe.hook_id = projector.register_forward_hook(capture).id
     return probe
 
 
 def detach_probe(network: torch.nn.Module) -> torch.nn.Module:
-    """The network as saved in checkpoints: no probe, no capturing hook."""
-    if hasattr(network, PROBE):
+    """The network as saved in checkpoints: no probe, no capturing hook.
+
+    Works on deep copies too (which carry the hook under the same key), unlike the handle.
+    """
+    probe = getattr(network, PROBE, None)
+    if probe is not None:
         delattr(network, PROBE)
-        network.model.vlm.multi_modal_projector._forward_hooks.clear()
+        network.model.vlm.multi_modal_projector._forward_hooks.pop(probe.hook_id, None)
     return network
 
 

@@ -16,7 +16,8 @@ from pi0_core.train.config import TrainConfig
 from pi0_core.train.data import ResumableSampler, start_weights
 from pi0_core.train.loop import train
 from pi0_core.train.metrics import read_metrics
-from pi0_core.train.objects import ObjectTargets
+from pi0_core.train.objects import PROBE, ObjectTargets, attach_probe, detach_probe
+from tests.pi0_core.conftest import make_policy
 from tests.pi0_core.episodes import write_folder
 
 
@@ -128,3 +129,17 @@ def test_bad_settings_are_refused(field: str, value: object, message: str) -> No
     settings = {"data": ("d",), "out": "o", "preset": "tiny", field: value}
     with pytest.raises(ValueError, match=message):
         TrainConfig(**settings)
+
+
+def test_detaching_a_copy_removes_only_its_probe_and_hook() -> None:
+    import copy
+
+    network = make_policy().model
+    targets = ObjectTargets.from_poses([(("cube",), np.zeros((3, 1, 7)))])
+    attach_probe(network, targets, seed=0)
+    duplicate = detach_probe(copy.deepcopy(network))
+    assert not hasattr(duplicate, PROBE)
+    assert not duplicate.model.vlm.multi_modal_projector._forward_hooks
+    assert (
+        hasattr(network, PROBE) and len(network.model.vlm.multi_modal_projector._forward_hooks) == 1
+    )
