@@ -10,7 +10,7 @@ from pathlib import Path
 from app.cli.demos import parse_size, quiet_render_logs
 
 HELP = "closed-loop evaluation in the simulator: success rate over seeded episodes"
-_BUNDLED = "bundled"  # --checkpoint with no directory
+BUNDLED = "bundled"  # --checkpoint with no directory
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     which.add_argument(
         "--checkpoint",
         nargs="?",
-        const=_BUNDLED,
+        const=BUNDLED,
         metavar="DIR",
         help="policy checkpoint directory (no DIR: the bundled policy)",
     )
@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     policy = (
         None
         if args.policy == "scripted"
-        else _load_policy(args.checkpoint, args.device, args.seed, args.compile)
+        else load_policy(args.checkpoint, args.device, args.seed, args.compile)
     )
     size = args.size or render_size_for(policy)
     with tqdm(total=args.episodes, desc=f"eval {task}", unit="episode", file=sys.stderr) as bar:
@@ -88,12 +88,12 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_policy(checkpoint: str, device: str | None, seed: int, compile: bool = False) -> object:
+def load_policy(checkpoint: str, device: str | None, seed: int, compile: bool = False) -> object:
     """The pi0 Policy of a checkpoint directory (or the bundled one).
 
     The sampling noise is seeded too, so the same command gives the same episodes.
     """
-    if checkpoint == _BUNDLED:
+    if checkpoint == BUNDLED:
         from pi0_core.bundled import BUNDLED_CHECKPOINT
 
         path = BUNDLED_CHECKPOINT

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from app.cli.eval import _BUNDLED, _load_policy
+from app.cli.eval import BUNDLED, load_policy
 
 HELP = "compare a policy's first action chunk with recorded demonstrations from the same start"
 
@@ -16,8 +16,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--checkpoint",
         nargs="?",
-        const=_BUNDLED,
-        default=_BUNDLED,
+        const=BUNDLED,
+        default=BUNDLED,
         metavar="DIR",
         help="policy checkpoint directory (default: the bundled policy)",
     )
@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.episodes < 2:
         raise ValueError(f"--episodes must be at least 2, got {args.episodes}")
-    policy = _load_policy(args.checkpoint, args.device, args.seed)
+    policy = load_policy(args.checkpoint, args.device, args.seed)
     data = [part for part in args.data.split(",") if part]
     rows = first_chunk_agreement(policy, data, args.episodes, args.step, args.seed)
     step = policy.chunk_size - 1 if args.step is None else args.step

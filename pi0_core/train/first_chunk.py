@@ -27,7 +27,7 @@ class JointAgreement:
     """How one joint's predicted targets compare with the demonstrations', across episodes."""
 
     joint: str
-    correlation: float  # of one draw per episode with the demonstration (nan: no spread)
+    correlation: float  # of one draw per episode with the demonstration (0: policy constant)
     mean_error: float  # mean |one draw - demonstration|
     demo_std: float  # spread of the demonstrated targets across episodes
     policy_std: float  # spread of the policy's one-draw targets across episodes

@@ -14,6 +14,7 @@ from pi0_core.policy import Policy
 from pi0_core.presets import ModelPreset, TransformerSize, get_preset
 from pi0_core.spec import PolicySpec
 from pi0_core.tokenizer import ByteTokenizer
+from pi0_core.train.config import TrainConfig
 from recordings.stats import NormStats
 
 CAMERAS = ("cam_high", "cam_left_wrist")
@@ -40,6 +41,24 @@ WIDE = replace(
     language=TransformerSize(128, 2, 2, 256, num_kv_heads=1, head_dim=16),
     expert=TransformerSize(128, 2, 2, 256, num_kv_heads=1, head_dim=16),
 )
+
+
+def train_config(data: Path, out: Path, init: Path, **overrides) -> TrainConfig:
+    """A few quick steps of training from `init` on `data`, with `overrides`."""
+    base = TrainConfig(
+        data=(str(data),),
+        out=str(out),
+        init=str(init),
+        steps=12,
+        batch_size=4,
+        lr=1e-3,
+        warmup_steps=2,
+        num_workers=0,
+        threads=1,
+        log_every=1,
+        save_every=1000,
+    )
+    return replace(base, **overrides)
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import replace
 from itertools import islice
 from pathlib import Path
 
@@ -17,26 +16,12 @@ from pi0_core.train.data import ResumableSampler, start_weights
 from pi0_core.train.loop import train
 from pi0_core.train.metrics import read_metrics
 from pi0_core.train.objects import PROBE, ObjectTargets, attach_probe, detach_probe
-from tests.pi0_core.conftest import make_policy
+from tests.pi0_core.conftest import make_policy, train_config
 from tests.pi0_core.episodes import write_folder
 
 
 def _config(data: Path, out: Path, init: Path, **overrides) -> TrainConfig:
-    base = TrainConfig(
-        data=(str(data),),
-        out=str(out),
-        init=str(init),
-        steps=6,
-        batch_size=4,
-        lr=1e-3,
-        warmup_steps=2,
-        num_workers=0,
-        threads=1,
-        log_every=1,
-        save_every=1000,
-        augment=False,
-    )
-    return replace(base, **overrides)
+    return train_config(data, out, init, **{"steps": 6, "augment": False, **overrides})
 
 
 def test_targets_are_normalised_per_object_and_absent_objects_masked() -> None:

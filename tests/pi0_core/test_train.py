@@ -17,24 +17,8 @@ from pi0_core.train.loop import train
 from pi0_core.train.metrics import read_metrics
 from recordings.reader import load_episode
 from tests.pi0_core.conftest import WIDE, make_policy
+from tests.pi0_core.conftest import train_config as _config
 from tests.pi0_core.episodes import write_episode, write_folder
-
-
-def _config(data: Path, out: Path, init: Path, **overrides) -> TrainConfig:
-    base = TrainConfig(
-        data=(str(data),),
-        out=str(out),
-        init=str(init),
-        steps=12,
-        batch_size=4,
-        lr=1e-3,
-        warmup_steps=2,
-        num_workers=0,
-        threads=1,
-        log_every=1,
-        save_every=1000,
-    )
-    return replace(base, **overrides)
 
 
 def test_overfits_one_episode(tmp_path: Path) -> None:
