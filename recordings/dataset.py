@@ -95,6 +95,11 @@ class EpisodeDataset(Dataset):
             item["object_poses"] = dict(zip(names, poses[t], strict=True))
         return item
 
+    def episode_actions(self, episode: int) -> np.ndarray:
+        """The (T, action_dim) actions of one episode, read without keeping the file open."""
+        with EpisodeReader(self.episode_paths[episode], self._fallback_prompt) as reader:
+            return reader.array(layout.ACTION)
+
     def __getstate__(self) -> dict:
         # Open files do not pickle (spawned workers): each process opens its own.
         state = self.__dict__.copy()

@@ -37,6 +37,7 @@ ARM_JOINTS = (
 )
 JOINT_NAMES = tuple(f"{side}_{joint}" for side in ("left", "right") for joint in ARM_JOINTS)
 STATE_DIM = len(JOINT_NAMES)
+GRIPPER_COLUMNS = tuple(i for i, name in enumerate(JOINT_NAMES) if name.endswith("_gripper"))
 
 CAMERA_NAMES = ("cam_high", "cam_low", "cam_left_wrist", "cam_right_wrist")
 

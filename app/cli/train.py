@@ -65,6 +65,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--start-steps", type=int, help="steps counted as an episode's start (default 50)"
     )
+    parser.add_argument(
+        "--grasp-weight",
+        type=float,
+        help="draw samples whose action chunk closes a gripper (within --grasp-steps) this many "
+        "times as often (default 1; ALOHA's 14-dim actions)",
+    )
+    parser.add_argument(
+        "--grasp-steps",
+        type=int,
+        help="how many steps ahead of a gripper closing a sample counts (default 50)",
+    )
     parser.add_argument("--resume", action="store_true", help="continue the run saved in --out")
     parser.add_argument(
         "--stop-at",
@@ -112,6 +123,8 @@ _FIELDS = {
     "object_loss": "object_loss",
     "start_weight": "start_weight",
     "start_steps": "start_steps",
+    "grasp_weight": "grasp_weight",
+    "grasp_steps": "grasp_steps",
 }
 
 

@@ -11,7 +11,7 @@ from pi0_core.transforms import check_crop
 
 MAX_LR = 0.1  # beyond this AdamW diverges on any transformer: surely a typo
 MAX_OBJECT_LOSS = 100.0  # beyond this the auxiliary loss drowns the action loss
-MAX_START_WEIGHT = 1000.0  # beyond this an epoch is little but episode starts
+MAX_START_WEIGHT = 1000.0  # beyond this an epoch is little but the weighted steps
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,8 @@ class TrainConfig:
     object_loss: float = 0.0  # weight of the auxiliary object-position loss (sim demos only)
     start_weight: float = 1.0  # samples in an episode's first start_steps are drawn this often
     start_steps: int = 50  # the start of an episode, where only the cameras show the task
+    grasp_weight: float = 1.0  # samples whose next grasp_steps close a gripper: drawn this often
+    grasp_steps: int = 50  # how far ahead of a gripper closing a sample counts as a grasp
     grad_checkpointing: bool = False  # recompute vision activations in backward: less memory
     seed: int = 0
     cameras: tuple[str, ...] | None = None  # subset of the data's cameras, in this order
@@ -80,6 +82,12 @@ class TrainConfig:
             )
         if self.start_steps < 1:
             raise ValueError(f"--start-steps must be at least 1, got {self.start_steps}")
+        if not 1 <= self.grasp_weight <= MAX_START_WEIGHT:
+            raise ValueError(
+                f"--grasp-weight must be in [1, {MAX_START_WEIGHT}], got {self.grasp_weight}"
+            )
+        if self.grasp_steps < 1:
+            raise ValueError(f"--grasp-steps must be at least 1, got {self.grasp_steps}")
         for camera, crop in (self.crops or {}).items():
             check_crop(camera, crop)
         if (self.eval_every > 0) != (self.eval_task is not None):

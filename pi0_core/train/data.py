@@ -11,6 +11,7 @@ from torch.utils.data import Dataset, Sampler
 from pi0_core.adapters import IdentityAdapter
 from pi0_core.spec import PolicySpec
 from pi0_core.tokenizer import PromptTokenizer
+from pi0_core.train.config import TrainConfig
 from pi0_core.train.objects import ObjectTargets
 from pi0_core.transforms import (
     MODEL_KEYS,
@@ -21,9 +22,12 @@ from pi0_core.transforms import (
     collate,
     compose,
 )
+from recordings import layout
+from recordings.dataset import EpisodeDataset
 
 TRAIN_KEYS = (*MODEL_KEYS, "actions", "action_mask")
 OBJECT_KEYS = ("object_target", "object_mask")  # with an auxiliary object-position loss
+CLOSING_STEP = 1e-3  # a gripper action falling by more than this in one step is closing
 
 
 def training_transform(
@@ -133,8 +137,52 @@ class ResumableSampler(Sampler[int]):
         return 2**62  # endless: training stops by step count
 
 
+def sampling_weights(dataset: EpisodeDataset, config: TrainConfig) -> np.ndarray | None:
+    """One weight per sample from --start-weight and --grasp-weight (the larger where both
+    apply), or None when every sample is drawn equally often."""
+    lengths = dataset.episode_lengths
+    weights = np.ones(sum(lengths))
+    if config.start_weight > 1:
+        weights = np.maximum(
+            weights, start_weights(lengths, config.start_steps, config.start_weight)
+        )
+    if config.grasp_weight > 1:
+        if dataset.action_dim != layout.STATE_DIM:
+            raise ValueError(
+                f"--grasp-weight needs ALOHA's {layout.STATE_DIM} action values with the grippers "
+                f"at {list(layout.GRIPPER_COLUMNS)}; these episodes have {dataset.action_dim}"
+            )
+        actions = [dataset.episode_actions(e) for e in range(len(lengths))]
+        grasps = grasp_weights(
+            actions, layout.GRIPPER_COLUMNS, config.grasp_steps, config.grasp_weight
+        )
+        weights = np.maximum(weights, grasps)
+    return None if (weights == 1).all() else weights
+
+
 def start_weights(lengths: Sequence[int], start_steps: int, start_weight: float) -> np.ndarray:
     """One sampling weight per (episode, step): `start_weight` in each episode's first steps."""
     return np.concatenate(
         [np.where(np.arange(n) < start_steps, start_weight, 1.0) for n in lengths]
     )
+
+
+def grasp_weights(
+    actions: Sequence[np.ndarray], grippers: Sequence[int], window: int, weight: float
+) -> np.ndarray:
+    """One sampling weight per (episode, step): `weight` where a gripper closes within `window`.
+
+    `actions` holds each episode's (T, dims) actions, and `grippers` their gripper columns, where
+    larger is more open. A step t is weighted when a commanded gripper closes between t and
+    t + window, i.e. when the chunk drawn at t shows the grasp.
+    """
+    out = []
+    for action in actions:
+        grip = np.asarray(action, dtype=np.float64)[:, list(grippers)]
+        closing = (np.diff(grip, axis=0) < -CLOSING_STEP).any(axis=1)  # (T - 1,) t -> t + 1
+        # closings in [t, t + window), from a running count
+        count = np.concatenate([[0], np.cumsum(closing)])  # (T,)
+        t = np.arange(len(action))
+        ahead = count[np.minimum(t + window, len(count) - 1)] - count[t]
+        out.append(np.where(ahead > 0, weight, 1.0))
+    return np.concatenate(out) if out else np.zeros(0)

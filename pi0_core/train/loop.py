@@ -26,7 +26,7 @@ from pi0_core.train.data import (
     ResumableSampler,
     TransformedDataset,
     collate_training,
-    start_weights,
+    sampling_weights,
     training_transform,
 )
 from pi0_core.train.ema import EMA
@@ -149,10 +149,7 @@ class Run:
             make_adapter(parts.spec.adapter),
             parts.objects,
         )
-        weights = None
-        if config.start_weight > 1:
-            lengths = parts.dataset.episode_lengths
-            weights = start_weights(lengths, config.start_steps, config.start_weight)
+        weights = sampling_weights(parts.dataset, config)
         sampler = ResumableSampler(
             len(parts.dataset),
             config.seed,

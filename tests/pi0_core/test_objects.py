@@ -1,10 +1,11 @@
-"""The auxiliary object-position loss and the oversampling of episode starts."""
+"""The auxiliary object-position loss and the oversampling of episode starts and grasps."""
 
 from __future__ import annotations
 
 from collections import Counter
 from itertools import islice
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -12,8 +13,8 @@ from safetensors.torch import load_file
 
 from pi0_core.policy import Policy
 from pi0_core.train.config import TrainConfig
-from pi0_core.train.data import ResumableSampler, start_weights
-from pi0_core.train.loop import train
+from pi0_core.train.data import ResumableSampler, grasp_weights, sampling_weights, start_weights
+from pi0_core.train.loop import resumed_config, train
 from pi0_core.train.metrics import read_metrics
 from pi0_core.train.objects import PROBE, ObjectTargets, attach_probe, detach_probe
 from tests.pi0_core.conftest import make_policy, train_config
@@ -96,6 +97,67 @@ def test_episode_starts_are_drawn_as_often_as_weighted() -> None:
     assert list(islice(iter(again), 300)) == drawn[500:800]  # a resumed run sees the same
 
 
+def _closing_at(steps: int, start: int, stop: int, column: int = 13) -> np.ndarray:
+    """(steps, 14) actions: grippers open (1.0), one closing over [start, stop) to 0."""
+    action = np.zeros((steps, 14), dtype=np.float32)
+    action[:, [6, 13]] = 1.0
+    action[start:stop, column] = np.linspace(1.0, 0.0, stop - start, endpoint=False)
+    action[stop:, column] = 0.0
+    return action
+
+
+def test_grasp_weights_mark_the_samples_whose_chunk_closes_a_gripper() -> None:
+    closing = _closing_at(100, start=60, stop=65)  # falls on steps 60 -> 61 ... 64 -> 65
+    weights = grasp_weights([closing], grippers=(6, 13), window=10, weight=4.0)
+    assert weights.shape == (100,)
+    assert np.flatnonzero(weights == 4.0).tolist() == list(range(51, 65))
+    assert set(weights.tolist()) == {1.0, 4.0}
+    opening = closing[::-1].copy()  # the same gripper opening: no grasp
+    assert (grasp_weights([opening], (6, 13), 10, 4.0) == 1.0).all()
+    other = _closing_at(100, 60, 65, column=3)  # a joint that is not a gripper
+    assert (grasp_weights([other], (6, 13), 10, 4.0) == 1.0).all()
+    near_end = _closing_at(30, start=25, stop=28, column=6)
+    assert np.flatnonzero(grasp_weights([near_end], (6, 13), 50, 2.0) == 2.0).tolist() == list(
+        range(28)
+    )
+
+
+def test_start_and_grasp_weights_combine_by_the_larger() -> None:
+    episodes = [_closing_at(100, 20, 30), _closing_at(80, 60, 65, column=6)]
+    dataset = SimpleNamespace(
+        episode_lengths=(100, 80), action_dim=14, episode_actions=lambda e: episodes[e]
+    )
+    settings = {"data": ("d",), "out": "o", "preset": "tiny", "start_steps": 15}
+    both = TrainConfig(**settings, start_weight=3.0, grasp_weight=2.0, grasp_steps=10)
+    weights = sampling_weights(dataset, both)
+    first, second = weights[:100], weights[100:]
+    assert first[:15].tolist() == [3.0] * 15  # start wins where a grasp also comes
+    assert first[15:30].tolist() == [2.0] * 15 and (first[30:] == 1.0).all()
+    assert second[:15].tolist() == [3.0] * 15 and (second[15:51] == 1.0).all()
+    assert second[51:65].tolist() == [2.0] * 14 and (second[65:] == 1.0).all()
+    assert sampling_weights(dataset, TrainConfig(**settings)) is None  # uniform: no weights
+    arm = SimpleNamespace(episode_lengths=(100,), action_dim=7, episode_actions=episodes.pop)
+    with pytest.raises(ValueError, match="--grasp-weight needs ALOHA's 14 action values"):
+        sampling_weights(arm, TrainConfig(**settings, grasp_weight=2.0))
+
+
+def test_grasp_weight_reaches_training_from_the_command_line(
+    tmp_path: Path, micro_init: Path
+) -> None:
+    from app.cli.main import main
+
+    data = write_folder(tmp_path / "data", episodes=1, steps=12)
+    out = tmp_path / "out"
+    argv = ["train", "--data", str(data), "--out", str(out), "--init", str(micro_init)]
+    options = ["--steps", "2", "--batch-size", "4", "--threads", "1", "--num-workers", "0"]
+    assert main([*argv, *options, "--grasp-weight", "5", "--grasp-steps", "8"]) == 0
+    saved = resumed_config(out)
+    assert (saved.grasp_weight, saved.grasp_steps) == (5.0, 8)
+    assert (
+        "grasps (a gripper closing within 8 steps) 5x" in (out / "final" / "README.md").read_text()
+    )
+
+
 def test_bad_sampling_weights_are_refused() -> None:
     with pytest.raises(ValueError, match="sampling weights must be 3 positive numbers"):
         ResumableSampler(3, seed=0, weights=np.array([1.0, 0.0, 1.0]))
@@ -108,6 +170,8 @@ def test_bad_sampling_weights_are_refused() -> None:
         ("object_loss", 1e6, "--object-loss must be in"),
         ("start_weight", 0.5, "--start-weight must be in"),
         ("start_steps", 0, "--start-steps must be at least 1"),
+        ("grasp_weight", 0.5, "--grasp-weight must be in"),
+        ("grasp_steps", 0, "--grasp-steps must be at least 1"),
     ],
 )
 def test_bad_settings_are_refused(field: str, value: object, message: str) -> None:
