@@ -83,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
         f"({100 * report.success_rate:.1f}%), {report.seconds_per_episode:.2f} s per episode",
         flush=True,
     )
+    reached = ", ".join(f"{name} {count}" for name, count in report.stages_reached().items())
+    print(f"  episodes reaching each stage: {reached}", flush=True)
     if args.json:
         print(json.dumps(report.summary()), flush=True)
     return 0

@@ -43,6 +43,7 @@ class EpisodeOutcome:
     steps: int  # steps run (the episode stops at the first success)
     seconds: float
     policy_calls: int
+    stage: int = 0  # highest milestone reached (task.stages); len(stages) + 1 on success
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class EvalReport:
 
     task: str
     outcomes: tuple[EpisodeOutcome, ...]
+    stages: tuple[str, ...] = ()  # the task's milestones before success
 
     @property
     def successes(self) -> int:
@@ -64,6 +66,14 @@ class EvalReport:
     def seconds_per_episode(self) -> float:
         return sum(o.seconds for o in self.outcomes) / max(len(self.outcomes), 1)
 
+    def stages_reached(self) -> dict[str, int]:
+        """Milestone -> episodes that reached it (or a later one), "success" last."""
+        names = (*self.stages, "success")
+        return {
+            name: sum(o.stage >= level for o in self.outcomes)
+            for level, name in enumerate(names, start=1)
+        }
+
     def summary(self) -> dict:
         """The JSON line of `main.py eval --json`."""
         return {
@@ -73,6 +83,7 @@ class EvalReport:
             "success_rate": self.success_rate,
             "seconds_per_episode": round(self.seconds_per_episode, 3),
             "failed_seeds": [o.seed for o in self.outcomes if not o.success],
+            "stages_reached": self.stages_reached(),
         }
 
 
@@ -137,7 +148,7 @@ def evaluate(
             outcomes.append(outcome)
             if on_episode is not None:
                 on_episode(outcome)
-    return EvalReport(spec.name, tuple(outcomes))
+    return EvalReport(spec.name, tuple(outcomes), spec.stages)
 
 
 def run_one(
@@ -155,7 +166,7 @@ def run_one(
         controller, chunk_controller = make_demonstrator(sim), None
     else:
         controller = chunk_controller = ChunkController(policy, sim, replan, image_size)
-    success, steps = False, 0
+    success, steps, stage = False, 0, 0
     for step in range(sim.task.episode_steps):
         sim.set_action(controller(step))
         sim.step()
@@ -163,10 +174,12 @@ def run_one(
         if video is not None:
             video.add(sim.render(VIDEO_CAMERA, *VIDEO_SIZE))
         if sim.success():
-            success = True
+            success, stage = True, len(sim.task.stages) + 1
             break
+        stage = max(stage, sim.stage())
     calls = chunk_controller.calls if chunk_controller is not None else 0
-    return EpisodeOutcome(seed, success, steps, time.perf_counter() - started, calls)
+    seconds = time.perf_counter() - started
+    return EpisodeOutcome(seed, success, steps, seconds, calls, stage)
 
 
 def _check(policy: ChunkPolicy | None, episodes: int, replan: int) -> None:

@@ -54,3 +54,50 @@ def pick_color_success(view: SceneView) -> bool:
         if color != target_color
     )
     return held and lifted and others_down
+
+
+# Milestones on the way to success, as gym-aloha's rewards 1-3 (its reward 4 is success). A
+# stage function gives the highest milestone that holds at one instant (0: none); evaluation
+# keeps the highest over an episode, which says where failed episodes stopped.
+TRANSFER_CUBE_STAGES = ("right gripper touches the cube", "lifted by the right", "left touches it")
+INSERTION_STAGES = ("both grippers hold their part", "both lifted", "peg touches the socket")
+PICK_COLOR_STAGES = ("right gripper touches the named cube", "named cube lifted 5 cm")
+
+
+def _touches_any(contacts: set[frozenset[str]], geom: str, others: tuple[str, ...]) -> bool:
+    return any(_touch(contacts, geom, other) for other in others)
+
+
+def transfer_cube_stage(view: SceneView) -> int:
+    """0-3: right touches the cube, then lifts it off the table, then the left touches it."""
+    contacts = view.contacts()
+    on_table = _touch(contacts, "red_box", "table")
+    if _touches_any(contacts, "red_box", LEFT_FINGERS):
+        return 3
+    if _touches_any(contacts, "red_box", RIGHT_FINGERS):
+        return 1 if on_table else 2
+    return 0
+
+
+def insertion_stage(view: SceneView) -> int:
+    """0-3: both parts held, then both off the table, then the peg touches the socket."""
+    contacts = view.contacts()
+    fingers = LEFT_FINGERS + RIGHT_FINGERS
+    if any(_touch(contacts, "red_peg", wall) for wall in SOCKET_WALLS):
+        return 3
+    peg_held = _touches_any(contacts, "red_peg", fingers)
+    socket_held = any(_touches_any(contacts, wall, fingers) for wall in SOCKET_WALLS)
+    if not (peg_held and socket_held):
+        return 0
+    on_table = _touch(contacts, "red_peg", "table") or _touches_any(contacts, "table", SOCKET_WALLS)
+    return 1 if on_table else 2
+
+
+def pick_color_stage(view: SceneView) -> int:
+    """0-2: the right gripper touches the named cube, then holds it 5 cm up."""
+    contacts = view.contacts()
+    target_color = view.target_color
+    if not _touches_any(contacts, f"{target_color}_box", RIGHT_FINGERS):
+        return 0
+    lifted = view.body_height(f"{target_color}_cube") - CUBE_HALF >= LIFT_HEIGHT
+    return 2 if lifted else 1

@@ -19,6 +19,8 @@ class Task:
     episode_steps: int  # control steps at 50 Hz
     sample_layout: Callable[[np.random.Generator], layouts.Layout]  # seeded initial poses
     is_success: Callable[[rules.SceneView], bool]  # the success rule at one instant
+    stages: tuple[str, ...]  # milestones before success, in order
+    stage: Callable[[rules.SceneView], int]  # the highest milestone holding now (0: none)
     colors: tuple[str, ...] = ()  # the colours a prompt can name (pick_color only)
 
     def __post_init__(self) -> None:
@@ -53,6 +55,8 @@ TASKS = {
         episode_steps=400,
         sample_layout=layouts.transfer_cube_layout,
         is_success=rules.transfer_cube_success,
+        stages=rules.TRANSFER_CUBE_STAGES,
+        stage=rules.transfer_cube_stage,
     ),
     "insertion": Task(
         name="insertion",
@@ -65,6 +69,8 @@ TASKS = {
         episode_steps=400,
         sample_layout=layouts.insertion_layout,
         is_success=rules.insertion_success,
+        stages=rules.INSERTION_STAGES,
+        stage=rules.insertion_stage,
     ),
     "pick_color": Task(
         name="pick_color",
@@ -78,6 +84,8 @@ TASKS = {
         episode_steps=300,
         sample_layout=layouts.pick_color_layout,
         is_success=rules.pick_color_success,
+        stages=rules.PICK_COLOR_STAGES,
+        stage=rules.pick_color_stage,
         colors=layouts.COLORS,
     ),
 }

@@ -202,6 +202,11 @@ class AlohaSim:
         with self.lock:
             return bool(self.task.is_success(self))
 
+    def stage(self) -> int:
+        """The highest of the task's milestones before success holding now (0: none)."""
+        with self.lock:
+            return int(self.task.stage(self))
+
     # ------------------------------------------------------------------ state for replay
     def get_state(self) -> np.ndarray:
         """The full physics state, to come back to it exactly with `set_state`."""

@@ -14,3 +14,5 @@ def test_eval_with_the_bundled_policy(task: str, capsys: pytest.CaptureFixture[s
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert result["task"] == task and result["episodes"] == 2
     assert 0 <= result["successes"] <= 2
+    reached = list(result["stages_reached"].values())
+    assert reached == sorted(reached, reverse=True) and reached[-1] == result["successes"]

@@ -20,6 +20,10 @@ def test_eval_scripted_prints_json_last(capsys: pytest.CaptureFixture[str]) -> N
     summary = json.loads(lines[-1])
     assert summary["task"] == "pick_color" and summary["episodes"] == 1
     assert summary["success_rate"] == 1.0 and summary["seconds_per_episode"] > 0
+    assert lines[-2] == (
+        "  episodes reaching each stage: right gripper touches the named cube 1, "
+        "named cube lifted 5 cm 1, success 1"
+    )
 
 
 @pytest.mark.parametrize(

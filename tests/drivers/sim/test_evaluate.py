@@ -58,6 +58,7 @@ def test_renders_only_for_observations(make_sim, monkeypatch: pytest.MonkeyPatch
     policy = HoldStill(chunk=100)
     report = evaluate("pick_color", policy, 1, seed=2, replan=100, image_size=(24, 32))
     assert not report.outcomes[0].success
+    assert set(report.stages_reached().values()) == {0}  # holding still reaches nothing
     assert len(policy.observations) == 3  # 300 steps / 100
     assert len(renders) == 3 * len(policy.cameras)
 
@@ -69,6 +70,11 @@ def test_scripted_policy_succeeds_and_reports() -> None:
     assert summary["task"] == "pick_color" and summary["episodes"] == 1
     assert summary["successes"] == 1 and summary["success_rate"] == 1.0
     assert report.outcomes[0].steps < 300  # stops at the first success
+    assert summary["stages_reached"] == {
+        "right gripper touches the named cube": 1,
+        "named cube lifted 5 cm": 1,
+        "success": 1,
+    }
 
 
 def test_render_size_follows_the_policy_input() -> None:

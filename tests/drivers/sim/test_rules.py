@@ -6,7 +6,14 @@ import mujoco
 import numpy as np
 
 from drivers.sim.ik import ArmIK
-from drivers.sim.rules import RIGHT_FINGERS, pick_color_success
+from drivers.sim.rules import (
+    LEFT_FINGERS,
+    RIGHT_FINGERS,
+    insertion_stage,
+    pick_color_stage,
+    pick_color_success,
+    transfer_cube_stage,
+)
 from drivers.sim.world import AlohaSim
 
 FINGER_ON_CUBE = 0.041  # finger slide that presses 1.4 mm into a 4 cm cube's faces
@@ -110,3 +117,41 @@ class _View:
 def test_pick_color_needs_five_centimetres_of_lift() -> None:
     assert not pick_color_success(_View(red_height=0.02 + 0.049))
     assert pick_color_success(_View(red_height=0.02 + 0.051))
+
+
+class _Contacts:
+    """A scene view of given contacts and heights (rest height unless given)."""
+
+    def __init__(self, *pairs: tuple[str, str], target_color: str | None = None, **heights) -> None:
+        self.pairs = {frozenset(pair) for pair in pairs}
+        self.target_color = target_color
+        self.heights = heights
+
+    def contacts(self) -> set[frozenset[str]]:
+        return self.pairs
+
+    def body_height(self, body: str) -> float:
+        return self.heights.get(body, 0.02)
+
+
+def test_transfer_cube_stages_follow_the_hand_over() -> None:
+    right, left = RIGHT_FINGERS[1], LEFT_FINGERS[0]
+    assert transfer_cube_stage(_Contacts(("red_box", "table"))) == 0
+    assert transfer_cube_stage(_Contacts(("red_box", right), ("red_box", "table"))) == 1
+    assert transfer_cube_stage(_Contacts(("red_box", right))) == 2
+    assert transfer_cube_stage(_Contacts(("red_box", right), ("red_box", left))) == 3
+
+
+def test_insertion_stages_need_both_parts() -> None:
+    peg, socket = ("red_peg", RIGHT_FINGERS[0]), ("socket-2", LEFT_FINGERS[1])
+    assert insertion_stage(_Contacts(peg, ("red_peg", "table"))) == 0  # the socket is not held
+    assert insertion_stage(_Contacts(peg, socket, ("socket-1", "table"))) == 1
+    assert insertion_stage(_Contacts(peg, socket)) == 2
+    assert insertion_stage(_Contacts(peg, socket, ("red_peg", "socket-3"))) == 3
+
+
+def test_pick_color_stages_count_only_the_named_cube() -> None:
+    grip = (("blue_box", RIGHT_FINGERS[0]),)
+    assert pick_color_stage(_Contacts(*grip, target_color="red", blue_cube=0.2)) == 0
+    assert pick_color_stage(_Contacts(*grip, target_color="blue")) == 1
+    assert pick_color_stage(_Contacts(*grip, target_color="blue", blue_cube=0.02 + 0.051)) == 2
