@@ -7,7 +7,7 @@ import copy
 import logging
 import math
 import time
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import torch
@@ -71,6 +71,24 @@ def train(config: TrainConfig, resume_run: bool = False, stop_at: int | None = N
 def step_seed(seed: int, rank: int, step: int) -> int:
     """The seed of every random draw of one step on one process."""
     return (seed * 1_000_003 + rank * 10_007 + step) % (2**63)
+
+
+@dataclass
+class _Window:
+    """The steps since the last metrics line: their losses are logged as means."""
+
+    started: float = field(default_factory=time.monotonic)
+    steps: int = 0
+    loss: float = 0.0  # sums
+    object_steps: int = 0
+    object_loss: float = 0.0
+
+    def add(self, loss: float, object_loss: float | None) -> None:
+        self.steps += 1
+        self.loss += loss
+        if object_loss is not None:
+            self.object_steps += 1
+            self.object_loss += object_loss
 
 
 class Run:
@@ -180,21 +198,21 @@ class Run:
             unit="step",
             mininterval=1.0,
         )
-        window_start, window_steps = time.monotonic(), 0
+        window = _Window()
         for step in range(self.start_step, last):
             loss, grad_norm, lr = self._step(next(batches), step)
-            done, window_steps = step + 1, window_steps + 1
+            done = step + 1
+            window.add(loss, self.object_loss)
             progress.update(1)
             progress.set_postfix(loss=f"{loss:.4f}")
             evaluate = config.eval_every > 0 and done % config.eval_every == 0
             if evaluate or done % config.log_every == 0 or done == last:
-                elapsed = time.monotonic() - window_start
-                record = self._record(done, loss, grad_norm, lr, window_steps, elapsed)
+                record = self._record(done, grad_norm, lr, window)
                 if evaluate:
                     record["eval_success_rate"] = self._evaluate(done)
                 if self.metrics:
                     self.metrics.write(record)
-                window_start, window_steps = time.monotonic(), 0
+                window = _Window()
             if done % config.save_every == 0 or done == last:
                 self._save(done)
         progress.close()
@@ -255,11 +273,13 @@ class Run:
         self.ema.update(self.model, step)
         return loss.item(), float(grad_norm), lr
 
-    def _record(self, done, loss, grad_norm, lr, window_steps, elapsed) -> dict:
-        loss = distributed.mean_over_processes(loss, self.processes)
+    def _record(self, done: int, grad_norm: float, lr: float, window: _Window) -> dict:
+        """A metrics line; the losses are the means over the steps since the last line."""
+        loss = distributed.mean_over_processes(window.loss / window.steps, self.processes)
         self.last_loss = loss
-        samples = window_steps * self.config.batch_size * self.processes.world
-        step_time = elapsed / max(1, window_steps)
+        elapsed = time.monotonic() - window.started
+        samples = window.steps * self.config.batch_size * self.processes.world
+        step_time = elapsed / max(1, window.steps)
         record = {
             "step": done,
             "loss": loss,
@@ -268,8 +288,8 @@ class Run:
             "samples_per_s": samples / max(elapsed, 1e-9),
             "eta_s": step_time * (self.config.steps - done),
         }
-        if self.object_loss is not None:
-            record["object_loss"] = self.object_loss
+        if window.object_steps:
+            record["object_loss"] = window.object_loss / window.object_steps
         return record
 
     def _export(self) -> torch.nn.Module:

@@ -245,3 +245,16 @@ def test_stop_at_ends_the_session_and_resume_finishes_the_same_run(
     assert (out / "final").is_dir()
     assert main([*argv, "--steps", "6", "--stop-at", "7"]) == 2
     assert "--stop-at must be in [1, 6]" in capsys.readouterr().err
+
+
+def test_logged_losses_are_the_means_since_the_last_line(tmp_path: Path, micro_init: Path) -> None:
+    data = write_folder(tmp_path / "data", episodes=1, steps=12, objects=True)
+    every, sparse = (tmp_path / "every", 1), (tmp_path / "sparse", 3)
+    for out, log_every in (every, sparse):
+        train(_config(data, out, micro_init, steps=6, log_every=log_every, object_loss=1.0))
+    steps = read_metrics(every[0])
+    lines = read_metrics(sparse[0])
+    assert [r["step"] for r in lines] == [3, 6]
+    for key in ("loss", "object_loss"):
+        means = [np.mean([r[key] for r in steps[i : i + 3]]) for i in (0, 3)]
+        assert [r[key] for r in lines] == pytest.approx(means, rel=1e-5)
