@@ -18,6 +18,7 @@ ARM_JOINTS = (
     "gripper",
 )
 ARM_DOF = len(ARM_JOINTS)
+GRIPPERS = (ARM_DOF - 1, 2 * ARM_DOF - 1)  # indices of the two grippers in the 14-dim vector
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from recordings import layout
+
 # Sign of each of the 14 joints in π0's convention relative to ALOHA's.
 JOINT_FLIP = np.array([1, -1, -1, 1, 1, 1, 1] * 2, dtype=np.float32)
-GRIPPERS = [6, 13]
+GRIPPERS = list(layout.GRIPPER_COLUMNS)  # ALOHA order: (left, right)
 GRIPPER_LINEAR_RANGE = (0.01844, 0.05800)  # puppet gripper closed/open, metres
 GRIPPER_ARM_LENGTH = 0.036  # Interbotix gripper linkage, metres
 GRIPPER_HORN_RADIUS = 0.022

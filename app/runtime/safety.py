@@ -6,10 +6,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from drivers.arm import ARM_DOF
+from drivers.arm import ARM_DOF, GRIPPERS
 
 ROBOT_DOF = 2 * ARM_DOF
-GRIPPERS = (ARM_DOF - 1, 2 * ARM_DOF - 1)  # indices of the two grippers in the 14-dim vector
 ESTOP_ACTIONS = ("hold", "torque_off")
 
 

@@ -6,11 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from drivers.arm import ARM_DOF
+from drivers.arm import ARM_DOF, GRIPPERS
 from drivers.dynamixel.gripper import GripperProfile
 from drivers.robot import Robot
-
-GRIPPERS = (ARM_DOF - 1, 2 * ARM_DOF - 1)  # indices of the grippers in a 14-value vector
 
 
 @dataclass(frozen=True)
