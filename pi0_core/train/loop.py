@@ -128,7 +128,6 @@ class Run:
             MetricsLog(self.out, point.step if point else None) if processes.is_main else None
         )
         self.last_loss: float | None = None
-        self.object_loss: float | None = None  # the auxiliary loss of the last step
         self.success_rate: float | None = None
 
     def _prepare_model(self, model: torch.nn.Module) -> torch.nn.Module:
@@ -200,9 +199,9 @@ class Run:
         )
         window = _Window()
         for step in range(self.start_step, last):
-            loss, grad_norm, lr = self._step(next(batches), step)
+            loss, aux_loss, grad_norm, lr = self._step(next(batches), step)
             done = step + 1
-            window.add(loss, self.object_loss)
+            window.add(loss, aux_loss)
             progress.update(1)
             progress.set_postfix(loss=f"{loss:.4f}")
             evaluate = config.eval_every > 0 and done % config.eval_every == 0
@@ -218,7 +217,10 @@ class Run:
         progress.close()
         return self.out / FINAL_DIR
 
-    def _step(self, batch: dict[str, torch.Tensor], step: int) -> tuple[float, float, float]:
+    def _step(
+        self, batch: dict[str, torch.Tensor], step: int
+    ) -> tuple[float, float | None, float, float]:
+        """One optimiser step: (flow loss, object loss or None, gradient norm, learning rate)."""
         config, device = self.config, self.processes.device
         generator = torch.Generator().manual_seed(step_seed(config.seed, self.processes.rank, step))
         peak = self.parts.lr
@@ -250,7 +252,7 @@ class Run:
                 self.parts.model.config,
                 generator,
             )
-            total = loss
+            total, aux_loss = loss, None
             if self.probe is not None:
                 aux = object_loss(
                     self.probe,
@@ -258,7 +260,7 @@ class Run:
                     batch["object_target"].to(device),
                     batch["object_mask"].to(device),
                 )
-                self.object_loss = aux.item()
+                aux_loss = aux.item()
                 total = loss + config.object_loss * aux
         if not math.isfinite(total.item()):
             raise FloatingPointError(f"the loss became {total.item()} at step {step}: lower --lr")
@@ -271,7 +273,7 @@ class Run:
             torch.nn.utils.clip_grad_norm_(self.probe.parameters(), config.grad_clip)
         self.optimizer.step()
         self.ema.update(self.model, step)
-        return loss.item(), float(grad_norm), lr
+        return loss.item(), aux_loss, float(grad_norm), lr
 
     def _record(self, done: int, grad_norm: float, lr: float, window: _Window) -> dict:
         """A metrics line; the losses are the means over the steps since the last line."""
