@@ -11,7 +11,7 @@ from pi0_core.transforms import check_crop
 
 MAX_LR = 0.1  # beyond this AdamW diverges on any transformer: surely a typo
 MAX_OBJECT_LOSS = 100.0  # beyond this the auxiliary loss drowns the action loss
-MAX_START_WEIGHT = 1000.0  # beyond this an epoch is little but the weighted steps
+MAX_SAMPLE_WEIGHT = 1000.0  # beyond this an epoch is little but the weighted steps
 
 
 @dataclass(frozen=True)
@@ -76,18 +76,14 @@ class TrainConfig:
             raise ValueError(
                 f"--object-loss must be in [0, {MAX_OBJECT_LOSS}], got {self.object_loss}"
             )
-        if not 1 <= self.start_weight <= MAX_START_WEIGHT:
-            raise ValueError(
-                f"--start-weight must be in [1, {MAX_START_WEIGHT}], got {self.start_weight}"
-            )
-        if self.start_steps < 1:
-            raise ValueError(f"--start-steps must be at least 1, got {self.start_steps}")
-        if not 1 <= self.grasp_weight <= MAX_START_WEIGHT:
-            raise ValueError(
-                f"--grasp-weight must be in [1, {MAX_START_WEIGHT}], got {self.grasp_weight}"
-            )
-        if self.grasp_steps < 1:
-            raise ValueError(f"--grasp-steps must be at least 1, got {self.grasp_steps}")
+        for part in ("start", "grasp"):  # the oversampled parts of an episode
+            weight, steps = getattr(self, f"{part}_weight"), getattr(self, f"{part}_steps")
+            if not 1 <= weight <= MAX_SAMPLE_WEIGHT:
+                raise ValueError(
+                    f"--{part}-weight must be in [1, {MAX_SAMPLE_WEIGHT}], got {weight}"
+                )
+            if steps < 1:
+                raise ValueError(f"--{part}-steps must be at least 1, got {steps}")
         for camera, crop in (self.crops or {}).items():
             check_crop(camera, crop)
         if (self.eval_every > 0) != (self.eval_task is not None):
