@@ -18,6 +18,7 @@ SUBCOMMANDS = {
     "demos": "app.cli.demos",
     "eval": "app.cli.eval",
     "first-chunk": "app.cli.first_chunk",
+    "binding": "app.cli.binding",
     "devices": "app.cli.devices",
     "virtual-aloha": "app.cli.virtual_aloha",
 }

@@ -57,6 +57,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "image tokens (needs demos written by `demos`; default 0, off)",
     )
     parser.add_argument(
+        "--named-loss",
+        type=float,
+        help="weight of an auxiliary loss: predict the position of the object the prompt names "
+        "by its colour from the language model's image tokens (needs demos written by `demos`; "
+        "default 0, off)",
+    )
+    parser.add_argument(
         "--start-weight",
         type=float,
         help="draw samples from the first --start-steps of each episode this many times as "
@@ -121,6 +128,7 @@ _FIELDS = {
     "threads": "threads",
     "state_dropout": "state_dropout",
     "object_loss": "object_loss",
+    "named_loss": "named_loss",
     "start_weight": "start_weight",
     "start_steps": "start_steps",
     "grasp_weight": "grasp_weight",

@@ -36,6 +36,7 @@ class TrainConfig:
     augment_geometry: bool = True  # False: colour jitter only (cameras fixed, as in simulation)
     state_dropout: float = 0.0  # chance that a sample's state is hidden (set to the mean)
     object_loss: float = 0.0  # weight of the auxiliary object-position loss (sim demos only)
+    named_loss: float = 0.0  # weight of the auxiliary loss on the prompt's object (sim demos)
     start_weight: float = 1.0  # samples in an episode's first start_steps are drawn this often
     start_steps: int = 50  # the start of an episode, where only the cameras show the task
     grasp_weight: float = 1.0  # samples whose next grasp_steps close a gripper: drawn this often
@@ -72,10 +73,10 @@ class TrainConfig:
             raise ValueError("--save-every must be positive and --num-workers not negative")
         if not 0 <= self.state_dropout < 1:
             raise ValueError(f"--state-dropout must be in [0, 1), got {self.state_dropout}")
-        if not 0 <= self.object_loss <= MAX_OBJECT_LOSS:
-            raise ValueError(
-                f"--object-loss must be in [0, {MAX_OBJECT_LOSS}], got {self.object_loss}"
-            )
+        for name in ("object", "named"):  # the auxiliary position losses
+            weight = getattr(self, f"{name}_loss")
+            if not 0 <= weight <= MAX_OBJECT_LOSS:
+                raise ValueError(f"--{name}-loss must be in [0, {MAX_OBJECT_LOSS}], got {weight}")
         for part in ("start", "grasp"):  # the oversampled parts of an episode
             weight, steps = getattr(self, f"{part}_weight"), getattr(self, f"{part}_steps")
             if not 1 <= weight <= MAX_SAMPLE_WEIGHT:
@@ -88,6 +89,11 @@ class TrainConfig:
             check_crop(camera, crop)
         if (self.eval_every > 0) != (self.eval_task is not None):
             raise ValueError("--eval-task and --eval-every go together")
+
+    @property
+    def needs_objects(self) -> bool:
+        """Whether an auxiliary loss reads the simulator's object poses."""
+        return self.object_loss > 0 or self.named_loss > 0
 
     @property
     def out_dir(self) -> Path:

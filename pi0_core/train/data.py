@@ -27,6 +27,7 @@ from recordings.dataset import EpisodeDataset
 
 TRAIN_KEYS = (*MODEL_KEYS, "actions", "action_mask")
 OBJECT_KEYS = ("object_target", "object_mask")  # with an auxiliary object-position loss
+NAMED_KEYS = ("named_target", "named_mask")  # with the auxiliary loss on the named object
 CLOSING_STEP = 1e-3  # a gripper action falling by more than this in one step is closing
 
 
@@ -37,10 +38,12 @@ def training_transform(
     image_token_id: int,
     adapter: IdentityAdapter,
     objects: ObjectTargets | None = None,
+    named: bool = False,
 ):
     """Dataset item -> model inputs plus normalised, padded `actions` and `action_mask`.
 
-    With `objects`, also the normalised object positions and their mask (OBJECT_KEYS).
+    With `objects`, also the normalised object positions and their mask (OBJECT_KEYS); with
+    `named` too, the position of the object the prompt names and its mask (NAMED_KEYS).
     """
     stats = spec.stats
     to_model = compose(
@@ -61,6 +64,10 @@ def training_transform(
         sample["action_mask"] = torch.as_tensor(np.asarray(item["action_mask"], dtype=bool))
         if objects is not None:
             sample["object_target"], sample["object_mask"] = objects.encode(item["object_poses"])
+            if named:
+                sample["named_target"], sample["named_mask"] = objects.encode_named(
+                    item["object_poses"], item["prompt"]
+                )
         return sample
 
     return transform
@@ -82,7 +89,7 @@ class TransformedDataset(Dataset):
 
 def collate_training(samples: Sequence[dict]) -> dict[str, torch.Tensor]:
     """Stack model inputs, actions and masks (and object targets when the samples have them)."""
-    extra = tuple(key for key in OBJECT_KEYS if key in samples[0])
+    extra = tuple(key for key in OBJECT_KEYS + NAMED_KEYS if key in samples[0])
     return collate(samples, TRAIN_KEYS + extra)
 
 

@@ -23,6 +23,8 @@ from pi0_core.train import distributed, resume, setup
 from pi0_core.train.augment import augment_batch, drop_state
 from pi0_core.train.config import TrainConfig
 from pi0_core.train.data import (
+    NAMED_KEYS,
+    OBJECT_KEYS,
     ResumableSampler,
     TransformedDataset,
     collate_training,
@@ -35,7 +37,15 @@ from pi0_core.train.lora import apply_lora, merged
 from pi0_core.train.loss import flow_matching_loss
 from pi0_core.train.metrics import MetricsLog, log_to_file
 from pi0_core.train.model_card import model_card
-from pi0_core.train.objects import PROBE, ObjectProbe, attach_probe, detach_probe, object_loss
+from pi0_core.train.objects import (
+    NAMED_PROBE,
+    PROBE,
+    ObjectProbe,
+    attach_named_probe,
+    attach_probe,
+    detach_probe,
+    object_loss,
+)
 from pi0_core.train.schedule import learning_rate, make_optimizer, set_learning_rate
 from pi0_core.transforms import model_inputs
 
@@ -80,15 +90,23 @@ class _Window:
     started: float = field(default_factory=time.monotonic)
     steps: int = 0
     loss: float = 0.0  # sums
-    object_steps: int = 0
-    object_loss: float = 0.0
+    auxiliary: dict[str, float] = field(default_factory=dict)  # metrics key -> sum
 
-    def add(self, loss: float, object_loss: float | None) -> None:
+    def add(self, loss: float, auxiliary: dict[str, float]) -> None:
         self.steps += 1
         self.loss += loss
-        if object_loss is not None:
-            self.object_steps += 1
-            self.object_loss += object_loss
+        for name, value in auxiliary.items():
+            self.auxiliary[name] = self.auxiliary.get(name, 0.0) + value
+
+
+@dataclass(frozen=True)
+class _Auxiliary:
+    """An auxiliary position loss: its probe, its weight and where the batch holds its targets."""
+
+    name: str  # metrics key
+    probe: ObjectProbe
+    weight: float
+    keys: tuple[str, str]  # the batch's targets and their mask
 
 
 class Run:
@@ -105,14 +123,16 @@ class Run:
         torch.set_num_threads(config.threads or cpu_threads(processes.world))
         point = resume.load(self.out / RESUME_DIR) if resume_run else None
         self.parts = setup.build(config)
-        self.probe: ObjectProbe | None = None
+        self.auxiliaries: list[_Auxiliary] = []
         self.model = self._prepare_model(self.parts.model)
         self.optimizer = make_optimizer(
             self.model.named_parameters(), self.parts.lr, config.weight_decay
         )
         self.ema = EMA(self.model, config.ema_decay)
         self._network_parameters = [
-            p for n, p in self.model.named_parameters() if p.requires_grad and PROBE not in n
+            p
+            for n, p in self.model.named_parameters()
+            if p.requires_grad and PROBE not in n and NAMED_PROBE not in n
         ]
         self.start_step = 0
         if point is not None:
@@ -137,8 +157,16 @@ class Run:
             # Only the vision tower: transformers' checkpointed decoder layers drop the KV cache,
             # which the action expert reads from the language model.
             model.model.vlm.vision_tower.activation_checkpointing_enable({"use_reentrant": False})
-        if self.parts.objects is not None:
-            self.probe = attach_probe(model, self.parts.objects, self.config.seed)
+        config = self.config
+        if config.object_loss > 0:
+            probe = attach_probe(model, self.parts.objects, config.seed)
+            self.auxiliaries.append(
+                _Auxiliary("object_loss", probe, config.object_loss, OBJECT_KEYS)
+            )
+        if config.named_loss > 0:
+            image_tokens = len(self.parts.spec.cameras) * tokens_per_image(model)
+            probe = attach_named_probe(model, image_tokens, config.seed)
+            self.auxiliaries.append(_Auxiliary("named_loss", probe, config.named_loss, NAMED_KEYS))
         if self.config.lora:
             model = apply_lora(model, self.config.lora_rank)
         return model.to(self.processes.device).train()
@@ -165,6 +193,7 @@ class Run:
             image_token_id(parts.model),
             make_adapter(parts.spec.adapter),
             parts.objects,
+            named=config.named_loss > 0,
         )
         weights = sampling_weights(parts.dataset, config)
         sampler = ResumableSampler(
@@ -199,9 +228,9 @@ class Run:
         )
         window = _Window()
         for step in range(self.start_step, last):
-            loss, aux_loss, grad_norm, lr = self._step(next(batches), step)
+            loss, auxiliary, grad_norm, lr = self._step(next(batches), step)
             done = step + 1
-            window.add(loss, aux_loss)
+            window.add(loss, auxiliary)
             progress.update(1)
             progress.set_postfix(loss=f"{loss:.4f}")
             evaluate = config.eval_every > 0 and done % config.eval_every == 0
@@ -219,8 +248,9 @@ class Run:
 
     def _step(
         self, batch: dict[str, torch.Tensor], step: int
-    ) -> tuple[float, float | None, float, float]:
-        """One optimiser step: (flow loss, object loss or None, gradient norm, learning rate)."""
+    ) -> tuple[float, dict[str, float], float, float]:
+        """One optimiser step: (flow loss, auxiliary losses by metrics key, gradient norm,
+        learning rate)."""
         config, device = self.config, self.processes.device
         generator = torch.Generator().manual_seed(step_seed(config.seed, self.processes.rank, step))
         peak = self.parts.lr
@@ -252,28 +282,24 @@ class Run:
                 self.parts.model.config,
                 generator,
             )
-            total, aux_loss = loss, None
-            if self.probe is not None:
-                aux = object_loss(
-                    self.probe,
-                    actions.shape[0],
-                    batch["object_target"].to(device),
-                    batch["object_mask"].to(device),
-                )
-                aux_loss = aux.item()
-                total = loss + config.object_loss * aux
+            total, auxiliary = loss, {}
+            for aux in self.auxiliaries:
+                target, present = (batch[key].to(device) for key in aux.keys)
+                value = object_loss(aux.probe, actions.shape[0], target, present)
+                auxiliary[aux.name] = value.item()
+                total = total + aux.weight * value
         if not math.isfinite(total.item()):
             raise FloatingPointError(f"the loss became {total.item()} at step {step}: lower --lr")
         self.optimizer.zero_grad(set_to_none=True)
         total.backward()
-        # The probe is clipped on its own: its fresh, wide gradient must not scale down the
+        # Each probe is clipped on its own: its fresh, wide gradient must not scale down the
         # network's. The logged norm is the network's.
         grad_norm = torch.nn.utils.clip_grad_norm_(self._network_parameters, config.grad_clip)
-        if self.probe is not None:
-            torch.nn.utils.clip_grad_norm_(self.probe.parameters(), config.grad_clip)
+        for aux in self.auxiliaries:
+            torch.nn.utils.clip_grad_norm_(aux.probe.parameters(), config.grad_clip)
         self.optimizer.step()
         self.ema.update(self.model, step)
-        return loss.item(), aux_loss, float(grad_norm), lr
+        return loss.item(), auxiliary, float(grad_norm), lr
 
     def _record(self, done: int, grad_norm: float, lr: float, window: _Window) -> dict:
         """A metrics line; the losses are the means over the steps since the last line."""
@@ -290,8 +316,8 @@ class Run:
             "samples_per_s": samples / max(elapsed, 1e-9),
             "eta_s": step_time * (self.config.steps - done),
         }
-        if window.object_steps:
-            record["object_loss"] = window.object_loss / window.object_steps
+        for name, total in window.auxiliary.items():
+            record[name] = total / window.steps
         return record
 
     def _export(self) -> torch.nn.Module:

@@ -1,21 +1,29 @@
-"""An auxiliary loss that teaches the vision tower where the scene's objects are.
+"""Auxiliary losses that teach the network where the scene's objects are.
 
 Simulated demonstrations store every object's pose (`/observations/env_state`). During
-training a probe reads the image tokens that the language model and the action expert
-see, and predicts each object's position from them; its squared error, weighted by
-`--object-loss`, is added to the flow-matching loss. The probe is dropped from checkpoints:
-at inference the policy sees only images, state and prompt, as before.
+training, probes read the network's tokens and predict positions from them; their squared
+errors, weighted, are added to the flow-matching loss:
+
+- `--object-loss`: every object's position, from the image tokens that the language model
+  and the action expert see (what the cameras show);
+- `--named-loss`: the position of the one object the prompt names ("the red cube"), from
+  the language model's output at the image tokens, where the image has attended to the
+  prompt (which object the prompt means).
+
+The probes are dropped from checkpoints: at inference the policy sees only images, state
+and prompt, as before.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 PROBE = "object_probe"  # attribute of the network holding the probe while it trains
+NAMED_PROBE = "named_probe"  # the same for the probe of the named object
 _MIN_STD = 1e-3  # metres: an object that never moves is not scaled up into noise
 
 
@@ -57,6 +65,30 @@ class ObjectTargets:
                 present[slot] = True
         return torch.from_numpy(target.reshape(-1)), torch.from_numpy(present.reshape(-1))
 
+    def encode_named(
+        self, poses: dict[str, np.ndarray], prompt: str
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Normalised position (3,) of the object of `poses` that `prompt` names, and whether
+        there is one (3,)."""
+        name = named_object(prompt, poses)
+        if name is None:
+            return torch.zeros(3), torch.zeros(3, dtype=torch.bool)
+        slot = self.names.index(name)
+        target = (np.asarray(poses[name])[:3] - self.mean[slot]) / self.std[slot]
+        return torch.from_numpy(target.astype(np.float32)), torch.ones(3, dtype=torch.bool)
+
+
+def named_object(prompt: str, names: Iterable[str]) -> str | None:
+    """The one object of `names` whose name's first word is a word of `prompt`, else None.
+
+    Simulator objects are named colour first ("red_cube_joint"), so "grab the red cube"
+    names the red cube of a scene; a prompt naming no object's colour, or several ("the
+    red peg into the blue socket"), names none.
+    """
+    words = set(prompt.lower().replace(",", " ").replace(".", " ").split())
+    found = [name for name in names if name.split("_")[0].lower() in words]
+    return found[0] if len(found) == 1 else None
+
 
 class ObjectProbe(torch.nn.Module):
     """Image tokens of every camera -> object positions, read the way attention reads them.
@@ -73,8 +105,9 @@ class ObjectProbe(torch.nn.Module):
         self.objects = objects
         self.where = torch.nn.Linear(width, objects)  # score of each token, per object
         self.what = torch.nn.Linear(width, objects * 3)  # position guess of each token
-        self.tokens: torch.Tensor | None = None  # projector output of the last training forward
-        self.hook_id: int | None = None  # the capturing hook's key on the projector
+        self.tokens: torch.Tensor | None = None  # tokens captured in the last training forward
+        self.hooked = ""  # the network's submodule whose output the probe captures
+        self.hook_id: int | None = None  # the capturing hook's key on that submodule
 
     def forward(self, batch_size: int) -> torch.Tensor:
         """Predict (batch, objects * 3) from the image tokens captured in the last forward."""
@@ -88,31 +121,63 @@ class ObjectProbe(torch.nn.Module):
 
 
 def attach_probe(network: torch.nn.Module, targets: ObjectTargets, seed: int) -> ObjectProbe:
-    """Add a probe (initialised from `seed`) to a PI0ForConditionalGeneration and have it
-    capture the image tokens."""
+    """Add a probe of every object (initialised from `seed`) to a PI0ForConditionalGeneration
+    and have it capture the image tokens."""
     projector = network.model.vlm.multi_modal_projector
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        probe = ObjectProbe(projector.linear.out_features, len(targets.names))
+    probe = _probe(projector.linear.out_features, len(targets.names), seed)
     setattr(network, PROBE, probe)
-
-    def capture(_module: torch.nn.Module, _inputs: object, output: torch.Tensor) -> None:
-        if torch.is_grad_enabled():  # training steps only, not sampling in evaluations
-            probe.tokens = output
-
-    probe.hook_id = projector.register_forward_hook(capture).id
+    _hook(network, probe, "model.vlm.multi_modal_projector", lambda output: output)
     return probe
 
 
-def detach_probe(network: torch.nn.Module) -> torch.nn.Module:
-    """The network as saved in checkpoints: no probe, no capturing hook.
+def attach_named_probe(network: torch.nn.Module, image_tokens: int, seed: int) -> ObjectProbe:
+    """Add a probe of the named object (initialised from `seed`) that captures the language
+    model's output at the `image_tokens` image positions, which come first in the prefix."""
+    language_model = network.model.vlm.language_model
+    probe = _probe(language_model.config.hidden_size, 1, seed + 1)
+    setattr(network, NAMED_PROBE, probe)
+    _hook(
+        network,
+        probe,
+        "model.vlm.language_model",
+        lambda output: output.last_hidden_state[:, :image_tokens],
+    )
+    return probe
 
-    Works on deep copies too (which carry the hook under the same key), unlike the handle.
+
+def _probe(width: int, objects: int, seed: int) -> ObjectProbe:
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return ObjectProbe(width, objects)
+
+
+def _hook(
+    network: torch.nn.Module,
+    probe: ObjectProbe,
+    name: str,
+    tokens_of: Callable[[object], torch.Tensor],
+) -> None:
+    """Give `probe` the tokens `tokens_of` finds in the output of submodule `name`, in
+    training forwards only (not when sampling in evaluations)."""
+
+    def hook(_module: torch.nn.Module, _inputs: object, output: object) -> None:
+        if torch.is_grad_enabled():
+            probe.tokens = tokens_of(output)
+
+    probe.hooked = name
+    probe.hook_id = network.get_submodule(name).register_forward_hook(hook).id
+
+
+def detach_probe(network: torch.nn.Module) -> torch.nn.Module:
+    """The network as saved in checkpoints: no probes, no capturing hooks.
+
+    Works on deep copies too (which carry the hooks under the same keys), unlike the handles.
     """
-    probe = getattr(network, PROBE, None)
-    if probe is not None:
-        delattr(network, PROBE)
-        network.model.vlm.multi_modal_projector._forward_hooks.pop(probe.hook_id, None)
+    for attribute in (PROBE, NAMED_PROBE):
+        probe = getattr(network, attribute, None)
+        if probe is not None:
+            delattr(network, attribute)
+            network.get_submodule(probe.hooked)._forward_hooks.pop(probe.hook_id, None)
     return network
 
 

@@ -14,7 +14,7 @@ from pi0_core.presets import PRESETS, get_preset
 from pi0_core.spec import PolicySpec
 from pi0_core.tokenizer import BYTE_TOKENIZER_FILE, PromptTokenizer, load_tokenizer, make_tokenizer
 from pi0_core.train.config import TrainConfig
-from pi0_core.train.objects import ObjectTargets
+from pi0_core.train.objects import ObjectTargets, named_object
 from recordings.dataset import EpisodeDataset
 from recordings.files import episode_files
 from recordings.stats import compute_norm_stats
@@ -65,7 +65,7 @@ def build(config: TrainConfig) -> RunParts:
         chunk_size=model.config.chunk_size,
         cameras=config.cameras,
         prompt=config.prompt,
-        object_poses=config.object_loss > 0,
+        object_poses=config.needs_objects,
     )
     _check_prompts(dataset)
     _check_dims(dataset, model, init_spec, config.init)
@@ -86,10 +86,26 @@ def build(config: TrainConfig) -> RunParts:
         crops=_crops(config, init_spec),
     )
     objects = None
-    if config.object_loss > 0:
+    if config.needs_objects:
         objects = ObjectTargets.from_poses(list(dataset.object_poses.values()))
-        log.info("object-position loss on %s", ", ".join(objects.names))
+        log.info("object positions of %s", ", ".join(objects.names))
+    if config.named_loss > 0:
+        _check_named(dataset, objects)
     return RunParts(model.float().train(), tokenizer, spec, dataset, config.lr or lr, objects)
+
+
+def _check_named(dataset: EpisodeDataset, objects: ObjectTargets) -> None:
+    """Refuse --named-loss when no episode's prompt names one of its objects."""
+    named = sum(
+        named_object(prompt, dataset.object_poses[episode][0]) is not None
+        for episode, prompt in enumerate(dataset.prompts)
+    )
+    if not named:
+        raise ValueError(
+            "--named-loss: no episode's prompt names one of its objects by colour "
+            f"(the objects: {', '.join(objects.names)})"
+        )
+    log.info("named-object loss on %d of %d episodes", named, len(dataset.prompts))
 
 
 def _from_checkpoint(path: Path):

@@ -42,8 +42,11 @@ def write_episode(
     return written
 
 
-def write_folder(folder: Path, episodes: int = 2, steps: int = 40, objects: bool = False) -> Path:
+def write_folder(
+    folder: Path, episodes: int = 2, steps: int = 40, objects: bool = False, prompt: str = "wave"
+) -> Path:
     """A folder of `episodes` episodes."""
     for index in range(episodes):
-        write_episode(folder / f"episode_{index}.hdf5", steps=steps, seed=index, objects=objects)
+        path = folder / f"episode_{index}.hdf5"
+        write_episode(path, steps=steps, seed=index, prompt=prompt, objects=objects)
     return folder

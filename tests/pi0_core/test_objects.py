@@ -1,4 +1,4 @@
-"""The auxiliary object-position loss and the oversampling of episode starts and grasps."""
+"""The auxiliary object-position losses and the oversampling of episode starts and grasps."""
 
 from __future__ import annotations
 
@@ -16,7 +16,15 @@ from pi0_core.train.config import TrainConfig
 from pi0_core.train.data import ResumableSampler, grasp_weights, sampling_weights, start_weights
 from pi0_core.train.loop import resumed_config, train
 from pi0_core.train.metrics import read_metrics
-from pi0_core.train.objects import PROBE, ObjectTargets, attach_probe, detach_probe
+from pi0_core.train.objects import (
+    NAMED_PROBE,
+    PROBE,
+    ObjectTargets,
+    attach_named_probe,
+    attach_probe,
+    detach_probe,
+    named_object,
+)
 from tests.pi0_core.conftest import make_policy, train_config
 from tests.pi0_core.episodes import write_folder
 
@@ -38,6 +46,111 @@ def test_targets_are_normalised_per_object_and_absent_objects_masked() -> None:
     value, present = targets.encode({"cube": cube[0, 0]})
     assert present.tolist() == [True] * 3 + [False] * 3
     assert value[3:].abs().sum() == 0
+
+
+PICK_COLOR_OBJECTS = ("red_cube_joint", "green_cube_joint", "blue_cube_joint")
+
+
+@pytest.mark.parametrize("color", ["red", "green", "blue"])
+def test_every_pick_color_phrasing_names_its_cube(color: str) -> None:
+    from drivers.sim.tasks import get_task
+
+    for prompt in get_task("pick_color").prompts_for(color):
+        assert named_object(prompt, PICK_COLOR_OBJECTS) == f"{color}_cube_joint", prompt
+    assert named_object(f"Grab the {color.upper()} cube.", PICK_COLOR_OBJECTS) == (
+        f"{color}_cube_joint"
+    )
+
+
+def test_prompts_naming_no_object_or_several_name_none() -> None:
+    from drivers.sim.tasks import get_task
+
+    for prompt in get_task("transfer_cube").prompts:
+        assert named_object(prompt, ("red_box_joint",)) is None, prompt
+    insertion = ("red_peg_joint", "blue_socket_joint")
+    assert named_object("put the red peg into the blue socket", insertion) is None
+    assert named_object("pick up the reddish cube", PICK_COLOR_OBJECTS) is None  # words only
+    assert named_object("pick up the red cube", ()) is None
+
+
+def test_the_named_target_is_that_objects_normalised_position() -> None:
+    rng = np.random.default_rng(1)
+    poses = rng.normal([0.1, 0.5, 0.02, 1, 0, 0, 0], 0.05, size=(40, 3, 7))
+    targets = ObjectTargets.from_poses([(PICK_COLOR_OBJECTS, poses)])
+    scene = dict(zip(PICK_COLOR_OBJECTS, poses[7], strict=True))
+    value, present = targets.encode_named(scene, "take the green one")
+    slot = targets.names.index("green_cube_joint")
+    expected = (poses[7, 1, :3] - targets.mean[slot]) / targets.std[slot]
+    np.testing.assert_allclose(value.numpy(), expected, rtol=1e-5)
+    assert present.all()
+    value, present = targets.encode_named(scene, "wave")
+    assert not present.any() and not value.any()
+    del scene["green_cube_joint"]  # the named object is not in this scene
+    assert not targets.encode_named(scene, "take the green one")[1].any()
+
+
+def test_training_with_the_named_loss_logs_it_resumes_and_saves_a_plain_network(
+    tmp_path: Path, micro_init: Path
+) -> None:
+    data = write_folder(
+        tmp_path / "data", episodes=2, steps=16, objects=True, prompt="touch the bar"
+    )
+    options = {"object_loss": 1.0, "named_loss": 2.0}
+    train(_config(data, tmp_path / "straight", micro_init, **options))
+    interrupted = _config(data, tmp_path / "resumed", micro_init, **options)
+    train(interrupted, stop_at=3)
+    train(interrupted, resume_run=True)
+
+    straight, resumed = read_metrics(tmp_path / "straight"), read_metrics(tmp_path / "resumed")
+    assert all(np.isfinite(r["named_loss"]) and r["named_loss"] > 0 for r in straight)
+    for key in ("loss", "object_loss", "named_loss"):
+        np.testing.assert_allclose([r[key] for r in resumed], [r[key] for r in straight], rtol=1e-5)
+    final = tmp_path / "straight" / "final"
+    saved = load_file(final / "model.safetensors")
+    assert not [name for name in saved if "probe" in name]
+    policy = Policy.load(final, device="cpu")
+    assert "named-object loss weight: 2" in policy.model_card
+
+
+def test_the_named_loss_changes_what_the_language_model_learns(
+    tmp_path: Path, micro_init: Path
+) -> None:
+    data = write_folder(
+        tmp_path / "data", episodes=1, steps=12, objects=True, prompt="touch the bar"
+    )
+    weights = {}
+    for weight in (0.0, 5.0):
+        out = tmp_path / f"out_{weight}"
+        train(_config(data, out, micro_init, steps=3, named_loss=weight, ema_decay=0.0))
+        policy = Policy.load(out / "final", device="cpu")
+        weights[weight] = policy.model.model.vlm.language_model.state_dict()
+    changed = [
+        name for name, value in weights[0.0].items() if not np.allclose(value, weights[5.0][name])
+    ]
+    assert changed  # the auxiliary gradient reaches the layers whose keys the expert reads
+
+
+def test_a_named_loss_whose_prompts_name_nothing_stops_before_training(
+    tmp_path: Path, micro_init: Path
+) -> None:
+    data = write_folder(tmp_path / "data", episodes=1, steps=12, objects=True)  # "wave"
+    with pytest.raises(ValueError, match="--named-loss: no episode's prompt names one of its"):
+        train(_config(data, tmp_path / "out", micro_init, named_loss=1.0))
+    assert not (tmp_path / "out" / "metrics.jsonl").exists()
+
+
+def test_named_loss_reaches_training_from_the_command_line(
+    tmp_path: Path, micro_init: Path
+) -> None:
+    from app.cli.main import main
+
+    data = write_folder(tmp_path / "data", episodes=1, steps=12, objects=True, prompt="the bar")
+    out = tmp_path / "out"
+    argv = ["train", "--data", str(data), "--out", str(out), "--init", str(micro_init)]
+    options = ["--steps", "2", "--batch-size", "4", "--threads", "1", "--num-workers", "0"]
+    assert main([*argv, *options, "--named-loss", "0.5"]) == 0
+    assert resumed_config(out).named_loss == 0.5
+    assert "named_loss" in read_metrics(out)[-1] and "object_loss" not in read_metrics(out)[-1]
 
 
 def test_training_with_the_object_loss_logs_it_resumes_and_saves_a_plain_network(
@@ -168,6 +281,8 @@ def test_bad_sampling_weights_are_refused() -> None:
     [
         ("object_loss", -1.0, "--object-loss must be in"),
         ("object_loss", 1e6, "--object-loss must be in"),
+        ("named_loss", -0.5, "--named-loss must be in"),
+        ("named_loss", float("nan"), "--named-loss must be in"),
         ("start_weight", 0.5, "--start-weight must be in"),
         ("start_steps", 0, "--start-steps must be at least 1"),
         ("grasp_weight", 0.5, "--grasp-weight must be in"),
@@ -192,3 +307,17 @@ def test_detaching_a_copy_removes_only_its_probe_and_hook() -> None:
     assert (
         hasattr(network, PROBE) and len(network.model.vlm.multi_modal_projector._forward_hooks) == 1
     )
+
+
+def test_detaching_removes_both_probes_and_their_hooks() -> None:
+    import copy
+
+    network = make_policy().model
+    targets = ObjectTargets.from_poses([(("cube",), np.zeros((3, 1, 7)))])
+    attach_probe(network, targets, seed=0)
+    attach_named_probe(network, image_tokens=4, seed=0)
+    duplicate = detach_probe(copy.deepcopy(network))
+    assert not hasattr(duplicate, PROBE) and not hasattr(duplicate, NAMED_PROBE)
+    assert not duplicate.model.vlm.language_model._forward_hooks
+    assert not duplicate.model.vlm.multi_modal_projector._forward_hooks
+    assert len(network.model.vlm.language_model._forward_hooks) == 1
