@@ -38,8 +38,6 @@ from pi0_core.train.loss import flow_matching_loss
 from pi0_core.train.metrics import MetricsLog, log_to_file
 from pi0_core.train.model_card import model_card
 from pi0_core.train.objects import (
-    NAMED_PROBE,
-    PROBE,
     ObjectProbe,
     attach_named_probe,
     attach_probe,
@@ -129,10 +127,9 @@ class Run:
             self.model.named_parameters(), self.parts.lr, config.weight_decay
         )
         self.ema = EMA(self.model, config.ema_decay)
+        probes = {id(p) for aux in self.auxiliaries for p in aux.probe.parameters()}
         self._network_parameters = [
-            p
-            for n, p in self.model.named_parameters()
-            if p.requires_grad and PROBE not in n and NAMED_PROBE not in n
+            p for p in self.model.parameters() if p.requires_grad and id(p) not in probes
         ]
         self.start_step = 0
         if point is not None:

@@ -50,11 +50,6 @@ class ObjectTargets:
         std = np.stack([np.maximum(p.std(axis=0), _MIN_STD) for p in stacked]).astype(np.float32)
         return cls(tuple(names), mean, std)
 
-    @property
-    def size(self) -> int:
-        """Values the probe predicts: x, y, z of each slot."""
-        return 3 * len(self.names)
-
     def encode(self, poses: dict[str, np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
         """Normalised positions (slots * 3,) and which of them the sample has (slots * 3,)."""
         target = np.zeros((len(self.names), 3), dtype=np.float32)

@@ -38,7 +38,7 @@ def test_targets_are_normalised_per_object_and_absent_objects_masked() -> None:
     cube = rng.normal([0.1, 0.5, 0.02, 1, 0, 0, 0], 0.05, size=(50, 1, 7))
     both = rng.normal([0.1, 0.5, 0.02, 1, 0, 0, 0], 0.05, size=(50, 2, 7))
     targets = ObjectTargets.from_poses([(("cube",), cube), (("cube", "peg"), both)])
-    assert targets.names == ("cube", "peg") and targets.size == 6
+    assert targets.names == ("cube", "peg") and targets.mean.shape == targets.std.shape == (2, 3)
     cube_xyz = np.concatenate([cube[:, 0, :3], both[:, 0, :3]])
     encoded = np.stack([targets.encode({"cube": xyz})[0][:3].numpy() for xyz in cube_xyz])
     np.testing.assert_allclose(encoded.mean(axis=0), 0, atol=1e-5)
@@ -321,3 +321,15 @@ def test_detaching_removes_both_probes_and_their_hooks() -> None:
     assert not duplicate.model.vlm.language_model._forward_hooks
     assert not duplicate.model.vlm.multi_modal_projector._forward_hooks
     assert len(network.model.vlm.language_model._forward_hooks) == 1
+
+
+def test_both_probes_train_beside_lora_and_are_left_out_of_the_merged_checkpoint(
+    tmp_path: Path, micro_init: Path
+) -> None:
+    data = write_folder(tmp_path / "data", episodes=1, steps=12, objects=True, prompt="the bar")
+    out = tmp_path / "out"
+    train(_config(data, out, micro_init, steps=3, lora=True, object_loss=1.0, named_loss=1.0))
+    assert all(r["named_loss"] > 0 and r["object_loss"] > 0 for r in read_metrics(out))
+    saved = load_file(out / "final" / "model.safetensors")
+    assert not [name for name in saved if "probe" in name or "lora_" in name]
+    assert Policy.load(out / "final", device="cpu").chunk_size > 0
