@@ -108,7 +108,7 @@ class ObjectProbe(torch.nn.Module):
         """Predict (batch, objects * 3) from the image tokens captured in the last forward."""
         if self.tokens is None:
             raise RuntimeError("the object probe saw no image tokens in this step")
-        tokens, self.tokens = self.tokens, None  # (batch * cameras, tokens, width)
+        tokens, self.tokens = self.tokens, None  # (batch [* cameras], tokens, width)
         tokens = tokens.reshape(batch_size, -1, tokens.shape[-1]).float()  # every camera
         weights = self.where(tokens).softmax(dim=1)  # (batch, tokens, objects)
         guesses = self.what(tokens).unflatten(-1, (self.objects, 3))  # (batch, tokens, obj, 3)
