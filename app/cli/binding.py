@@ -5,37 +5,25 @@ from __future__ import annotations
 import argparse
 import json
 
-from app.cli.eval import BUNDLED, load_policy
+from app.cli.eval import add_check_arguments, load_policy
 
 HELP = "prompt simulated pick_color layouts with every colour: does the first chunk head for it?"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Which policy, how many layouts, which chunk step."""
-    parser.add_argument(
-        "--checkpoint",
-        nargs="?",
-        const=BUNDLED,
-        default=BUNDLED,
-        metavar="DIR",
-        help="policy checkpoint directory (default: the bundled policy)",
-    )
     parser.add_argument("--layouts", type=int, default=20, help="layouts tried (default 20)")
     parser.add_argument(
         "--seed", type=int, default=200_000, help="first layout seed (default 200000, unseen)"
     )
-    parser.add_argument("--step", type=int, help="chunk step compared (default: the last)")
     parser.add_argument("--noise-seed", type=int, default=0, help="seed of the sampling noise")
-    parser.add_argument("--device", default=None, help="torch device for the policy (cpu, cuda)")
-    parser.add_argument("--json", action="store_true", help="one JSON object on the last line")
+    add_check_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     """Print how often the chunk heads for the named colour, and the confusion matrix."""
     from drivers.sim.binding import check_binding
 
-    if args.layouts < 1:
-        raise ValueError(f"--layouts must be at least 1, got {args.layouts}")
     policy = load_policy(args.checkpoint, args.device, args.noise_seed)
     report = check_binding(policy, args.layouts, args.seed, args.step, args.noise_seed)
     share = report.correct / report.total

@@ -48,6 +48,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="one JSON object on the last line")
 
 
+def add_check_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every check of a policy's first chunk takes: which policy (the bundled one
+    by default), which chunk step, which device, and JSON output."""
+    parser.add_argument(
+        "--checkpoint",
+        nargs="?",
+        const=BUNDLED,
+        default=BUNDLED,
+        metavar="DIR",
+        help="policy checkpoint directory (default: the bundled policy)",
+    )
+    parser.add_argument("--step", type=int, help="chunk step compared (default: the last)")
+    parser.add_argument("--device", default=None, help="torch device for the policy (cpu, cuda)")
+    parser.add_argument("--json", action="store_true", help="one JSON object on the last line")
+
+
 def run(args: argparse.Namespace) -> int:
     """Evaluate and print one line (and the JSON object with --json)."""
     quiet_render_logs()  # before the simulator imports PyOpenGL

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from app.cli.eval import BUNDLED, load_policy
+from app.cli.eval import add_check_arguments, load_policy
 
 HELP = "compare a policy's first action chunk with recorded demonstrations from the same start"
 
@@ -13,19 +13,9 @@ HELP = "compare a policy's first action chunk with recorded demonstrations from 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Which policy, which demonstrations, which chunk step."""
     parser.add_argument("--data", required=True, help="episode folder(s) or files, comma-separated")
-    parser.add_argument(
-        "--checkpoint",
-        nargs="?",
-        const=BUNDLED,
-        default=BUNDLED,
-        metavar="DIR",
-        help="policy checkpoint directory (default: the bundled policy)",
-    )
     parser.add_argument("--episodes", type=int, default=20, help="episodes compared (default 20)")
-    parser.add_argument("--step", type=int, help="chunk step compared (default: the last)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the sampling noise")
-    parser.add_argument("--device", default=None, help="torch device for the policy (cpu, cuda)")
-    parser.add_argument("--json", action="store_true", help="one JSON object on the last line")
+    add_check_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:

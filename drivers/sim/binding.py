@@ -14,12 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from drivers.arm import ARM_DOF
 from drivers.sim.evaluate import render_size_for
 from drivers.sim.scripted import make_demonstrator
 from drivers.sim.tasks import get_task
 from drivers.sim.world import AlohaSim
 
-RIGHT_ARM = slice(7, 13)  # the right arm's six joints in ALOHA's 14-dim action
+RIGHT_ARM = slice(ARM_DOF, 2 * ARM_DOF - 1)  # the right arm's joints, not its gripper
 
 
 @dataclass(frozen=True)
@@ -66,17 +67,19 @@ def check_binding(
     if not spec.colors:
         raise ValueError(f"task {spec.name!r} names no colours; the check needs pick_color")
     if layouts < 1:
-        raise ValueError(f"the check needs at least 1 layout, got {layouts}")
+        raise ValueError(f"--layouts must be at least 1, got {layouts}")
     chunk = int(policy.chunk_size)
     step = chunk - 1 if step is None else step
-    if not 0 <= step < min(chunk, spec.episode_steps):
+    if not 0 <= step < chunk:
         raise ValueError(f"--step must be in [0, {chunk - 1}], got {step}")
     height, width = render_size_for(policy)
     generator = torch.Generator().manual_seed(noise_seed)
     matrix = np.zeros((len(spec.colors), len(spec.colors)), dtype=int)
     with AlohaSim(spec, seed) as sim:
         for layout_seed in range(seed, seed + layouts):
-            experts = np.stack([_expert_at(sim, layout_seed, color, step) for color in spec.colors])
+            experts = np.stack(
+                [expert_action(sim, layout_seed, color, step) for color in spec.colors]
+            )
             sim.reset(layout_seed)
             observation = {
                 "images": {cam: sim.render(cam, height, width) for cam in policy.cameras},
@@ -91,7 +94,7 @@ def check_binding(
     return BindingReport(spec.name, spec.colors, step, matrix)
 
 
-def _expert_at(sim: AlohaSim, seed: int, color: str, step: int) -> np.ndarray:
+def expert_action(sim: AlohaSim, seed: int, color: str, step: int) -> np.ndarray:
     """The scripted expert's action at `step` in layout `seed` when `color` is the target."""
     sim.reset(seed)
     sim.target_color = color

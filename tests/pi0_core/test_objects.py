@@ -112,24 +112,6 @@ def test_training_with_the_named_loss_logs_it_resumes_and_saves_a_plain_network(
     assert "named-object loss weight: 2" in policy.model_card
 
 
-def test_the_named_loss_changes_what_the_language_model_learns(
-    tmp_path: Path, micro_init: Path
-) -> None:
-    data = write_folder(
-        tmp_path / "data", episodes=1, steps=12, objects=True, prompt="touch the bar"
-    )
-    weights = {}
-    for weight in (0.0, 5.0):
-        out = tmp_path / f"out_{weight}"
-        train(_config(data, out, micro_init, steps=3, named_loss=weight, ema_decay=0.0))
-        policy = Policy.load(out / "final", device="cpu")
-        weights[weight] = policy.model.model.vlm.language_model.state_dict()
-    changed = [
-        name for name, value in weights[0.0].items() if not np.allclose(value, weights[5.0][name])
-    ]
-    assert changed  # the auxiliary gradient reaches the layers whose keys the expert reads
-
-
 def test_a_named_loss_whose_prompts_name_nothing_stops_before_training(
     tmp_path: Path, micro_init: Path
 ) -> None:
@@ -173,20 +155,29 @@ def test_training_with_the_object_loss_logs_it_resumes_and_saves_a_plain_network
     assert "object-position loss weight: 1" in policy.model_card
 
 
-def test_the_object_loss_changes_what_the_vision_tower_learns(
-    tmp_path: Path, micro_init: Path
+@pytest.mark.parametrize(
+    ("loss", "part"),
+    [
+        ("object_loss", "vision_tower"),  # the tower that feeds the action expert
+        ("named_loss", "language_model"),  # the layers whose keys and values the expert reads
+    ],
+)
+def test_each_auxiliary_loss_changes_what_its_part_of_the_network_learns(
+    loss: str, part: str, tmp_path: Path, micro_init: Path
 ) -> None:
-    data = write_folder(tmp_path / "data", episodes=1, steps=12, objects=True)
+    data = write_folder(
+        tmp_path / "data", episodes=1, steps=12, objects=True, prompt="touch the bar"
+    )
     weights = {}
     for weight in (0.0, 5.0):
         out = tmp_path / f"out_{weight}"
-        train(_config(data, out, micro_init, steps=3, object_loss=weight, ema_decay=0.0))
+        train(_config(data, out, micro_init, steps=3, ema_decay=0.0, **{loss: weight}))
         policy = Policy.load(out / "final", device="cpu")
-        weights[weight] = policy.model.model.vlm.vision_tower.state_dict()
+        weights[weight] = getattr(policy.model.model.vlm, part).state_dict()
     changed = [
         name for name, value in weights[0.0].items() if not np.allclose(value, weights[5.0][name])
     ]
-    assert changed  # the auxiliary gradient reaches the tower that feeds the action expert
+    assert changed  # the auxiliary gradient reaches that part
 
 
 def test_object_loss_on_episodes_without_object_poses_stops_before_training(

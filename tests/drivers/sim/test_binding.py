@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from app.cli.main import main
-from drivers.sim.binding import RIGHT_ARM, _expert_at, check_binding
+from drivers.sim.binding import RIGHT_ARM, check_binding, expert_action
 from drivers.sim.world import AlohaSim
 
 STEP = 30
@@ -37,7 +37,7 @@ class _ExpertPolicy:
         self.prompts += 1
         color = self.fixed or observation["prompt"].split()[-2]  # "pick up the red cube"
         chunk = np.zeros((self.chunk_size, 14), dtype=np.float32)
-        chunk[STEP] = _expert_at(self.sim, self.seed, color, STEP)
+        chunk[STEP] = expert_action(self.sim, self.seed, color, STEP)
         return chunk
 
 
@@ -62,7 +62,9 @@ def test_a_policy_ignoring_the_prompt_fills_one_column() -> None:
 
 def test_the_experts_of_different_colours_differ_by_the_step_compared() -> None:
     with AlohaSim("pick_color") as sim:
-        experts = [_expert_at(sim, 7, color, STEP)[RIGHT_ARM] for color in ("red", "green", "blue")]
+        experts = [
+            expert_action(sim, 7, color, STEP)[RIGHT_ARM] for color in ("red", "green", "blue")
+        ]
     gaps = [np.abs(a - b).sum() for i, a in enumerate(experts) for b in experts[i + 1 :]]
     assert min(gaps) > 0.05  # radians summed over the arm: the nearest one is meaningful
 
