@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 from dataclasses import dataclass
@@ -30,6 +31,9 @@ class TrainingConfig:
     save_every: int = 0  # steps between checkpoints (0 = the trainer's default)
     log_every: int = 0  # steps between metrics lines (0 = the trainer's default)
     threads: int = 0  # torch threads of the trainer (0 = its default)
+    # Auxiliary losses (0 = off); both need episodes that store object poses (env_state).
+    object_loss: float = 0.0  # weight of: where every object is, from the image tokens
+    named_loss: float = 0.0  # weight of: where the object the prompt names is
 
     def __post_init__(self) -> None:
         if not self.data:
@@ -40,6 +44,9 @@ class TrainingConfig:
             raise ValueError("start from either a checkpoint or a preset")
         if self.steps < 1 or self.batch_size < 1 or self.lr <= 0:
             raise ValueError("steps, batch size and learning rate must be positive")
+        for name, weight in (("object", self.object_loss), ("named-object", self.named_loss)):
+            if not (math.isfinite(weight) and weight >= 0):
+                raise ValueError(f"the {name} loss weight must be 0 (off) or positive")
 
     def arguments(self, resume: bool = False) -> list[str]:
         """The `train` subcommand's arguments."""
@@ -53,6 +60,10 @@ class TrainingConfig:
             args += ["--eval-task", self.eval_task]
             if self.eval_every:
                 args += ["--eval-every", str(self.eval_every)]
+        weights = (("--object-loss", self.object_loss), ("--named-loss", self.named_loss))
+        for flag, weight in weights:
+            if weight:
+                args += [flag, f"{weight:g}"]
         for flag, value in (
             ("--save-every", self.save_every),
             ("--log-every", self.log_every),

@@ -87,6 +87,14 @@ class FinetuneTab(QWidget):
         self.lr.setSingleStep(1e-5)
         self.lr.setValue(1e-4)
         self.lora = QCheckBox("LoRA (train small adapters, keep the base weights)")
+        needs_poses = "Needs episodes that store object poses (the simulator's demos do). 0: off."
+        self.object_loss = _weight_box(
+            "Weight of a loss on where every object is, read from the image tokens. " + needs_poses
+        )
+        self.named_loss = _weight_box(
+            'Weight of a loss on where the object the prompt names is ("the green cube"). '
+            + needs_poses
+        )
         self.eval_task = QComboBox()
         self.eval_task.addItems(["none", *backend.sim_tasks()])
         self.eval_every = _int_box(0, 1_000_000, 500)
@@ -124,6 +132,8 @@ class FinetuneTab(QWidget):
         form.addRow("Batch size", self.batch_size)
         form.addRow("Learning rate", self.lr)
         form.addRow("", self.lora)
+        form.addRow("Object loss", self.object_loss)
+        form.addRow("Named-object loss", self.named_loss)
         form.addRow("Evaluate on", self.eval_task)
         form.addRow("Eval every", self.eval_every)
         form.addRow("Run folder", self.out)
@@ -203,6 +213,8 @@ class FinetuneTab(QWidget):
             batch_size=self.batch_size.value(),
             lr=self.lr.value(),
             lora=self.lora.isChecked(),
+            object_loss=self.object_loss.value(),
+            named_loss=self.named_loss.value(),
             eval_task=None if task == "none" else task,
             eval_every=self.eval_every.value(),
         )
@@ -295,4 +307,15 @@ def _int_box(low: int, high: int, value: int) -> QSpinBox:
     box = QSpinBox()
     box.setRange(low, high)
     box.setValue(value)
+    return box
+
+
+def _weight_box(tooltip: str) -> QDoubleSpinBox:
+    """A loss weight: 0 (off) to 100, starting off."""
+    box = QDoubleSpinBox()
+    box.setDecimals(2)
+    box.setRange(0.0, 100.0)
+    box.setSingleStep(0.1)
+    box.setSpecialValueText("off")
+    box.setToolTip(tooltip)
     return box

@@ -10,6 +10,11 @@ from app.ui.metrics_tail import MetricsTail
 LOSS_PEN = pg.mkPen("#1565c0", width=2)
 LR_PEN = pg.mkPen("#6a1b9a", width=2)
 EVAL_PEN = pg.mkPen("#2e7d32", width=2)
+# The auxiliary losses, drawn beside the flow-matching loss when the run has them.
+AUXILIARY = {
+    "object_loss": ("object", pg.mkPen("#ef6c00", width=1.5)),
+    "named_loss": ("named object", pg.mkPen("#c62828", width=1.5)),
+}
 
 
 class TrainingCurves(QWidget):
@@ -21,7 +26,9 @@ class TrainingCurves(QWidget):
         self.plots.setBackground("w")
         loss = self.plots.addPlot(row=0, col=0, title="training loss")
         loss.setLogMode(y=True)
-        self.loss_curve = loss.plot(pen=LOSS_PEN, symbol="o", symbolSize=4)
+        self.legend = loss.addLegend(offset=(-10, 10))
+        self.loss_curve = loss.plot(pen=LOSS_PEN, symbol="o", symbolSize=4, name="flow matching")
+        self.auxiliary_curves = {key: loss.plot(pen=pen) for key, (_, pen) in AUXILIARY.items()}
         learning_rate = self.plots.addPlot(row=0, col=1, title="learning rate")
         self.lr_curve = learning_rate.plot(pen=LR_PEN)
         evaluation = self.plots.addPlot(row=0, col=2, title="eval success rate")
@@ -41,6 +48,14 @@ class TrainingCurves(QWidget):
         """Redraw from every record read so far."""
         self.loss_curve.setData(*metrics.series("loss"))
         self.lr_curve.setData(*metrics.series("lr"))
+        for key, curve in self.auxiliary_curves.items():
+            steps, values = metrics.series(key)
+            curve.setData(steps, values)
+            listed = self.legend.getLabel(curve) is not None
+            if steps and not listed:  # in the legend only while the run shown logs it
+                self.legend.addItem(curve, AUXILIARY[key][0])
+            elif not steps and listed:
+                self.legend.removeItem(curve)
         _, success = metrics.series("eval_success_rate")
         self.eval_curve.setData(*metrics.series("eval_success_rate"))
         last = metrics.records[-1] if metrics.records else {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import pytest
@@ -41,6 +42,35 @@ def _set_up(tab: FinetuneTab, data: str, out: str) -> None:
     tab.steps.setValue(3)
     tab.batch_size.setValue(2)
     tab.out.set_path(out)
+
+
+def test_auxiliary_loss_weights_reach_the_trainer_only_when_set(finetune, tmp_path):
+    _set_up(finetune, str(tmp_path / "data"), str(tmp_path / "run"))
+    arguments = FinetuneTab.config(finetune).arguments()
+    assert "--object-loss" not in arguments and "--named-loss" not in arguments
+    assert finetune.object_loss.text() == "off"
+    finetune.object_loss.setValue(1.0)
+    finetune.named_loss.setValue(0.5)
+    arguments = FinetuneTab.config(finetune).arguments()
+    assert arguments[arguments.index("--object-loss") + 1] == "1"
+    assert arguments[arguments.index("--named-loss") + 1] == "0.5"
+
+
+def test_an_opened_run_draws_the_auxiliary_losses_it_logged(finetune, tmp_path):
+    with_aux, without = tmp_path / "with", tmp_path / "without"
+    for run, extra in ((with_aux, {"object_loss": 0.2, "named_loss": 0.1}), (without, {})):
+        run.mkdir()
+        lines = [{"step": step, "loss": 0.5 / step, "lr": 1e-4, **extra} for step in (1, 2, 3)]
+        (run / "metrics.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    curves = finetune.curves
+    finetune.out.set_path(str(with_aux))
+    assert list(curves.auxiliary_curves["object_loss"].yData) == [0.2, 0.2, 0.2]  # not log10
+    assert list(curves.auxiliary_curves["named_loss"].yData) == [0.1, 0.1, 0.1]
+    assert curves.legend.getLabel(curves.auxiliary_curves["named_loss"]).text == "named object"
+    finetune.out.set_path(str(without))  # a run without them: no curve, no legend entry
+    emptied = curves.auxiliary_curves["object_loss"].yData
+    assert emptied is None or len(emptied) == 0
+    assert curves.legend.getLabel(curves.auxiliary_curves["object_loss"]) is None
 
 
 @pytest.mark.slow

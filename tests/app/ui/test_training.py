@@ -17,6 +17,17 @@ def test_arguments_from_a_preset_with_lora_and_eval():
     ]  # fmt: skip
 
 
+def test_auxiliary_losses_are_flags_when_set_and_refused_when_negative():
+    config = TrainingConfig(data=("a",), out="run", object_loss=1.0, named_loss=0.25)
+    arguments = config.arguments()
+    assert arguments[arguments.index("--object-loss") :][:4] == [
+        "--object-loss", "1", "--named-loss", "0.25",
+    ]  # fmt: skip
+    for weights in ({"object_loss": -1.0}, {"named_loss": float("nan")}):
+        with pytest.raises(ValueError, match="loss weight must be 0 \\(off\\) or positive"):
+            TrainingConfig(data=("a",), out="run", **weights)
+
+
 def test_starting_point_must_be_one_of_checkpoint_or_preset():
     with pytest.raises(ValueError, match="either a checkpoint or a preset"):
         TrainingConfig(data=("a",), out="run", init="ckpt", preset="tiny")
