@@ -176,11 +176,14 @@ class EpisodeFile:
 
 
 def write_object_poses(path: Path | str, objects: list[str], poses: np.ndarray) -> None:
-    """Add the simulator's object poses (T, objects, 7) to a finished episode as env_state."""
+    """Add the simulator's object poses (T, objects, 7) to an episode file as env_state."""
     poses = np.asarray(poses, dtype=np.float32)
     if poses.ndim != 3 or poses.shape[1:] != (len(objects), 7):
         raise ValueError(f"object poses must be (T, {len(objects)}, 7), got {poses.shape}")
     with h5py.File(path, "a") as file:
+        frames = len(file[layout.QPOS])
+        if len(poses) != frames:
+            raise ValueError(f"{len(poses)} object poses for an episode of {frames} frames")
         if layout.ENV_STATE in file:
             del file[layout.ENV_STATE]
         dataset = file.create_dataset(layout.ENV_STATE, data=poses.reshape(len(poses), -1))

@@ -7,12 +7,13 @@ import os
 import queue
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from recordings import layout
-from recordings.episode_file import EpisodeAttrs, EpisodeFile, RecordedFrame
+from recordings.episode_file import EpisodeAttrs, EpisodeFile, RecordedFrame, write_object_poses
 
 log = logging.getLogger(__name__)
 
@@ -130,8 +131,12 @@ class EpisodeWriter:
         self._queue.put_nowait(frame)
         return True
 
-    def close(self) -> Path:
-        """Write what is queued, close the file and rename it to its final `.hdf5` name."""
+    def close(self, object_poses: tuple[Sequence[str], np.ndarray] | None = None) -> Path:
+        """Write what is queued, close the file and rename it to its final `.hdf5` name.
+
+        `object_poses` (the simulator's object names and their poses, (T, objects, 7)) go into
+        the file before it is synced and renamed: an episode never appears without them.
+        """
         if self._state == "closed":
             return self.path
         if self._state == "discarded":
@@ -144,6 +149,8 @@ class EpisodeWriter:
         if self._file.frames == 0:
             self._remove_partial()
             raise ValueError(f"no frames were recorded for {self.path.name}; nothing saved")
+        if object_poses is not None:
+            write_object_poses(self.partial_path, *object_poses)
         if self._durable:
             _sync(self.partial_path)
         # Atomic on one filesystem: readers see either no episode or the complete one.

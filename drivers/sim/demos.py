@@ -100,7 +100,6 @@ def _write(
 
     The objects' poses go beside the images as `/observations/env_state` (gym-aloha's name).
     """
-    from recordings.episode_file import write_object_poses
     from recordings.writer import EpisodeWriter
 
     height, width = size
@@ -132,12 +131,10 @@ def _write(
             )
         if writer.dropped:
             raise RuntimeError(f"{path.name}: the episode writer dropped {writer.dropped} frames")
+        return writer.close(object_poses=(list(sim.object_joints), np.stack(poses)))
     except BaseException:
         writer.discard()
         raise
-    written = writer.close()
-    write_object_poses(written, list(sim.object_joints), np.stack(poses))
-    return written
 
 
 def _check_arguments(episodes: int, cameras: Sequence[str], size: tuple[int, int]) -> None:

@@ -172,3 +172,38 @@ def test_durable_off_skips_the_syncs(tmp_path: Path, monkeypatch) -> None:
     ) as writer:
         writer.add_frame(ZEROS, ZEROS, ZEROS, ZEROS, _images(), 0.0)
     assert events == ["rename"]
+
+
+def test_object_poses_are_in_the_file_before_it_is_renamed(tmp_path: Path, monkeypatch) -> None:
+    import os
+
+    path = tmp_path / "episode_0.hdf5"
+    seen_at_rename = []
+    real_replace = os.replace
+
+    def replace(source, target):
+        with h5py.File(source, "r") as file:  # what a crash right after the rename would leave
+            seen_at_rename.append(layout.ENV_STATE in file)
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", replace)
+    writer = EpisodeWriter(path, cameras=SMALL_CAMERAS, prompt=PROMPT, durable=False)
+    for t in range(3):
+        writer.add_frame(ZEROS, ZEROS, ZEROS, ZEROS, _images(t), float(t))
+    poses = np.arange(3 * 2 * 7, dtype=np.float32).reshape(3, 2, 7)
+    assert writer.close(object_poses=(["cube_joint", "peg_joint"], poses)) == path
+    assert seen_at_rename == [True]
+    with h5py.File(path, "r") as file:
+        np.testing.assert_array_equal(file[layout.ENV_STATE][:], poses.reshape(3, 14))
+
+
+def test_object_poses_not_matching_the_frames_leave_no_episode(tmp_path: Path) -> None:
+    path = tmp_path / "episode_0.hdf5"
+    writer = EpisodeWriter(path, cameras=SMALL_CAMERAS, prompt=PROMPT)
+    for t in range(3):
+        writer.add_frame(ZEROS, ZEROS, ZEROS, ZEROS, _images(t), float(t))
+    with pytest.raises(ValueError, match="2 object poses for an episode of 3 frames"):
+        writer.close(object_poses=(["cube_joint"], np.zeros((2, 1, 7))))
+    assert not path.exists()  # never renamed: readers do not see it
+    writer.discard()  # what a caller does after a failed close
+    assert list(tmp_path.iterdir()) == []
