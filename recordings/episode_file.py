@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -175,7 +176,7 @@ class EpisodeFile:
         self._compress_len[:, start:stop] = lengths
 
 
-def write_object_poses(path: Path | str, objects: list[str], poses: np.ndarray) -> None:
+def write_object_poses(path: Path | str, objects: Sequence[str], poses: np.ndarray) -> None:
     """Add the simulator's object poses (T, objects, 7) to an episode file as env_state."""
     poses = np.asarray(poses, dtype=np.float32)
     if poses.ndim != 3 or poses.shape[1:] != (len(objects), 7):
