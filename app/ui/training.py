@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PRESETS = ("tiny", "pi0")
+MAX_LOSS_WEIGHT = 100.0  # the trainer's MAX_OBJECT_LOSS (not imported: it brings in torch)
 STEP_FOLDER = re.compile(r"step_(\d+)$")
 # Run the CLI through its module so it works in a source checkout and when installed alike.
 CLI_BOOTSTRAP = "import sys; from app.cli.main import main; sys.exit(main(sys.argv[1:]))"
@@ -45,8 +46,11 @@ class TrainingConfig:
         if self.steps < 1 or self.batch_size < 1 or self.lr <= 0:
             raise ValueError("steps, batch size and learning rate must be positive")
         for name, weight in (("object", self.object_loss), ("named-object", self.named_loss)):
-            if not (math.isfinite(weight) and weight >= 0):
-                raise ValueError(f"the {name} loss weight must be 0 (off) or positive")
+            if not (math.isfinite(weight) and 0 <= weight <= MAX_LOSS_WEIGHT):
+                raise ValueError(
+                    f"the {name} loss weight must be 0 (off) or positive, "
+                    f"at most {MAX_LOSS_WEIGHT:g}"
+                )
 
     def arguments(self, resume: bool = False) -> list[str]:
         """The `train` subcommand's arguments."""

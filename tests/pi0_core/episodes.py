@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 
-from recordings.episode_file import write_object_poses
 from recordings.writer import EpisodeWriter
 
 CAMERAS = {"cam_high": (24, 32), "cam_left_wrist": (24, 32)}
@@ -34,12 +33,11 @@ def write_episode(
         images = {"cam_high": high, "cam_left_wrist": wrist}
         zeros = np.zeros(14, dtype=np.float32)
         assert writer.add_frame(qpos[t], zeros, zeros, action[t], images, t / 50)
-    written = writer.close()
-    if objects:
-        poses = np.zeros((steps, 1, 7), dtype=np.float32)
-        poses[:, 0, 0], poses[:, 0, 3] = qpos[:, 0], 1.0
-        write_object_poses(written, ["bar_joint"], poses)
-    return written
+    if not objects:
+        return writer.close()
+    poses = np.zeros((steps, 1, 7), dtype=np.float32)
+    poses[:, 0, 0], poses[:, 0, 3] = qpos[:, 0], 1.0
+    return writer.close(object_poses=(["bar_joint"], poses))
 
 
 def write_folder(

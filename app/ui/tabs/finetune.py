@@ -31,7 +31,7 @@ from app.ui.session_controller import SessionController
 from app.ui.settings import Settings
 from app.ui.tabs.checkpoint_list import CheckpointList
 from app.ui.tabs.training_curves import TrainingCurves
-from app.ui.training import PRESETS, TrainingConfig, can_resume
+from app.ui.training import MAX_LOSS_WEIGHT, PRESETS, TrainingConfig, can_resume
 from app.ui.training_run import TrainingRun
 
 START_FROM = ("bundled policy", "checkpoint directory", "new model from a preset")
@@ -311,10 +311,10 @@ def _int_box(low: int, high: int, value: int) -> QSpinBox:
 
 
 def _weight_box(tooltip: str) -> QDoubleSpinBox:
-    """A loss weight: 0 (off) to 100, starting off."""
+    """A loss weight: 0 (off) to the trainer's maximum, starting off."""
     box = QDoubleSpinBox()
     box.setDecimals(2)
-    box.setRange(0.0, 100.0)
+    box.setRange(0.0, MAX_LOSS_WEIGHT)
     box.setSingleStep(0.1)
     box.setSpecialValueText("off")
     box.setToolTip(tooltip)

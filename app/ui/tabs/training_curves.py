@@ -56,8 +56,8 @@ class TrainingCurves(QWidget):
                 self.legend.addItem(curve, AUXILIARY[key][0])
             elif not steps and listed:
                 self.legend.removeItem(curve)
-        _, success = metrics.series("eval_success_rate")
-        self.eval_curve.setData(*metrics.series("eval_success_rate"))
+        evaluated, success = metrics.series("eval_success_rate")
+        self.eval_curve.setData(evaluated, success)
         last = metrics.records[-1] if metrics.records else {}
         self.figures.setText(
             f"step {last.get('step', '–')} · loss {fmt(last.get('loss'), '.4f')} · "

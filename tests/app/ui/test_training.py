@@ -23,7 +23,7 @@ def test_auxiliary_losses_are_flags_when_set_and_refused_when_negative():
     assert arguments[arguments.index("--object-loss") :][:4] == [
         "--object-loss", "1", "--named-loss", "0.25",
     ]  # fmt: skip
-    for weights in ({"object_loss": -1.0}, {"named_loss": float("nan")}):
+    for weights in ({"object_loss": -1.0}, {"named_loss": float("nan")}, {"named_loss": 500.0}):
         with pytest.raises(ValueError, match="loss weight must be 0 \\(off\\) or positive"):
             TrainingConfig(data=("a",), out="run", **weights)
 
@@ -62,3 +62,10 @@ def test_trainer_output_is_split_as_a_terminal_shows_it():
         "train: 33%| 10/30 loss=0.9]",
         "INFO pi0_core.train.loop: step 10: saved",
     ]
+
+
+def test_the_loss_weight_limit_is_the_trainers():
+    from app.ui.training import MAX_LOSS_WEIGHT
+    from pi0_core.train.config import MAX_OBJECT_LOSS
+
+    assert MAX_LOSS_WEIGHT == MAX_OBJECT_LOSS
