@@ -8,7 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from drivers.camera import CAMERA_NAMES
+from drivers.dynamixel.aloha_spec import get_arm_model
 from drivers.dynamixel.arm_config import ArmConfig
+from drivers.dynamixel.arm_limits import model_limits
+from drivers.dynamixel.gripper import get_gripper_profile
+from drivers.safety_settings import SafetySettings, check_within, parse_safety
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -38,6 +42,7 @@ class AlohaConfig:
     arms: dict[str, ArmConfig]  # role -> arm
     cameras: dict[str, dict[str, Any]] = field(default_factory=dict)  # for make_camera
     source: str = ""  # the file it came from, for messages
+    safety: SafetySettings = field(default_factory=SafetySettings)  # the [safety] table
 
     def __post_init__(self) -> None:
         missing = [role for role in ("follower_left", "follower_right") if role not in self.arms]
@@ -71,7 +76,7 @@ def load_aloha_config(path: str | Path) -> AlohaConfig:
 def parse_aloha_config(data: dict[str, Any], source: str = "") -> AlohaConfig:
     """An AlohaConfig from parsed TOML; unknown keys are errors that list the known ones."""
     where = source or "config"
-    _check_keys(where, "top level", data, {"robot", "ports", "arms", "cameras"})
+    _check_keys(where, "top level", data, {"robot", "ports", "arms", "cameras", "safety"})
     robot = data.get("robot", {})
     _check_keys(where, "[robot]", robot, {*_ROBOT_TO_ARM, "calibration_dir"})
     ports = data.get("ports", {})
@@ -92,7 +97,16 @@ def parse_aloha_config(data: dict[str, Any], source: str = "") -> AlohaConfig:
             raise ValueError(f"{where}: {exc}") from None
     cameras = data.get("cameras", {})
     _check_keys(where, "[cameras]", cameras, set(CAMERA_NAMES))
-    return AlohaConfig(arms, {name: dict(spec) for name, spec in cameras.items()}, source=where)
+    safety = parse_safety(data.get("safety", {}), where, tuple(arms))
+    check_within(safety, {role: arm_model_limits(arm) for role, arm in arms.items()}, where)
+    cameras = {name: dict(spec) for name, spec in cameras.items()}
+    return AlohaConfig(arms, cameras, source=where, safety=safety)
+
+
+def arm_model_limits(arm: ArmConfig) -> dict:
+    """Joint -> JointLimit of the arm's model, its gripper speed in its profile's units."""
+    profile = get_gripper_profile(arm.gripper_profile)
+    return model_limits(get_arm_model(arm.arm_model), profile.span(arm.role))
 
 
 def _check_keys(where: str, section: str, table: Any, known: set[str]) -> None:

@@ -9,6 +9,7 @@ import numpy as np
 
 from drivers.arm import ARM_DOF, Arm, ArmState
 from drivers.camera import Camera
+from drivers.safety_settings import SafetySettings
 
 SIDES = ("left", "right")
 
@@ -29,6 +30,7 @@ class Robot:
     leaders: dict[str, Arm] = field(default_factory=dict)  # keys "left", "right", or empty
     physics: Physics | None = None
     kind: str = "sim"  # "sim", "virtual" or "aloha"
+    safety: SafetySettings = field(default_factory=SafetySettings)  # the config's [safety]
 
     def connect(self) -> None:
         """Connect every device; on failure, disconnect what was connected and re-raise."""

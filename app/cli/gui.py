@@ -15,6 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--task", default="pick_color", help="simulator task (with --robot sim)")
     parser.add_argument("--config", help="robot config file (TOML) for --robot aloha")
     parser.add_argument("--checkpoint", help="policy checkpoint directory (default: bundled)")
+    add_allow_uncalibrated(parser)
     parser.add_argument(
         "--compile", action="store_true", help="compile the policy's sampler (faster, slow once)"
     )
@@ -29,3 +30,12 @@ def run(args: argparse.Namespace) -> int:
     from app.ui.application import run_app
 
     return run_app(args)
+
+
+def add_allow_uncalibrated(parser: argparse.ArgumentParser) -> None:
+    """The one way to run a policy on real arms that have no calibration file."""
+    parser.add_argument(
+        "--allow-uncalibrated",
+        action="store_true",
+        help="run a policy on real arms without a calibration file (not recommended)",
+    )

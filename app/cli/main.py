@@ -21,6 +21,7 @@ SUBCOMMANDS = {
     "binding": "app.cli.binding",
     "devices": "app.cli.devices",
     "virtual-aloha": "app.cli.virtual_aloha",
+    "safety": "app.cli.safety",
 }
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from app.cli.gui import add_allow_uncalibrated
+
 HELP = "run a policy on the simulator, the virtual bus or ALOHA arms, printing telemetry"
 
 
@@ -36,6 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="torch.compile the sampler first (slow once per machine, then faster)",
     )
     parser.add_argument("--rate", type=float, default=50.0, help="control rate, Hz")
+    add_allow_uncalibrated(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -75,7 +78,14 @@ def run(args: argparse.Namespace) -> int:
         seconds = get_task(args.task).episode_steps / args.rate
     runner = RunnerConfig(replan_fraction=args.replan, blend=args.blend)
     recorder = RecorderConfig(fps=args.rate, robot=robot.kind, sim=robot.kind != "aloha")
-    session = RobotSession(robot, policy, rate_hz=args.rate, runner=runner, recorder=recorder)
+    session = RobotSession(
+        robot,
+        policy,
+        rate_hz=args.rate,
+        runner=runner,
+        recorder=recorder,
+        allow_uncalibrated=args.allow_uncalibrated,
+    )
     print(f"robot {args.robot}, policy {checkpoint}, prompt {prompt!r}", flush=True)
     session.start()
     try:

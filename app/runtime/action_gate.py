@@ -7,8 +7,13 @@ import logging
 import numpy as np
 
 from app.runtime.events import EventLog
-from app.runtime.safety import SafetyLayer
+from app.runtime.safety import ROBOT_DOF, SafetyLayer
 from app.runtime.snapshot import Mode
+
+OUT_OF_RANGE = (
+    "the policy's actions fall outside the joint ranges: check its statistics and joint "
+    "convention (holding)"
+)
 
 
 class ActionGate:
@@ -20,16 +25,22 @@ class ActionGate:
         self.watchdog_tripped = False
         self.safety_events = 0  # refusals and watchdog trips
         self.clamped_ticks = 0  # ticks on which a limit changed the action
+        self.clamped_by_joint = np.zeros(ROBOT_DOF, np.int64)  # (14,) ticks each joint was limited
+        self.out_of_range: str | None = None  # set when the policy kept asking outside the ranges
+        self._outside_run = 0  # consecutive policy ticks with a target outside the ranges
         self._hold_target: np.ndarray | None = None
         self._last_fresh: float | None = None  # when the source last gave an action
 
     def enter_mode(self, mode: Mode) -> None:
-        """A new mode starts by holding the last command; its watchdog arms on its first action."""
-        self._hold_target = self.safety.last_command
+        """A new mode holds where the arm is measured now, and its first command starts from
+        there (not from a target of the mode before); its watchdog arms on its first action."""
+        self.safety.reset()
+        self._hold_target = None
         self._last_fresh = None
+        self._outside_run = 0
         self.watchdog_tripped = False
-        if mode is Mode.IDLE:
-            self.safety.reset()
+        if mode is Mode.POLICY:
+            self.out_of_range = None
 
     def hold_here(self) -> None:
         """Hold where the arm is now, not where it was going (after e-stop or its release)."""
@@ -53,7 +64,7 @@ class ActionGate:
             return None if estop == "torque_off" else self._held(qpos)
         if mode is Mode.IDLE:
             return None
-        if mode is Mode.HOLD:
+        if mode is Mode.HOLD or (mode is Mode.POLICY and self.out_of_range):
             return self._held(qpos)
         if proposal is None:
             self._check_watchdog(now)
@@ -68,7 +79,24 @@ class ActionGate:
             self._safety_event(f"refused {filtered.refused}: holding")
         elif filtered.clamped:
             self.clamped_ticks += 1
+            self.clamped_by_joint += filtered.clamped_joints
+        if mode is Mode.POLICY and self._policy_outside(filtered.beyond_range_rad):
+            return self._held(qpos)
         return filtered.action
+
+    def _policy_outside(self, beyond_rad: float) -> bool:
+        """Count policy ticks asking past the ranges; past the limit, hold and say why."""
+        config = self.safety.config
+        self._outside_run = (
+            self._outside_run + 1 if beyond_rad > config.out_of_range_margin_rad else 0
+        )
+        if self._outside_run < config.out_of_range_ticks:
+            return False
+        self.out_of_range = OUT_OF_RANGE  # the session reports it and stops the policy
+        self._hold_target = None
+        self.safety.reset()
+        self.safety_events += 1
+        return True
 
     def _held(self, qpos: np.ndarray) -> np.ndarray:
         if self._hold_target is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from app.runtime.snapshot import Mode
 from app.runtime.untrained import untrained_tiny_policy
 
 ALL_CAMERAS = ("cam_high", "cam_left_wrist", "cam_right_wrist", "cam_low")
+ESTOP_TRIALS = 10  # e-stops after the timed run, for the e-stop latency figures
 
 
 def run_bench(args: argparse.Namespace) -> int:
@@ -44,6 +46,7 @@ def run_bench(args: argparse.Namespace) -> int:
             session.set_mode(Mode.POLICY)
             elapsed = watch(session, seconds, out=_every_ten_seconds())
             snap = session.snapshot()
+            estops = estop_latencies(session, ESTOP_TRIALS)
         finally:
             session.stop()
         latencies = session.runner.latencies_ms()
@@ -51,11 +54,33 @@ def run_bench(args: argparse.Namespace) -> int:
         frames = _frames_in(saved[0]) if saved else 0
     results = _results(snap, elapsed, latencies, frames, policy_name)
     results["loop_priority"] = session.loop_priority
+    results["estop_p50_ms"] = round(float(np.median(estops)), 2) if estops else None
+    results["estop_max_ms"] = round(float(max(estops)), 2) if estops else None
     for key, value in results.items():
         print(f"  {key:24s} {value}")
     if args.json:
         print(json.dumps(results))
     return 1 if snap.error else 0
+
+
+def estop_latencies(session: RobotSession, trials: int) -> list[float]:
+    """E-stop the running policy `trials` times at unaligned moments; milliseconds from each
+    request until its hold or torque-off write left for the bus (measured by the session)."""
+    rng = np.random.default_rng(0)
+    measured = []
+    for _ in range(trials):
+        time.sleep(0.2 + rng.uniform(0, 0.02))  # a random phase within the 20 ms tick
+        session.estop()
+        deadline = time.monotonic() + 2.0
+        while session.snapshot().estop_latency_ms is None and time.monotonic() < deadline:
+            time.sleep(0.002)
+        latency = session.snapshot().estop_latency_ms
+        if latency is not None:
+            measured.append(latency)
+        session.reset_estop()
+        time.sleep(0.05)
+        session.set_mode(Mode.POLICY)
+    return measured
 
 
 def _results(snap, elapsed: float, latencies: np.ndarray, frames: int, policy: str) -> dict:

@@ -44,6 +44,11 @@ def summary_lines(snap: SessionSnapshot, elapsed_s: float) -> list[str]:
         f"p99 {loop.period_p99_ms:.2f} max {loop.period_max_ms:.2f} ms, overruns {loop.overruns}",
         f"safety events {snap.safety_events}, clamped ticks {snap.clamped_ticks}",
     ]
+    if snap.clamped_by_joint:
+        worst = sorted(snap.clamped_by_joint.items(), key=lambda item: -item[1])
+        lines.append("clamped per joint: " + ", ".join(f"{name} {n}" for name, n in worst))
+    if snap.estop_latency_ms is not None:
+        lines.append(f"e-stop latency {snap.estop_latency_ms:.1f} ms")
     if snap.chunks:
         lines.append(
             f"policy: {snap.chunks} chunks, last inference {snap.inference_ms:.0f} ms, "

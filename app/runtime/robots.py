@@ -6,8 +6,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from app.runtime.envelope import envelope_for
 from app.runtime.safety import ESTOP_ACTIONS, SafetyConfig
-from drivers.robot import Robot
+from drivers.robot import SIDES, Robot
+from drivers.safety_settings import ArmLimits
 
 ROBOT_KINDS = ("sim", "virtual", "aloha")
 DEFAULT_CAMERAS = ("cam_high", "cam_left_wrist", "cam_right_wrist")
@@ -54,16 +56,48 @@ def simulator_of(robot: Robot) -> Any:
 
 
 def safety_for(robot: Robot, base: SafetyConfig | None = None) -> SafetyConfig:
-    """Safety limits for a robot: joint limits from its simulator, e-stop as its arms are set."""
+    """Safety limits for a robot, on every robot kind: the joint ranges and speeds of its
+    envelope (arm model, calibration, simulator, [safety] table), the [safety] settings, and
+    e-stop as its arms are set. A `base` with its own joint limits keeps them."""
     config = base or SafetyConfig()
-    sim = simulator_of(robot)
-    if config.joint_lo is None and callable(getattr(sim, "joint_limits", None)):
-        config = config.with_limits(*sim.joint_limits())
+    if config.joint_lo is None:
+        envelope = envelope_for(robot)
+        config = replace(
+            config.with_limits(envelope.lo, envelope.hi),
+            max_speed=tuple(map(float, envelope.speed)),
+        )
+    if base is not None:
+        return config
+    settings = robot.safety
+    chosen = {
+        key: getattr(settings, key)
+        for key in ("watchdog_s", "estop_action", "out_of_range_ticks")
+        if getattr(settings, key) is not None
+    }
     states = {getattr(getattr(arm, "config", None), "safe_state", None)
               for arm in robot.followers.values()}  # fmt: skip
-    if base is None and len(states) == 1 and states <= set(ESTOP_ACTIONS):
-        config = replace(config, estop_action=states.pop())
-    return config
+    if "estop_action" not in chosen and len(states) == 1 and states <= set(ESTOP_ACTIONS):
+        chosen["estop_action"] = states.pop()
+    efforts = tuple(
+        settings.arms.get(f"follower_{side}", ArmLimits()).gripper_effort_limit
+        or settings.gripper_effort_limit
+        for side in SIDES
+    )
+    if any(effort is not None for effort in efforts):
+        chosen["gripper_effort_limit"] = efforts
+    return replace(config, allow_uncalibrated=settings.allow_uncalibrated, **chosen)
+
+
+def uncalibrated_arms(robot: Robot) -> list[str]:
+    """Real followers without a calibration file (policy mode refuses them)."""
+    if robot.kind != "aloha":
+        return []
+    missing = []
+    for arm in robot.followers.values():
+        path = getattr(getattr(arm, "config", None), "calibration", None)
+        if not path or not Path(path).expanduser().is_file():
+            missing.append(f"{arm.name} ({path or 'no file set'})")
+    return missing
 
 
 def _virtual_robot(

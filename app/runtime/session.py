@@ -21,11 +21,13 @@ from app.runtime.loop_timing import Pacer
 from app.runtime.policy_runner import ChunkPolicy, PolicyRunner, RunnerConfig
 from app.runtime.priority import raise_control_priority
 from app.runtime.recorder import Recorder, RecorderConfig, TickSample
-from app.runtime.robots import safety_for, simulator_of
+from app.runtime.robots import safety_for, simulator_of, uncalibrated_arms
 from app.runtime.safety import ROBOT_DOF, SafetyConfig, SafetyLayer
 from app.runtime.snapshot import Mode, SessionSnapshot
-from drivers.arm import ARM_DOF, ArmState
+from drivers.arm import ARM_DOF, ARM_JOINTS, ArmState
 from drivers.robot import SIDES, Robot
+
+JOINT_NAMES = tuple(f"{side}_{joint}" for side in SIDES for joint in ARM_JOINTS)
 
 
 @dataclass
@@ -56,12 +58,15 @@ class RobotSession:
         stats_window_s: float = 10.0,
         writer_factory: Callable[..., Any] | None = None,
         realtime: bool = True,
+        allow_uncalibrated: bool = False,
     ) -> None:
         self.robot = robot
+        self.allow_uncalibrated = allow_uncalibrated  # policy mode on uncalibrated real arms
         self.realtime = realtime  # ask for SCHED_FIFO for the control thread (best effort)
         self.loop_priority: str | None = None  # what the control thread got, once started
         self.rate_hz = rate_hz
-        self.safety = SafetyLayer(safety_for(robot, safety))
+        self._safety_base = safety
+        self.safety = SafetyLayer(safety_for(robot, safety), rate_hz)
         self._sim = simulator_of(robot)  # for task success and scene resets
         self.events = EventLog()
         self.runner = PolicyRunner(policy, self.events, self._policy_failed, runner)
@@ -84,7 +89,9 @@ class RobotSession:
         self._estop_latched = False
         self._estop_applied = False
         self._estop_requested_tick = 0
+        self._estop_requested_at = 0.0  # time.monotonic() of the last estop() call
         self._estop_latency: int | None = None
+        self._estop_latency_ms: float | None = None
         self._reset_requested = False
         self._scene_reset: int | None = None
         self._faulted = False
@@ -107,6 +114,9 @@ class RobotSession:
         if not all(arm.is_connected for arm in self.robot.followers.values()):
             self.robot.connect()
             self._connected_here = True
+        # Connected arms know their calibration registers, which may narrow the ranges.
+        self.safety = SafetyLayer(safety_for(self.robot, self._safety_base), self.rate_hz)
+        self.gate.safety = self.safety
         # A waking control thread waits at most this long for the GIL (default 5 ms).
         sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
         self._stop.clear()
@@ -158,6 +168,13 @@ class RobotSession:
             missing = set(self.runner.policy.cameras) - set(self.robot.cameras)
             if missing:
                 raise RuntimeError(f"the policy needs cameras this robot lacks: {sorted(missing)}")
+            uncalibrated = uncalibrated_arms(self.robot)
+            allowed = self.allow_uncalibrated or self.safety.config.allow_uncalibrated
+            if uncalibrated and not allowed:
+                raise RuntimeError(
+                    f"no calibration file for {', '.join(uncalibrated)}: calibrate the arms "
+                    "(Hardware tab, Calibrate) or pass --allow-uncalibrated to run a policy anyway"
+                )
         if mode is Mode.TELEOP and not self.robot.leaders:
             raise RuntimeError("teleoperation needs leader arms; this robot has none")
         with self._lock:
@@ -186,6 +203,8 @@ class RobotSession:
             self._estop_latched = True
             self._estop_applied = False
             self._estop_requested_tick = self._pacer.ticks
+            self._estop_requested_at = time.monotonic()
+            self._estop_latency_ms = None
             running = self._thread is not None
         self.events.add("E-STOP", logging.WARNING)
         if not running:
@@ -227,8 +246,14 @@ class RobotSession:
                 safety_events=self.gate.safety_events,
                 task_success=self._task_success,
                 estop_latency_ticks=self._estop_latency,
+                estop_latency_ms=self._estop_latency_ms,
                 watchdog_tripped=self.gate.watchdog_tripped,
                 clamped_ticks=self.gate.clamped_ticks,
+                clamped_by_joint={
+                    name: int(count)
+                    for name, count in zip(JOINT_NAMES, self.gate.clamped_by_joint, strict=True)
+                    if count
+                },
             )
         runner = self.runner.status()
         rec = self.recorder.status()
@@ -295,6 +320,10 @@ class RobotSession:
                         command = None  # e-stop arrived during this tick: send nothing
                 if command is not None:
                     self.robot.send_followers(command)
+                    if estop is not None:
+                        self._estop_sent()  # the hold write has left for the bus
+                if self.gate.out_of_range and self._mode is Mode.POLICY:
+                    self._policy_failed(self.gate.out_of_range)
             except Exception as exc:
                 self._fault(exc)
                 command = None
@@ -327,7 +356,20 @@ class RobotSession:
             self._estop_latency = tick - self._estop_requested_tick
         self.runner.engage(False)
         self.gate.hold_here()
-        self.events.add(f"e-stop in effect after {self._estop_latency} tick(s)", logging.WARNING)
+        if self.safety.config.estop_action == "torque_off" or self._faulted:
+            self._estop_sent()  # torque off has been written (or nothing more will be sent)
+
+    def _estop_sent(self) -> None:
+        """The e-stop's write has left: its latency, once per e-stop, in the event log."""
+        with self._lock:
+            if self._estop_latency_ms is not None:
+                return
+            self._estop_latency_ms = (time.monotonic() - self._estop_requested_at) * 1000
+            ticks = self._estop_latency
+        self.events.add(
+            f"e-stop in effect after {self._estop_latency_ms:.1f} ms ({ticks} tick(s))",
+            logging.WARNING,
+        )
 
     def _make_safe(self) -> None:
         """Torque off when so configured (else the servos hold their last goal); never raises."""

@@ -73,6 +73,8 @@ class SessionSnapshot:
     estop_latency_ticks: int | None = None  # ticks from the last estop() call to its effect
     watchdog_tripped: bool = False  # no fresh action for longer than the watchdog allows
     clamped_ticks: int = 0  # ticks on which a joint, rate or gripper limit changed the action
+    clamped_by_joint: dict[str, int] = field(default_factory=dict)  # joint -> ticks limited (> 0)
+    estop_latency_ms: float | None = None  # from estop() to the hold or torque-off write's send
     recorder_state: str = "idle"  # "idle", "waiting", "armed" (squeeze to start), "recording"
     episodes_left: int = 0  # planned episodes not yet started
     episodes_saved: int = 0  # episodes written in this session

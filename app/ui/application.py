@@ -79,7 +79,12 @@ def run_app(args: argparse.Namespace) -> int:
     app.setOrganizationName("pi0studio")
     screenshot_dir = getattr(args, "screenshot", None)
     settings = _settings(screenshot_dir is not None, getattr(args, "settings", None))
-    choice = RobotChoice(kind=args.robot, task=args.task, config=args.config)
+    choice = RobotChoice(
+        kind=args.robot,
+        task=args.task,
+        config=args.config,
+        allow_uncalibrated=getattr(args, "allow_uncalibrated", False),
+    )
     checkpoint = args.checkpoint or backend.bundled_checkpoint()
     if args.config:
         settings.set_robot_config_path(Path(args.config).resolve())

@@ -20,6 +20,7 @@ class RobotChoice:
     kind: str = "sim"  # "sim", "virtual" (virtual Dynamixel bus) or "aloha" (real arms)
     task: str = "pick_color"  # simulator task, for "sim" and "virtual"
     config: str | None = None  # TOML robot config, for "aloha"
+    allow_uncalibrated: bool = False  # policy mode on real arms without calibration files
 
     def __post_init__(self) -> None:
         if self.kind not in ROBOT_KINDS:
@@ -54,17 +55,30 @@ def missing_module(name: str) -> str | None:
 
 def open_session(choice: RobotChoice) -> Any:
     """Build the robot, wrap it in a started RobotSession. Blocking: not on the GUI thread."""
-    from app.runtime.robots import make_robot, safety_for
+    from app.runtime.robots import make_robot
     from app.runtime.session import RobotSession
 
     robot = make_robot(choice.kind, task=choice.task, config=choice.config)
-    session = RobotSession(robot, safety=safety_for(robot))
+    session = RobotSession(robot, allow_uncalibrated=choice.allow_uncalibrated)
     try:
         session.start()
     except Exception:
         robot.disconnect()
         raise
     return session
+
+
+def safety_envelope(session: Any) -> tuple[str, list[dict]]:
+    """A one-line summary of the session's safety settings and the envelope's rows."""
+    from app.runtime.envelope import envelope_for
+
+    config = session.safety.config
+    summary = (
+        f"Every command is held to these ranges and speeds. Watchdog {config.watchdog_s:g} s, "
+        f"e-stop: {config.estop_action.replace('_', ' ')}; the policy stops when it asks "
+        f"outside the ranges for {config.out_of_range_ticks} ticks."
+    )
+    return summary, envelope_for(session.robot).rows()
 
 
 def default_prompt(session: Any) -> str:

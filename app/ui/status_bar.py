@@ -41,7 +41,9 @@ class HealthStatusBar(QStatusBar):
         self.inference = HealthLabel("inference", "inference 99999 ms")
         self.dropped = HealthLabel("dropped", "dropped 99999")
         self.camera_age = HealthLabel("camera_age", "camera age 99999 ms")
-        for label in (self.loop_rate, self.inference, self.dropped, self.camera_age):
+        self.clamped = HealthLabel("clamped", "clamped 99999 (right_forearm_roll 99999)")
+        labels = (self.loop_rate, self.inference, self.dropped, self.camera_age, self.clamped)
+        for label in labels:
             self.addPermanentWidget(label)
         self.show_snapshot(None)
 
@@ -53,6 +55,7 @@ class HealthStatusBar(QStatusBar):
                 (self.inference, "inference"),
                 (self.dropped, "dropped"),
                 (self.camera_age, "cameras"),
+                (self.clamped, "clamped"),
             ):
                 label.show_value(f"{name} –", Health.OK)
             return
@@ -76,3 +79,14 @@ class HealthStatusBar(QStatusBar):
             self.camera_age.show_value(f"camera age {age:4.0f} ms", health)
         else:
             self.camera_age.show_value("no cameras", Health.OK)
+        self._show_clamped(snapshot)
+
+    def _show_clamped(self, snapshot: SessionSnapshot) -> None:
+        """Ticks a safety limit changed the command, and the joint limited most (amber if any)."""
+        by_joint = snapshot.clamped_by_joint
+        if not by_joint:
+            self.clamped.show_value("clamped 0", Health.OK)
+            return
+        joint, count = max(by_joint.items(), key=lambda item: item[1])
+        self.clamped.setToolTip(", ".join(f"{name} {n}" for name, n in sorted(by_joint.items())))
+        self.clamped.show_value(f"clamped {snapshot.clamped_ticks} ({joint} {count})", Health.WARN)

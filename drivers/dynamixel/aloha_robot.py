@@ -34,6 +34,7 @@ def make_aloha_robot(config: AlohaConfig | str | Path) -> Robot:
         cameras=cameras,
         physics=None,
         kind="aloha",
+        safety=config.safety,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 
@@ -120,18 +121,24 @@ class ServoModel:
     number: int  # Model_Number register
     current_unit_ma: float | None  # mA per Present_Current unit; None = register holds load
     current_limit: int = 0  # factory Current_Limit (units), 0 without current sensing
+    no_load_rpm: float | None = None  # rated no-load speed at 12 V (e-Manual); None = not known
+
+    @property
+    def rated_speed_rad_s(self) -> float | None:
+        """The rated no-load speed in rad/s: no command may ask the joint to move faster."""
+        return None if self.no_load_rpm is None else self.no_load_rpm * 2 * math.pi / 60
 
 
 MODELS = {
     model.number: model
     for model in (
-        ServoModel("XM430-W350", 1020, 2.69, 1193),
+        ServoModel("XM430-W350", 1020, 2.69, 1193, no_load_rpm=46),
         ServoModel("XM430-W210", 1030, 2.69, 1193),
-        ServoModel("XM540-W270", 1120, 2.69, 2047),
-        ServoModel("XM540-W150", 1130, 2.69, 2047),
-        ServoModel("XL430-W250", 1060, None),
-        ServoModel("XC430-W150", 1070, None),
-        ServoModel("XC430-W240", 1080, None),
+        ServoModel("XM540-W270", 1120, 2.69, 2047, no_load_rpm=30),
+        ServoModel("XM540-W150", 1130, 2.69, 2047, no_load_rpm=53),
+        ServoModel("XL430-W250", 1060, None, no_load_rpm=61),
+        ServoModel("XC430-W150", 1070, None, no_load_rpm=106),
+        ServoModel("XC430-W240", 1080, None, no_load_rpm=70),
         ServoModel("XL330-M288", 1200, 1.0, 1750),
         ServoModel("XL330-M077", 1190, 1.0, 1750),
     )

@@ -25,6 +25,7 @@ from app.ui.layouts import stacked, titled
 from app.ui.session_controller import SessionController
 from app.ui.settings import Settings
 from app.ui.tabs.devices_panel import DevicesPanel
+from app.ui.tabs.safety_panel import SafetyPanel
 from app.ui.tabs.servo_health import ServoHealthPanel
 from app.ui.workers import BackgroundTasks
 
@@ -66,6 +67,7 @@ class HardwareTab(QWidget):
         self.connection.setWordWrap(True)
         self.devices = DevicesPanel(settings)
         self.health = ServoHealthPanel(tasks)
+        self.safety = SafetyPanel()
         self.calibrate_button = QPushButton("Calibration assistant…")
         self.calibrate_button.clicked.connect(self.open_calibration)
         self._build()
@@ -92,6 +94,7 @@ class HardwareTab(QWidget):
             titled("Robot", kinds, form, connect_row),
             titled("Calibration", _note(CALIBRATION_NOTE), self.calibrate_button),
             titled("Servo health", self.health),
+            titled("Safety envelope", self.safety),
             margins=4,
             stretch=True,
         )
@@ -144,6 +147,7 @@ class HardwareTab(QWidget):
         if robot is not self._robot:
             self._robot = robot
             self.health.set_robot(robot)
+            self.safety.set_session(session)
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
         """Read the servos as soon as the tab is shown."""
