@@ -101,7 +101,8 @@ class ActionGate:
     def _held(self, qpos: np.ndarray) -> np.ndarray:
         if self._hold_target is None:
             base = self.safety.last_command
-            self._hold_target = (base if base is not None else qpos).copy()
+            # A measured position may lie a servo tick outside a range: hold inside it.
+            self._hold_target = self.safety.clip((base if base is not None else qpos).copy())
         self.safety.last_command = self._hold_target
         return self._hold_target
 

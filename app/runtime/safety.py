@@ -104,13 +104,9 @@ class SafetyLayer:
             return Filtered(self._hold(reference), refused=f"action of shape {action.shape}")
         if not np.all(np.isfinite(action)):
             return Filtered(self._hold(reference), refused="non-finite action")
-        safe = action.copy()
+        safe = self.clip(action.copy())
         clamped = []
-        beyond = 0.0
-        if self._lo is not None:
-            safe = np.clip(safe, self._lo, self._hi)
-            beyond = float(np.abs(safe - action)[ARM_JOINTS_14].max())
-        safe[list(GRIPPERS)] = np.clip(safe[list(GRIPPERS)], 0.0, 1.0)
+        beyond = float(np.abs(safe - action)[ARM_JOINTS_14].max())
         if not np.array_equal(safe, action):
             clamped.append("joint limit")
         stepped = np.clip(safe, reference - self.max_step, reference + self.max_step)
@@ -132,6 +128,14 @@ class SafetyLayer:
                 command[g] = qpos[g]
                 hit = True
         return hit
+
+    def clip(self, action: np.ndarray) -> np.ndarray:
+        """`action` (14,) within the joint ranges and the grippers' 0..1."""
+        action = np.asarray(action, np.float32)
+        if self._lo is not None:
+            action = np.clip(action, self._lo, self._hi)
+        action[list(GRIPPERS)] = np.clip(action[list(GRIPPERS)], 0.0, 1.0)
+        return action
 
     def _hold(self, reference: np.ndarray) -> np.ndarray:
         held = np.asarray(reference, np.float32).copy()

@@ -14,6 +14,7 @@ def test_loop_bench_reports_its_numbers(capsys: pytest.CaptureFixture[str]) -> N
     assert result["recorded_frames"] > 0
     assert result["period_p50_ms"] > 0 and result["period_p99_ms"] >= result["period_p50_ms"]
     assert result["loop_priority"] in {"real-time (SCHED_FIFO 10)", "nice -5", "normal"}
+    assert 0 < result["estop_p50_ms"] <= result["estop_max_ms"]  # measured e-stops, in ms
 
 
 def test_loop_bench_refuses_absurd_camera_counts(capsys: pytest.CaptureFixture[str]) -> None:

@@ -55,3 +55,33 @@ def test_config_checks_its_fields() -> None:
         SafetyConfig(estop_action="explode")
     with pytest.raises(ValueError, match="both"):
         SafetyConfig(joint_lo=tuple(LO))
+
+
+def test_the_gripper_is_kept_within_0_and_1_whatever_the_joint_limits() -> None:
+    wide = SafetyLayer(SafetyConfig(joint_lo=tuple(LO * 5), joint_hi=tuple(HI * 5)))
+    qpos = np.full(14, 0.5, np.float32)
+    action = qpos.copy()
+    action[6], action[13] = 4.0, -3.0
+    for _ in range(20):  # past the rate limit
+        out = wide.filter(action, qpos).action
+    assert out[6] == 1.0 and out[13] == 0.0
+
+
+def test_speed_limit_per_joint_is_a_step_per_tick_at_the_control_rate() -> None:
+    speed = np.full(14, 2.0)
+    speed[6] = speed[13] = 5.0  # gripper: openings per second
+    safety = SafetyLayer(
+        SafetyConfig(joint_lo=tuple(LO * 5), joint_hi=tuple(HI * 5), max_speed=tuple(speed)),
+        rate_hz=50.0,
+    )
+    previous = np.zeros(14, np.float32)
+    for _ in range(5):
+        command = safety.filter(np.full(14, 3.0), np.zeros(14)).action
+        step = command - previous
+        assert np.allclose(step[:6], 2.0 / 50) and np.isclose(step[6], 0.1)
+        previous = command
+
+
+def test_speed_limits_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="max_speed"):
+        SafetyConfig(max_speed=tuple([1.0] * 13 + [0.0]))

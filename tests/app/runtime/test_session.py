@@ -157,3 +157,90 @@ def test_history_shows_no_command_until_one_is_sent(session_factory) -> None:
     wait_until(lambda: np.isfinite(session.snapshot().history_action[-1]).all(), what="a command")
     history = session.snapshot().history_action
     assert np.isnan(history[0]).all() and np.isfinite(history[-1]).all()
+
+
+class OffsetPolicy(FakePolicy):
+    """A policy whose targets lie far outside the shoulders' range (wrong statistics)."""
+
+    def infer(self, obs: dict) -> np.ndarray:
+        actions = super().infer(obs)
+        actions[:, 1] += 3.0
+        return actions
+
+
+def test_a_policy_asking_outside_the_ranges_is_stopped_with_a_reason(session_factory) -> None:
+    from app.runtime.headless import print_summary
+
+    robot = fake_robot()
+    session = session_factory(robot, OffsetPolicy(latency_s=0.0))
+    session.set_mode(Mode.POLICY)
+    wait_until(lambda: session.snapshot().error is not None, what="the out-of-range stop")
+    wait_until(lambda: session.mode is Mode.HOLD, what="hold")
+    snap = session.snapshot()
+    assert "outside the joint ranges" in snap.error and "statistics" in snap.error
+    assert snap.clamped_by_joint["left_shoulder"] >= 10
+    high = session.safety.config.joint_hi[1]
+    assert max(sent[1] for sent in robot.followers["left"].sent) <= high + 1e-6
+    lines: list[str] = []
+    assert print_summary(session, 1.0, out=lines.append) == 1  # `run` exits non-zero
+    assert any("clamped per joint: left_shoulder" in line for line in lines)
+
+
+def test_a_driver_fault_under_hold_sends_nothing_more(session_factory) -> None:
+    robot = fake_robot()
+    session = session_factory(robot, safety=SafetyConfig(estop_action="hold"))
+    session.set_mode(Mode.HOLD)
+    ticks_after(session, 2)
+    robot.followers["right"].fail = "servo 4 (elbow) silent"
+    wait_until(lambda: session.snapshot().error is not None, what="error")
+    robot.followers["right"].fail = None
+    sent = len(robot.followers["left"].sent)
+    ticks_after(session, 5)
+    assert len(robot.followers["left"].sent) == sent
+
+
+def test_an_estop_arriving_mid_tick_sends_nothing_in_that_tick(session_factory) -> None:
+    robot = fake_robot()
+    policy = FakePolicy(latency_s=0.0)
+    arm = robot.followers["left"]
+    session = session_factory(robot, policy, safety=SafetyConfig(estop_action="torque_off"))
+    session.set_mode(Mode.POLICY)
+    wait_until(lambda: len(arm.sent) > 5, what="commands")
+    sent_at_estop = []
+    read = arm.read_state
+
+    def read_then_estop():
+        state = read()
+        if not sent_at_estop:
+            sent_at_estop.append(len(arm.sent))
+            session.estop()  # between this tick's read and its send
+        return state
+
+    arm.read_state = read_then_estop
+    wait_until(lambda: session.snapshot().estop_latency_ms is not None, what="the e-stop")
+    ticks_after(session, 3)
+    assert len(arm.sent) == sent_at_estop[0]  # neither that tick nor any after sent a command
+    assert not arm.torque
+
+
+def test_estop_latency_is_measured_in_milliseconds_until_the_hold_is_sent(session_factory) -> None:
+    session = session_factory(safety=SafetyConfig(estop_action="hold"))
+    session.set_mode(Mode.HOLD)
+    ticks_after(session, 3)
+    session.estop()
+    wait_until(lambda: session.snapshot().estop_latency_ms is not None, what="the e-stop")
+    snap = session.snapshot()
+    assert 0 < snap.estop_latency_ms < 5000  # a hang guard, not a timing target
+    assert any("e-stop in effect after" in line and " ms " in line for line in snap.events)
+
+
+def test_policy_mode_refuses_real_arms_without_calibration(session_factory) -> None:
+    robot = fake_robot()
+    robot.kind = "aloha"
+    session = session_factory(robot, FakePolicy())
+    with pytest.raises(RuntimeError, match="no calibration file.*--allow-uncalibrated"):
+        session.set_mode(Mode.POLICY)
+    session.set_mode(Mode.HOLD)  # holding, or teleoperating, needs no calibration
+    allowed = session_factory(fake_robot(), FakePolicy(), allow_uncalibrated=True)
+    allowed.robot.kind = "aloha"
+    allowed.set_mode(Mode.POLICY)

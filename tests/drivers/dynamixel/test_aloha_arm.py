@@ -96,3 +96,37 @@ def test_a_leader_on_a_follower_port_is_refused(virtual_aloha) -> None:
     config = arm_config("follower_left", virtual_aloha.ports["leader_left"])
     with pytest.raises(ServoMissingError, match="expected a XM540-W270, found XM430-W350"):
         AlohaArm(config).connect()
+
+
+def test_hold_safe_state_sets_the_goal_to_where_the_moving_arm_is(virtual_aloha) -> None:
+    config = arm_config("follower_left", virtual_aloha.ports["follower_left"], safe_state="hold")
+    arm = AlohaArm(config)
+    arm.connect()
+    try:
+        arm.send_action(POSE)
+        settle(arm)
+        on_its_way = POSE * 0.3  # the arm has not reached the goal yet
+        virtual_aloha.set_joints("follower_left", on_its_way)
+        arm.make_safe()
+        settle(arm)
+        for servo_id in arm.spec.primary_ids:
+            servo = virtual_aloha.servo("follower_left", servo_id)
+            assert servo.get("Goal_Position") == servo.get("Present_Position"), servo_id
+        assert virtual_aloha.torque("follower_left").all()
+    finally:
+        arm.disconnect()
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_actions_never_reach_the_bus(virtual_aloha, connect_arm, bad) -> None:
+    arm = connect_arm("follower_right")
+    arm.send_action(POSE)
+    settle(arm)
+    goals = [virtual_aloha.servo("follower_right", i).get("Goal_Position") for i in range(1, 10)]
+    action = POSE.copy()
+    action[2] = bad
+    with pytest.raises(ValueError, match="finite"):
+        arm.send_action(action)
+    settle(arm)
+    after = [virtual_aloha.servo("follower_right", i).get("Goal_Position") for i in range(1, 10)]
+    assert after == goals
