@@ -11,6 +11,7 @@ from drivers.safety_settings import ESTOP_ACTIONS
 
 ROBOT_DOF = 2 * ARM_DOF
 ARM_JOINTS_14 = np.array([i not in GRIPPERS for i in range(ROBOT_DOF)])  # the 12 arm joints
+CLAMP_REPORTED = 0.005  # a limit moving a target less than this (rad or opening) is not counted
 EffortLimit = float | tuple[float | None, float | None] | None  # one value, or (left, right)
 
 
@@ -107,15 +108,15 @@ class SafetyLayer:
         safe = self.clip(action.copy())
         clamped = []
         beyond = float(np.abs(safe - action)[ARM_JOINTS_14].max())
-        if not np.array_equal(safe, action):
+        if _changed(safe, action):
             clamped.append("joint limit")
         stepped = np.clip(safe, reference - self.max_step, reference + self.max_step)
-        if not np.array_equal(stepped, safe):
+        if _changed(stepped, safe):
             clamped.append("rate limit")
         if effort is not None and self._grip_overloaded(stepped, qpos, effort):
             clamped.append("gripper effort limit")
         self.last_command = stepped
-        changed = stepped != action
+        changed = np.abs(stepped - action) > CLAMP_REPORTED
         return Filtered(stepped, clamped=tuple(clamped), clamped_joints=changed,
                         beyond_range_rad=beyond)  # fmt: skip
 
@@ -141,3 +142,8 @@ class SafetyLayer:
         held = np.asarray(reference, np.float32).copy()
         self.last_command = held
         return held
+
+
+def _changed(after: np.ndarray, before: np.ndarray) -> bool:
+    """Whether a limit moved any target by more than a rounding's worth."""
+    return bool(np.abs(after - before).max() > CLAMP_REPORTED)

@@ -34,7 +34,7 @@ def model_limits(spec: ArmSpec, gripper_span_rad: float) -> dict[str, JointLimit
     for joint in ARM_JOINTS:
         rated = spec.rated_speed(joint)
         speed, speed_source = (
-            (rated, f"{_servo(spec, joint)} rated no-load speed")
+            (rated, f"{_servo(spec, joint)} rated speed")
             if rated is not None
             else (FALLBACK_SPEED, f"default ({_servo(spec, joint)} speed unknown)")
         )
