@@ -45,6 +45,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="torch.compile the sampler first (slow once per machine, then faster)",
     )
     parser.add_argument("--video", metavar="DIR", help="write one cam_high MP4 per episode here")
+    parser.add_argument(
+        "--robot",
+        choices=("sim", "virtual"),
+        default=None,
+        help="run each episode in real time through the app's session on this robot (virtual: "
+        "the real Dynamixel driver on the virtual bus); default: lockstep simulation",
+    )
     parser.add_argument("--json", action="store_true", help="one JSON object on the last line")
 
 
@@ -84,16 +91,19 @@ def run(args: argparse.Namespace) -> int:
     )
     size = args.size or render_size_for(policy)
     with tqdm(total=args.episodes, desc=f"eval {task}", unit="episode", file=sys.stderr) as bar:
-        report = evaluate(
-            task,
-            policy,
-            args.episodes,
-            seed=args.seed,
-            replan=args.replan,
-            image_size=size,
-            video_dir=args.video,
-            on_episode=lambda outcome: bar.update(1),
-        )
+        if args.robot is not None:
+            report = _evaluate_live(args, task, policy, size, lambda outcome: bar.update(1))
+        else:
+            report = evaluate(
+                task,
+                policy,
+                args.episodes,
+                seed=args.seed,
+                replan=args.replan,
+                image_size=size,
+                video_dir=args.video,
+                on_episode=lambda outcome: bar.update(1),
+            )
     print(
         f"{task}: {report.successes}/{len(report.outcomes)} successful "
         f"({100 * report.success_rate:.1f}%), {report.seconds_per_episode:.2f} s per episode",
@@ -102,8 +112,32 @@ def run(args: argparse.Namespace) -> int:
     reached = ", ".join(f"{name} {count}" for name, count in report.stages_reached().items())
     print(f"  episodes reaching each stage: {reached}", flush=True)
     if args.json:
-        print(json.dumps(report.summary()), flush=True)
+        summary = report.summary() | ({"robot": args.robot} if args.robot else {})
+        print(json.dumps(summary), flush=True)
     return 0
+
+
+def _evaluate_live(args: argparse.Namespace, task: str, policy, size, on_episode):
+    """Real-time episodes on the app's own session (`--robot sim|virtual`)."""
+    if policy is None:
+        raise ValueError("--robot evaluates a checkpoint; the scripted expert runs lockstep only")
+    if args.video:
+        raise ValueError("--video is for the lockstep evaluation; drop --robot to record videos")
+    from app.runtime.live_eval import evaluate_live
+    from app.runtime.policy_runner import RunnerConfig
+
+    chunk = getattr(policy, "chunk_size", 50)
+    runner = RunnerConfig(replan_fraction=min(1.0, args.replan / chunk))
+    return evaluate_live(
+        args.robot,
+        task,
+        policy,
+        args.episodes,
+        seed=args.seed,
+        runner=runner,
+        image_size=size,
+        on_episode=on_episode,
+    )
 
 
 def load_policy(checkpoint: str, device: str | None, seed: int, compile: bool = False) -> object:

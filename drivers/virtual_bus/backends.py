@@ -15,6 +15,9 @@ from drivers.virtual_bus.virtual_arm import VirtualArm
 log = logging.getLogger(__name__)
 
 CONTROL_PERIOD = 0.02  # 50 Hz, the simulator's control period
+WAIT_FOR_COMMAND = 5.0  # periods a step waits for both followers' goals before it runs anyway
+MIN_STEP = 0.5  # periods at least between two steps (commands bunched after a late tick)
+FOLLOWERS = ("follower_left", "follower_right")
 HOLD_STEPS = 50  # the leaders rest this long at the end of a demonstration before the next
 
 
@@ -37,7 +40,14 @@ class StaticBackend:
 
 class SimBackend:
     """The followers drive an `AlohaSim`, stepped at 50 Hz in its own thread; the leaders
-    replay the task's scripted demonstration, so teleoperation works with no hands on them."""
+    replay the task's scripted demonstration, so teleoperation works with no hands on them.
+
+    A step follows the control loop's goals: it runs as soon as both followers have been
+    written to since the last one (real servos act on a goal at once, not on the next beat of
+    another 50 Hz clock), or after 5 periods without (a slow or idle loop). So a command
+    sequence gets the same response as on the simulator robot, where the loop steps the
+    physics after each send.
+    """
 
     def __init__(self, arms: dict[str, VirtualArm], task: str, seed: int = 0) -> None:
         from drivers.sim.world import AlohaSim
@@ -52,12 +62,16 @@ class SimBackend:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()  # guards reset against the stepping thread
+        self._written: set[str] = set()  # followers written to since the last step
+        self._commanded = threading.Event()  # both were
         self._start_demo()
         self._publish(self.sim.qpos(), self.sim.qvel(), self.sim.effort())
         self._move_leaders(0)
 
     def start(self) -> None:
         """Start stepping the simulator in real time."""
+        for role in FOLLOWERS:
+            self.arms[role].chain.on_write = lambda _servo, role=role: self._goal_written(role)
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="virtual-aloha-sim", daemon=True)
         self._thread.start()
@@ -65,6 +79,7 @@ class SimBackend:
     def stop(self) -> None:
         """Stop the stepping thread. Safe to call twice."""
         self._stop.set()
+        self._commanded.set()
         if self._thread is not None:
             self._thread.join(timeout=2.0)
             self._thread = None
@@ -87,25 +102,36 @@ class SimBackend:
             log.info("leaders hold the start pose: %s", exc)
             self._demonstrator = None
 
+    def _goal_written(self, role: str) -> None:
+        # Called by the pty thread for every servo written (under the chain's lock).
+        self._written.add(role)
+        if len(self._written) == len(FOLLOWERS):
+            self._commanded.set()
+
     def _run(self) -> None:
-        next_time = time.monotonic()
+        last = time.monotonic()
         while not self._stop.is_set():
+            self._commanded.wait(
+                max(0.0, last + WAIT_FOR_COMMAND * CONTROL_PERIOD - time.monotonic())
+            )
+            self._stop.wait(max(0.0, last + MIN_STEP * CONTROL_PERIOD - time.monotonic()))
+            if self._stop.is_set():
+                break
+            self._commanded.clear()
+            self._written.clear()
+            last = time.monotonic()
             try:
                 self.tick()
             except Exception:  # keep the virtual robot alive; the log says what happened
                 log.exception("virtual ALOHA simulation step failed")
-            next_time += CONTROL_PERIOD
-            delay = next_time - time.monotonic()
-            if delay < -5 * CONTROL_PERIOD:
-                next_time = time.monotonic()  # far behind (a busy machine): do not catch up
-            self._stop.wait(max(0.0, delay))
 
     def tick(self) -> None:
         """One control period: follower goals in, physics step, present values out."""
         with self._lock:
+            rest = self.sim.start_action()
             action = np.concatenate(
-                [self.arms["follower_left"].commanded_joints(),
-                 self.arms["follower_right"].commanded_joints()]
+                [self.arms["follower_left"].commanded_joints(rest[:ARM_DOF]),
+                 self.arms["follower_right"].commanded_joints(rest[ARM_DOF:])]
             )  # fmt: skip
             with self.sim.lock:
                 self.sim.set_action(action)

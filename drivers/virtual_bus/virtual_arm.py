@@ -35,6 +35,7 @@ class VirtualArm:
             ]
         )
         self.primaries = [self._servo(i) for i in spec.primary_ids]
+        self.powered = False  # whether any joint has had torque on since power-up
         # Shadow and its primary: mounted facing each other, so their shafts turn oppositely.
         self.shadow_pairs = [(self._servo(s.id), self._servo(s.shadow_of)) for s in spec.shadows]
 
@@ -68,9 +69,16 @@ class VirtualArm:
             shafts = np.array([servo.physical for servo in self.primaries])
         return self._to_joints((shafts - units.CENTER_TICKS) * units.RAD_PER_TICK)
 
-    def commanded_joints(self) -> np.ndarray:
-        """Goal joint values (7,) where torque is on, present values where it is off."""
+    def commanded_joints(self, rest: np.ndarray | None = None) -> np.ndarray:
+        """Goal joint values (7,) where torque is on, present values where it is off.
+
+        `rest`: where the arm lies until torque first comes on (an unpowered arm rests on its
+        support in its start pose; it does not sag from it before the driver connects).
+        """
         with self.chain.lock:
+            self.powered = self.powered or any(s.torque for s in self.primaries)
+            if not self.powered and rest is not None:
+                return np.asarray(rest, dtype=np.float64).copy()
             shafts = np.array(
                 [s.goal_physical() if s.torque else s.physical for s in self.primaries]
             )

@@ -16,3 +16,20 @@ def test_eval_with_the_bundled_policy(task: str, capsys: pytest.CaptureFixture[s
     assert 0 <= result["successes"] <= 2
     reached = list(result["stages_reached"].values())
     assert reached == sorted(reached, reverse=True) and reached[-1] == result["successes"]
+
+
+@pytest.mark.slow
+def test_eval_runs_in_real_time_through_the_virtual_aloha(capsys) -> None:
+    argv = ["eval", "--task", "pick_color", "--episodes", "1", "--checkpoint", "--robot",
+            "virtual", "--json"]  # fmt: skip
+    assert main(argv) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["robot"] == "virtual" and result["episodes"] == 1
+    assert result["seconds_per_episode"] > 0 and "stages_reached" in result
+
+
+def test_eval_on_a_robot_refuses_the_scripted_expert(capsys) -> None:
+    argv = ["eval", "--task", "pick_color", "--episodes", "1", "--policy", "scripted", "--robot",
+            "sim"]  # fmt: skip
+    assert main(argv) == 2
+    assert "lockstep" in capsys.readouterr().err

@@ -1,0 +1,78 @@
+"""Evaluation as the app runs: real-time episodes through the session, on the simulator or the
+virtual ALOHA (the real Dynamixel driver on a simulated bus), with the runtime's own loop."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from app.runtime.policy_runner import ChunkPolicy, RunnerConfig
+from app.runtime.robots import make_robot, simulator_of
+from app.runtime.session import RobotSession
+from app.runtime.snapshot import Mode
+from drivers.sim.evaluate import EpisodeOutcome, EvalReport
+from drivers.sim.tasks import get_task
+
+LIVE_ROBOTS = ("sim", "virtual")
+POLL_S = 0.05  # how often the episode's stage and success are looked at
+
+
+def evaluate_live(
+    robot_kind: str,
+    task: str,
+    policy: ChunkPolicy,
+    episodes: int,
+    *,
+    seed: int = 100_000,
+    rate_hz: float = 50.0,
+    runner: RunnerConfig | None = None,
+    image_size: tuple[int, int] = (240, 320),
+    on_episode: Callable[[EpisodeOutcome], None] | None = None,
+) -> EvalReport:
+    """Success over `episodes` seeded episodes, each run in real time on a fresh robot."""
+    if robot_kind not in LIVE_ROBOTS:
+        raise ValueError(f"live evaluation runs on {' or '.join(LIVE_ROBOTS)}, not {robot_kind!r}")
+    spec = get_task(task)
+    outcomes = []
+    for index in range(episodes):
+        outcome = _episode(robot_kind, spec, policy, seed + index, rate_hz, runner, image_size)
+        outcomes.append(outcome)
+        if on_episode is not None:
+            on_episode(outcome)
+    return EvalReport(spec.name, tuple(outcomes), spec.stages)
+
+
+def _episode(kind, spec, policy, seed, rate_hz, runner, image_size) -> EpisodeOutcome:
+    robot = make_robot(
+        kind, task=spec.name, seed=seed, cameras=tuple(policy.cameras), image_size=image_size
+    )
+    sim = simulator_of(robot)
+    session = RobotSession(robot, policy, rate_hz=rate_hz, runner=runner)
+    start = time.monotonic()
+    stage, success = 0, False
+    try:
+        session.start()
+        session.set_prompt(sim.prompt)
+        session.set_mode(Mode.POLICY)
+        first_tick = session.snapshot().tick
+        while True:
+            snap = session.snapshot()
+            steps = snap.tick - first_tick
+            success = bool(snap.task_success)
+            stage = max(stage, sim.stage())
+            if success or snap.error or steps >= spec.episode_steps:
+                break
+            time.sleep(POLL_S)
+    finally:
+        session.stop()
+        robot.disconnect()
+    if success:
+        stage = len(spec.stages) + 1
+    return EpisodeOutcome(
+        seed=seed,
+        success=success,
+        steps=steps,
+        seconds=time.monotonic() - start,
+        policy_calls=snap.chunks,
+        stage=stage,
+    )
