@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from app.cli import train_plan
+
 HELP = "train a π0 policy on recorded episodes (torchrun for several GPUs/processes)"
 
 
@@ -27,7 +29,7 @@ def _crop(text: str) -> tuple[str, tuple[float, ...]]:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of the train subcommand."""
     parser.add_argument("--data", type=_csv, help="episode folders/files, comma-separated")
-    parser.add_argument("--out", required=True, help="output directory")
+    parser.add_argument("--out", help="output directory (required but with --plan)")
     start = parser.add_mutually_exclusive_group()
     start.add_argument("--preset", help="train from scratch: tiny or pi0")
     start.add_argument("--init", help="start from this checkpoint directory")
@@ -108,6 +110,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--log-every", type=int, help="metrics line every K steps (default 10)")
     parser.add_argument("--num-workers", type=int, help="data loading processes (default 1)")
     parser.add_argument("--threads", type=int, help="torch threads per process (default: share)")
+    parser.add_argument(
+        "--fsdp", action="store_true", help="under torchrun: shard weights, gradients, optimiser"
+    )
+    train_plan.add_arguments(parser)
 
 
 # CLI option -> TrainConfig field, for options whose default lives in TrainConfig.
@@ -143,6 +149,8 @@ def build_config(args: argparse.Namespace):
 
     given = {field: getattr(args, option) for option, field in _FIELDS.items()}
     given = {key: value for key, value in given.items() if value is not None}
+    if not args.out:
+        raise ValueError("--out DIR is required (but with --plan)")
     if args.resume:
         # Everything that shapes the run comes from the saved config; steps and logging may change.
         keep = ("steps", "save_every", "log_every", "num_workers", "threads", "eval_every")
@@ -159,6 +167,7 @@ def build_config(args: argparse.Namespace):
         augment_geometry=not args.colour_augment_only,
         grad_checkpointing=args.grad_checkpointing,
         crops=dict(args.crop) if args.crop else None,
+        fsdp=args.fsdp,
         **given,
     )
 
@@ -167,6 +176,8 @@ def run(args: argparse.Namespace) -> int:
     """Check the options, then train."""
     from pi0_core.train.loop import train
 
+    if args.plan:
+        return train_plan.run(args)
     config = build_config(args)
     if args.stop_at is not None and not 0 < args.stop_at <= config.steps:
         raise ValueError(f"--stop-at must be in [1, {config.steps}] (--steps), got {args.stop_at}")
