@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from app.cli import train_plan
 
@@ -179,6 +180,10 @@ def run(args: argparse.Namespace) -> int:
     if args.plan:
         return train_plan.run(args)
     config = build_config(args)
+    if config.fsdp:
+        from pi0_core.train.sharding import check_processes
+
+        check_processes(int(os.environ.get("WORLD_SIZE", "1")))
     if args.stop_at is not None and not 0 < args.stop_at <= config.steps:
         raise ValueError(f"--stop-at must be in [1, {config.steps}] (--steps), got {args.stop_at}")
     final = train(config, resume_run=args.resume, stop_at=args.stop_at)
