@@ -1,13 +1,15 @@
-"""Measured memory of one training step on CPU, to calibrate and check the memory planner.
+"""Measured memory of one training step, to calibrate and check the memory planner.
 
 Two measures: the bytes autograd saves for backward (the planner's activations), and the peak
-of torch's own allocations through a whole step (torch profiler), added to what the weights,
-gradients, AdamW moments and EMA held before it.
+of torch's own allocations through a whole step (on CPU the torch profiler's running total
+added to what the weights, gradients, AdamW moments and EMA held before it; on CUDA
+`max_memory_allocated`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import time
 from dataclasses import dataclass
 
 import torch
@@ -29,6 +31,7 @@ class MeasuredStep:
     weight_copies_gb: float  # low-precision copies of the weights saved for backward (autocast)
     state_gb: float  # weights, gradients, AdamW moments and EMA before the step
     peak_gb: float  # state_gb plus the step's peak of new allocations
+    step_s: float  # wall-clock seconds of the measured step (profiled on CPU: slower)
 
 
 class _SavedTensors:
@@ -71,11 +74,23 @@ def _state_bytes(model: torch.nn.Module, optimizer: torch.optim.Optimizer, ema: 
     return sum(t.numel() * t.element_size() for t in tensors if torch.is_tensor(t))
 
 
-def measure_step(preset: ModelPreset, run: RunShape, seed: int = 0) -> MeasuredStep:
-    """Build the preset as the trainer does and measure its second step on CPU."""
+def _cuda_peak(function, device: torch.device) -> int:
+    """Peak bytes allocated on `device` during `function()`, everything held included."""
+    torch.cuda.synchronize(device)
+    torch.cuda.reset_peak_memory_stats(device)
+    function()
+    torch.cuda.synchronize(device)
+    return torch.cuda.max_memory_allocated(device)
+
+
+def measure_step(
+    preset: ModelPreset, run: RunShape, seed: int = 0, device: str = "cpu"
+) -> MeasuredStep:
+    """Build the preset as the trainer does and measure its second step."""
     from pi0_core.bench import make_case
 
-    case = make_case(preset, "cpu", run.cameras, batch=run.batch_size)
+    target = torch.device(device)
+    case = make_case(preset, device, run.cameras, batch=run.batch_size)
     model = case.model.train()
     model.model.dit.embed_tokens.weight.requires_grad_(False)
     if run.grad_checkpointing:
@@ -86,9 +101,10 @@ def measure_step(preset: ModelPreset, run: RunShape, seed: int = 0) -> MeasuredS
     ema = EMA(model, 0.999)
     inputs = dict(case.inputs)
     noise = inputs.pop("noise")
-    actions, mask = torch.randn_like(noise), torch.ones(noise.shape[:2], dtype=torch.bool)
+    actions = torch.randn_like(noise)
+    mask = torch.ones(noise.shape[:2], dtype=torch.bool, device=target)
     autocast = (
-        torch.autocast("cpu", dtype=torch.bfloat16)
+        torch.autocast(target.type, dtype=torch.bfloat16)
         if run.precision == "bf16"
         else contextlib.nullcontext()
     )
@@ -111,10 +127,15 @@ def measure_step(preset: ModelPreset, run: RunShape, seed: int = 0) -> MeasuredS
 
     step()  # allocates gradients and AdamW moments, as every step after the first finds them
     state = _state_bytes(model, optimizer, ema)
-    peak = _profiled_peak(lambda: step(count=True))
+    started = time.perf_counter()
+    if target.type == "cuda":
+        peak = _cuda_peak(lambda: step(count=True), target)
+    else:
+        peak = state + _profiled_peak(lambda: step(count=True))
     return MeasuredStep(
         saved_gb=saved.activations / GB,
         weight_copies_gb=saved.copies / GB,
         state_gb=state / GB,
-        peak_gb=(state + peak) / GB,
+        peak_gb=peak / GB,
+        step_s=time.perf_counter() - started,
     )

@@ -198,9 +198,10 @@ def plan(shape: NetworkShape, run: RunShape) -> MemoryPlan:
     weights = MASTER_BYTES * counts.total / shards
     gradients = MASTER_BYTES * counts.trainable / shards
     if run.fsdp:
-        # One piece gathered for compute and the next prefetched, in the compute dtype, and
-        # their unsharded float32 gradients before the reduce-scatter.
-        in_flight = counts.largest_unit + counts.largest_layer
+        # Gathered in the compute dtype, with their unsharded float32 gradients before the
+        # reduce-scatter: the piece computing, the next one prefetched, and the root unit's
+        # last language block (pi0_core/train/sharding.py), which stays gathered all step.
+        in_flight = counts.largest_unit + 2 * counts.largest_layer
         weights += in_flight * (2 if low else MASTER_BYTES)
         gradients += in_flight * MASTER_BYTES
     else:
