@@ -58,6 +58,8 @@ class ParameterCounts:
     matmul: int  # weights of the linear layers (autocast keeps a bf16 copy of each for backward)
     largest_unit: int  # the largest piece FSDP gathers at once (the language token table)
     largest_layer: int  # the largest transformer block (gathered ahead, while the last one runs)
+    trainable_unit: int  # trainable weights of the largest such piece (their gradients)
+    trainable_layer: int  # trainable weights of the largest block
 
 
 @dataclass(frozen=True)
@@ -141,12 +143,21 @@ def parameter_counts(shape: NetworkShape, lora_rank: int = 0) -> ParameterCounts
         trainable = total - expert.vocab * expert.hidden  # the expert never reads token ids
     matmul = language_layers + expert_layers + outside
     layers = (gemma_layer(language), gemma_layer(expert), siglip_layer(shape.vision))
+    largest_unit = max(language.vocab * language.hidden, *layers)
+    if lora_rank:  # the token tables and block bases are frozen: the vision blocks train
+        adapted = (lora_layer(language, lora_rank), lora_layer(expert, lora_rank))
+        trainable_layer = max(siglip_layer(shape.vision), *adapted)
+        trainable_unit = trainable_layer
+    else:
+        trainable_layer, trainable_unit = max(layers), largest_unit
     return ParameterCounts(
         total=total,
         trainable=trainable,
         matmul=matmul,
-        largest_unit=max(language.vocab * language.hidden, *layers),
+        largest_unit=largest_unit,
         largest_layer=max(layers),
+        trainable_unit=trainable_unit,
+        trainable_layer=trainable_layer,
     )
 
 
@@ -203,7 +214,7 @@ def plan(shape: NetworkShape, run: RunShape) -> MemoryPlan:
         # last language block (pi0_core/train/sharding.py), which stays gathered all step.
         in_flight = counts.largest_unit + 2 * counts.largest_layer
         weights += in_flight * (2 if low else MASTER_BYTES)
-        gradients += in_flight * MASTER_BYTES
+        gradients += (counts.trainable_unit + 2 * counts.trainable_layer) * MASTER_BYTES
     else:
         if low:
             weights += 2 * counts.matmul  # autocast's bf16 copies, saved for backward

@@ -24,8 +24,8 @@ def _torchrun(data: Path, out: Path, init: Path, *extra: str) -> None:
     command = [
         sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
         "main.py", "train", "--data", str(data), "--out", str(out), "--init", str(init),
-        "--steps", str(STEPS), "--batch-size", "2", "--num-workers", "0", "--threads", "1",
-        "--log-every", "1", *extra,
+        "--steps", str(STEPS), "--lr", "3e-3", "--warmup-steps", "2", "--batch-size", "2",
+        "--num-workers", "0", "--threads", "1", "--log-every", "1", *extra,
     ]  # fmt: skip
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=240)

@@ -73,6 +73,12 @@ def test_fsdp_shards_gradients_and_optimiser_state() -> None:
     assert sharded.activations_gb == alone.activations_gb
 
 
+def test_lora_under_fsdp_gathers_no_gradient_of_the_frozen_token_table() -> None:
+    alone = plan(PI0, RunShape(lora=True))
+    sharded = plan(PI0, RunShape(lora=True, processes=8, fsdp=True))
+    assert sharded.gradients_gb < alone.gradients_gb / 4
+
+
 def test_ddp_keeps_a_second_copy_of_the_gradients() -> None:
     alone = plan(PI0, RunShape(batch_size=4))
     ddp = plan(PI0, RunShape(batch_size=4, processes=2))
