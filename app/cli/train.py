@@ -179,6 +179,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.plan:
         return train_plan.run(args)
+    train_plan.refuse_without_plan(args)
     config = build_config(args)
     if config.fsdp:
         from pi0_core.train.sharding import check_processes

@@ -31,6 +31,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="with --plan: JSON on the last line")
 
 
+PLAN_ONLY = ("memory_gb", "precision", "processes", "json")
+
+
+def refuse_without_plan(args: argparse.Namespace) -> None:
+    """The planner's options mean nothing to a training run: refuse them without --plan."""
+    given = [name for name in PLAN_ONLY if getattr(args, name) not in (None, False)]
+    if given:
+        options = ", ".join("--" + name.replace("_", "-") for name in given)
+        raise ValueError(f"{options}: only with --plan")
+
+
 def run_shape(args: argparse.Namespace, cameras: int):
     """The planner's view of the run the options describe."""
     import torch
