@@ -30,7 +30,7 @@ def _crop(text: str) -> tuple[str, tuple[float, ...]]:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of the train subcommand."""
     parser.add_argument("--data", type=_csv, help="episode folders/files, comma-separated")
-    parser.add_argument("--out", help="output directory (required but with --plan)")
+    parser.add_argument("--out", help="output directory (required, except with --plan)")
     start = parser.add_mutually_exclusive_group()
     start.add_argument("--preset", help="train from scratch: tiny or pi0")
     start.add_argument("--init", help="start from this checkpoint directory")
@@ -151,7 +151,7 @@ def build_config(args: argparse.Namespace):
     given = {field: getattr(args, option) for option, field in _FIELDS.items()}
     given = {key: value for key, value in given.items() if value is not None}
     if not args.out:
-        raise ValueError("--out DIR is required (but with --plan)")
+        raise ValueError("--out DIR is required (except with --plan)")
     if args.resume:
         # Everything that shapes the run comes from the saved config; steps and logging may change.
         keep = ("steps", "save_every", "log_every", "num_workers", "threads", "eval_every")

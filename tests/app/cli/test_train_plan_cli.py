@@ -73,7 +73,7 @@ def test_plan_reads_an_init_checkpoint(capsys, tmp_path) -> None:
 
 def test_training_still_needs_out(capsys, tmp_path) -> None:
     assert main(["train", "--preset", "tiny", "--data", str(tmp_path)]) == 2
-    assert capsys.readouterr().err.strip() == "error: --out DIR is required (but with --plan)"
+    assert capsys.readouterr().err.strip() == "error: --out DIR is required (except with --plan)"
 
 
 def test_plan_options_without_plan_are_refused(capsys, tmp_path) -> None:
