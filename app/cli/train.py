@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
+
+from app.cli import train_plan
 
 HELP = "train a π0 policy on recorded episodes (torchrun for several GPUs/processes)"
 
@@ -27,7 +30,7 @@ def _crop(text: str) -> tuple[str, tuple[float, ...]]:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of the train subcommand."""
     parser.add_argument("--data", type=_csv, help="episode folders/files, comma-separated")
-    parser.add_argument("--out", required=True, help="output directory")
+    parser.add_argument("--out", help="output directory (required, except with --plan)")
     start = parser.add_mutually_exclusive_group()
     start.add_argument("--preset", help="train from scratch: tiny or pi0")
     start.add_argument("--init", help="start from this checkpoint directory")
@@ -108,6 +111,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--log-every", type=int, help="metrics line every K steps (default 10)")
     parser.add_argument("--num-workers", type=int, help="data loading processes (default 1)")
     parser.add_argument("--threads", type=int, help="torch threads per process (default: share)")
+    parser.add_argument(
+        "--fsdp", action="store_true", help="under torchrun: shard weights, gradients, optimiser"
+    )
+    train_plan.add_arguments(parser)
 
 
 # CLI option -> TrainConfig field, for options whose default lives in TrainConfig.
@@ -143,6 +150,8 @@ def build_config(args: argparse.Namespace):
 
     given = {field: getattr(args, option) for option, field in _FIELDS.items()}
     given = {key: value for key, value in given.items() if value is not None}
+    if not args.out:
+        raise ValueError("--out DIR is required (except with --plan)")
     if args.resume:
         # Everything that shapes the run comes from the saved config; steps and logging may change.
         keep = ("steps", "save_every", "log_every", "num_workers", "threads", "eval_every")
@@ -159,6 +168,7 @@ def build_config(args: argparse.Namespace):
         augment_geometry=not args.colour_augment_only,
         grad_checkpointing=args.grad_checkpointing,
         crops=dict(args.crop) if args.crop else None,
+        fsdp=args.fsdp,
         **given,
     )
 
@@ -167,7 +177,14 @@ def run(args: argparse.Namespace) -> int:
     """Check the options, then train."""
     from pi0_core.train.loop import train
 
+    if args.plan:
+        return train_plan.run(args)
+    train_plan.refuse_without_plan(args)
     config = build_config(args)
+    if config.fsdp:
+        from pi0_core.train.sharding import check_processes
+
+        check_processes(int(os.environ.get("WORLD_SIZE", "1")))
     if args.stop_at is not None and not 0 < args.stop_at <= config.steps:
         raise ValueError(f"--stop-at must be in [1, {config.steps}] (--steps), got {args.stop_at}")
     final = train(config, resume_run=args.resume, stop_at=args.stop_at)

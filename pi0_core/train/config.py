@@ -53,6 +53,7 @@ class TrainConfig:
     eval_episodes: int = 10
     num_workers: int = 1  # DataLoader worker processes
     threads: int = 0  # torch CPU threads per process (0: idle cores / processes, at least 1)
+    fsdp: bool = False  # under torchrun: shard weights, gradients and optimiser state (FSDP2)
 
     def __post_init__(self) -> None:
         if (self.preset is None) == (self.init is None):

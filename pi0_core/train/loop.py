@@ -19,7 +19,7 @@ from pi0_core.adapters import make_adapter
 from pi0_core.model import count_parameters, image_token_id, tokens_per_image
 from pi0_core.policy import Policy
 from pi0_core.threads import cpu_threads
-from pi0_core.train import distributed, resume, setup
+from pi0_core.train import distributed, resume, setup, sharding
 from pi0_core.train.augment import augment_batch, drop_state
 from pi0_core.train.config import TrainConfig
 from pi0_core.train.data import (
@@ -123,6 +123,7 @@ class Run:
         self.parts = setup.build(config)
         self.auxiliaries: list[_Auxiliary] = []
         self.model = self._prepare_model(self.parts.model)
+        self.sharded = sharding.ShardedNetwork(self.model, processes) if config.fsdp else None
         self.optimizer = make_optimizer(
             self.model.named_parameters(), self.parts.lr, config.weight_decay
         )
@@ -134,7 +135,7 @@ class Run:
         self.start_step = 0
         if point is not None:
             self._restore(point)
-        self.trained = distributed.wrap(self.model, processes)
+        self.trained = self.model if self.sharded else distributed.wrap(self.model, processes)
         log.info(
             "training on %d process(es), device %s, %d torch threads each",
             processes.world,
@@ -175,9 +176,12 @@ class Run:
                 self.processes.world,
                 point.world,
             )
-        resume.restore_trainable(self.model, point.trainable)
-        self.ema.load_state_dict(point.ema)
-        self.optimizer.load_state_dict(point.optimizer)
+        if self.sharded:
+            self.sharded.restore(self.ema, self.optimizer, point)
+        else:
+            resume.restore_trainable(self.model, point.trainable)
+            self.ema.load_state_dict(point.ema)
+            self.optimizer.load_state_dict(point.optimizer)
         self.start_step = point.step
         log.info("resuming at step %d", point.step)
 
@@ -323,12 +327,18 @@ class Run:
         self.ema.copy_to(duplicate)
         return detach_probe(merged(duplicate)).eval()
 
+    def _gathered(self) -> torch.nn.Module | None:
+        """`_export` on the main process, None elsewhere; under FSDP every process gathers."""
+        if self.sharded is None:
+            return self._export() if self.processes.is_main else None
+        network = self.sharded.export(self.ema)
+        return None if network is None else detach_probe(merged(network)).eval()
+
     def _evaluate(self, done: int) -> float | None:
         rate = None
+        network = self._gathered()
         if self.processes.is_main:
-            policy = Policy(
-                self._export(), self.parts.tokenizer, self.parts.spec, name=f"step {done}"
-            )
+            policy = Policy(network, self.parts.tokenizer, self.parts.spec, name=f"step {done}")
             config = self.config
             rate = sim_success_rate(policy, config.eval_task, config.eval_episodes, config.seed)
             if rate is not None:
@@ -338,8 +348,10 @@ class Run:
         return rate
 
     def _save(self, done: int) -> None:
+        network = self._gathered()
+        state = self.sharded.resume_state(self.ema, self.optimizer) if self.sharded else None
         if self.processes.is_main:
-            network, spec, tokenizer = self._export(), self.parts.spec, self.parts.tokenizer
+            spec, tokenizer = self.parts.spec, self.parts.tokenizer
             card = model_card(
                 self.config,
                 spec,
@@ -355,14 +367,19 @@ class Run:
             checkpoint.save_checkpoint(self.out / target, network, tokenizer, spec, card)
             if done == self.config.steps:
                 checkpoint.save_checkpoint(self.out / FINAL_DIR, network, tokenizer, spec, card)
-            resume.save(
-                self.out / RESUME_DIR,
-                done,
-                self.processes.world,
-                self.config.to_json(),
-                self.model,
-                self.ema.state_dict(),
-                self.optimizer,
-            )
+            if state is not None:  # gathered from the shards
+                resume.save_state(
+                    self.out / RESUME_DIR, done, self.processes.world, self.config.to_json(), *state
+                )
+            else:
+                resume.save(
+                    self.out / RESUME_DIR,
+                    done,
+                    self.processes.world,
+                    self.config.to_json(),
+                    self.model,
+                    self.ema.state_dict(),
+                    self.optimizer,
+                )
             log.info("step %d: checkpoint in %s", done, self.out / target)
         distributed.barrier(self.processes)

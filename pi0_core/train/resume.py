@@ -43,14 +43,27 @@ def save(
     optimizer: torch.optim.Optimizer,
 ) -> None:
     """Write the resume state next to `directory` then swap it in, so a crash leaves the old one."""
+    trainable = {n: p.detach().cpu() for n, p in model.named_parameters() if p.requires_grad}
+    save_state(directory, step, world, config_json, trainable, ema_state, optimizer.state_dict())
+
+
+def save_state(
+    directory: Path,
+    step: int,
+    world: int,
+    config_json: str,
+    trainable: dict[str, torch.Tensor],
+    ema_state: dict[str, torch.Tensor],
+    optimizer_state: dict,
+) -> None:
+    """`save` from whole tensors (an FSDP run gathers them first)."""
     directory = Path(directory)
     staging = directory.with_name(directory.name + ".tmp")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    trainable = {n: p.detach().cpu() for n, p in model.named_parameters() if p.requires_grad}
     save_file(_contiguous(trainable), staging / WEIGHTS)
     save_file(_contiguous({n: t.cpu() for n, t in ema_state.items()}), staging / EMA_WEIGHTS)
-    tensors, groups = _flatten_optimizer(optimizer.state_dict())
+    tensors, groups = _flatten_optimizer(optimizer_state)
     save_file(_contiguous(tensors), staging / OPTIMIZER)
     state = {"step": step, "world": world, "param_groups": groups}
     (staging / STATE).write_text(json.dumps(state, indent=2) + "\n")
