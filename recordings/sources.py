@@ -1,0 +1,66 @@
+"""One way in for every episode source: HDF5 files, and episodes of LeRobot dataset folders.
+
+An episode is named by a `Path` (HDF5) or a `LeRobotEpisode`; `open_episode` gives a reader
+with the same interface for both (state, action, images per camera, prompt, fps).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from recordings.files import episode_files
+from recordings.lerobot.layout import is_lerobot_folder
+from recordings.lerobot.meta import load_meta
+from recordings.lerobot.names import camera_names, parse_camera_map, unknown_map_entries
+from recordings.lerobot.reader import LeRobotEpisode, LeRobotEpisodeReader
+from recordings.reader import EpisodeReader
+
+EpisodeRef = Path | LeRobotEpisode
+
+
+def find_episodes(
+    paths: Path | str | LeRobotEpisode | Iterable[Path | str | LeRobotEpisode],
+    camera_map: Mapping[str, str] | str | None = None,
+) -> list[EpisodeRef]:
+    """Expand HDF5 files, folders of them and LeRobot dataset folders into episodes.
+
+    `camera_map` ({their camera name: ours}) applies to the LeRobot datasets; an entry that
+    names none of a dataset's cameras is an error.
+    """
+    if isinstance(paths, (str, Path, LeRobotEpisode)):
+        paths = [paths]
+    mapping = parse_camera_map(camera_map)
+    found: list[EpisodeRef] = []
+    for path in paths:
+        if isinstance(path, LeRobotEpisode):
+            found.append(path)
+        elif is_lerobot_folder(Path(path)):
+            found.extend(lerobot_episodes(Path(path), mapping))
+        else:
+            found.extend(episode_files(path))
+    return found
+
+
+def lerobot_episodes(
+    root: Path, camera_map: Mapping[str, str] | None = None
+) -> list[LeRobotEpisode]:
+    """Every episode of the LeRobot dataset at `root`."""
+    meta = load_meta(root)
+    keys = meta.video_keys + meta.image_keys
+    unknown = unknown_map_entries(keys, camera_map)
+    if unknown:
+        raise ValueError(
+            f"--camera-map names {', '.join(unknown)}, not a camera of {root} "
+            f"(its cameras: {', '.join(keys) or 'none'})"
+        )
+    camera_names(keys, camera_map)  # two cameras given one name fail here, once
+    pairs = tuple(sorted((camera_map or {}).items()))
+    return [LeRobotEpisode(meta.root, entry.index, pairs) for entry in meta.episodes]
+
+
+def open_episode(episode: EpisodeRef | str, prompt: str | None = None):
+    """A reader for the episode: `EpisodeReader` (HDF5) or `LeRobotEpisodeReader`."""
+    if isinstance(episode, LeRobotEpisode):
+        return LeRobotEpisodeReader(episode, prompt)
+    return EpisodeReader(episode, prompt)
