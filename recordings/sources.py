@@ -17,6 +17,7 @@ from recordings.lerobot.reader import LeRobotEpisode, LeRobotEpisodeReader
 from recordings.reader import EpisodeReader
 
 EpisodeRef = Path | LeRobotEpisode
+AnyEpisodeReader = EpisodeReader | LeRobotEpisodeReader
 
 
 def find_episodes(
@@ -59,7 +60,30 @@ def lerobot_episodes(
     return [LeRobotEpisode(meta.root, entry.index, pairs) for entry in meta.episodes]
 
 
-def open_episode(episode: EpisodeRef | str, prompt: str | None = None):
+def checked_episode_sources(
+    paths: Iterable[Path | str], camera_map: Mapping[str, str] | None = None
+) -> list[EpisodeRef]:
+    """`find_episodes`, each episode validated; ValueError at the first bad one."""
+    from recordings.lerobot.validate import validate_lerobot
+    from recordings.validate import validate_file
+
+    episodes = find_episodes(paths, camera_map)
+    verdicts: dict[object, tuple[bool, str]] = {}
+    for root in dict.fromkeys(e.root for e in episodes if isinstance(e, LeRobotEpisode)):
+        for result in validate_lerobot(root, camera_map):
+            verdicts[result.path] = (result.ok, result.message)
+    for episode in episodes:
+        if isinstance(episode, LeRobotEpisode):
+            ok, message = verdicts.get(episode, (False, "not in the dataset's metadata"))
+        else:
+            result = validate_file(episode)
+            ok, message = result.ok, result.message
+        if not ok:
+            raise ValueError(f"{episode}: {message}")
+    return episodes
+
+
+def open_episode(episode: EpisodeRef | str, prompt: str | None = None) -> AnyEpisodeReader:
     """A reader for the episode: `EpisodeReader` (HDF5) or `LeRobotEpisodeReader`."""
     if isinstance(episode, LeRobotEpisode):
         return LeRobotEpisodeReader(episode, prompt)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from app.cli.validate import add_camera_map_argument
+
 HELP = "train a π0 policy on recorded episodes (torchrun for several GPUs/processes)"
 
 
@@ -97,6 +99,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--eval-episodes", type=int, help="rollouts per evaluation (default 10)")
     parser.add_argument("--cameras", type=_csv, help="subset of the data's cameras, in order")
     parser.add_argument("--prompt", help="prompt for episodes that have none")
+    add_camera_map_argument(parser)
     parser.add_argument(
         "--crop",
         action="append",
@@ -159,6 +162,7 @@ def build_config(args: argparse.Namespace):
         augment_geometry=not args.colour_augment_only,
         grad_checkpointing=args.grad_checkpointing,
         crops=dict(args.crop) if args.crop else None,
+        camera_map=args.camera_map,
         **given,
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import weakref
 from pathlib import Path
 
 import av
@@ -12,6 +13,20 @@ from recordings.lerobot import layout
 
 # SVT-AV1 prints its banner on stderr at every encoder start; errors only.
 os.environ.setdefault("SVT_LOG", "1")
+
+
+# Every open decoder of this process. libav's decoder and scaler threads do not survive a fork:
+# a child that frees a container inherited from its parent hangs. So the parent closes them
+# all before it forks (DataLoader workers); each reopens on its next frame, in its own process.
+_OPEN: weakref.WeakSet[VideoFrames] = weakref.WeakSet()
+
+
+def _close_before_fork() -> None:
+    for video in list(_OPEN):
+        video.close()
+
+
+os.register_at_fork(before=_close_before_fork)
 
 
 class VideoError(ValueError):
@@ -62,8 +77,10 @@ class VideoFrames:
     def close(self) -> None:
         """Close the file if this process opened it. Safe to call twice."""
         if self._container is not None and self._pid == os.getpid():
+            self._frames = None  # frees decoded frames (and their scaler) before the container
             self._container.close()
         self._container, self._frames, self._last_image = None, None, None
+        _OPEN.discard(self)
 
     def _open(self) -> None:
         if self._container is not None and self._pid == os.getpid():
@@ -77,6 +94,7 @@ class VideoFrames:
             raise VideoError(f"cannot open video {self.path} ({exc})") from None
         self._stream.thread_count = 1  # many files open at once, one per worker core
         self._pid = os.getpid()
+        _OPEN.add(self)
 
     def _seek(self, seconds: float) -> None:
         stream = self._stream
