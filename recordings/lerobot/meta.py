@@ -23,7 +23,7 @@ class VideoSpan:
 
     file: str  # relative to the dataset root
     from_timestamp: float  # seconds into the file of the episode's frame 0
-    to_timestamp: float  # seconds into the file just after its last frame
+    to_timestamp: float | None  # seconds into the file after its last frame (None: file end)
 
 
 @dataclass(frozen=True)
@@ -188,13 +188,12 @@ def _v21_episodes(root: Path, info: dict, videos: tuple[str, ...]) -> tuple[Epis
     video_path = info.get("video_path") or (
         "videos/chunk-{episode_chunk:03d}/{video_key}/episode_{episode_index:06d}.mp4"
     )
-    fps = float(info["fps"])
     entries = []
     for row in sorted(rows, key=lambda r: r["episode_index"]):
         index, length = int(row["episode_index"]), int(row["length"])
         where = {"episode_chunk": index // chunks, "episode_index": index}
         spans = {
-            key: VideoSpan(video_path.format(video_key=key, **where), 0.0, length / fps)
+            key: VideoSpan(video_path.format(video_key=key, **where), 0.0, None)
             for key in videos
         }
         tasks = row.get("tasks") or ()

@@ -137,7 +137,8 @@ class _Checker:
                 f"truncated video file {span.file}: it ends at {last}, the episode needs "
                 f"frames up to {end:.2f} s"
             )
-        inside = int(((times >= span.from_timestamp - half) & (times < end + half)).sum())
+        stop = np.inf if span.to_timestamp is None else span.to_timestamp - half
+        inside = int(((times >= span.from_timestamp - half) & (times < stop)).sum())
         if inside != entry.length:
             raise EpisodeProblemError(
                 f"frame count {inside} in {span.file} does not match the episode length "
