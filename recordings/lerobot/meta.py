@@ -193,8 +193,7 @@ def _v21_episodes(root: Path, info: dict, videos: tuple[str, ...]) -> tuple[Epis
         index, length = int(row["episode_index"]), int(row["length"])
         where = {"episode_chunk": index // chunks, "episode_index": index}
         spans = {
-            key: VideoSpan(video_path.format(video_key=key, **where), 0.0, None)
-            for key in videos
+            key: VideoSpan(video_path.format(video_key=key, **where), 0.0, None) for key in videos
         }
         tasks = row.get("tasks") or ()
         entries.append(EpisodeEntry(index, length, tuple(tasks), data_path.format(**where), spans))

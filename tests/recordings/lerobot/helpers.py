@@ -12,6 +12,8 @@ import pyarrow.parquet as pq
 from recordings import layout
 from recordings.export import export
 from recordings.lerobot.video import VideoEncoder
+from recordings.lerobot.writer import LeRobotWriter
+from recordings.sources import find_episodes, open_episode
 from tests.recordings.episodes import write_episode
 
 CAMERAS = {"cam_high": (32, 32), "cam_left_wrist": (32, 32)}
@@ -37,6 +39,16 @@ def export_folder(tmp_path: Path, episodes: int = 2) -> Path:
     """A v3.0 dataset exported from fresh HDF5 episodes."""
     write_hdf5_folder(tmp_path / "hdf5", episodes)
     return export([tmp_path / "hdf5"], "lerobot", tmp_path / "lerobot")
+
+
+def write_lerobot_folder(tmp_path: Path, episodes: int = 2) -> Path:
+    """As `export_folder`, through LeRobotWriter directly (no progress bar, no tqdm thread)."""
+    write_hdf5_folder(tmp_path / "hdf5", episodes)
+    readers = [open_episode(path) for path in find_episodes(tmp_path / "hdf5")]
+    LeRobotWriter(tmp_path / "lerobot", 50).append(readers)
+    for reader in readers:
+        reader.close()
+    return tmp_path / "lerobot"
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:

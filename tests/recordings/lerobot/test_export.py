@@ -163,4 +163,3 @@ def _cameras(root: Path) -> dict[str, tuple[int, int]]:
         for k, f in info["features"].items()
         if f["dtype"] == "video"
     }
-
