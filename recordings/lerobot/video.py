@@ -8,6 +8,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+from av.video.reformatter import VideoReformatter
 
 from recordings.lerobot import layout
 
@@ -64,7 +65,9 @@ class VideoFrames:
                     continue
                 if time > seconds + half:
                     break
-                self._last_time, self._last_image = time, frame.to_ndarray(format="rgb24")
+                # One scaler kept for the file: a frame's own would be built and freed each time.
+                rgb = self._reformatter.reformat(frame, format="rgb24")
+                self._last_time, self._last_image = time, rgb.to_ndarray()
                 return self._last_image
         except (av.error.FFmpegError, OSError) as exc:
             self._frames = None
@@ -80,6 +83,7 @@ class VideoFrames:
             self._frames = None  # frees decoded frames (and their scaler) before the container
             self._container.close()
         self._container, self._frames, self._last_image = None, None, None
+        self._reformatter = None
         _OPEN.discard(self)
 
     def _open(self) -> None:
@@ -93,6 +97,7 @@ class VideoFrames:
         except (av.error.FFmpegError, OSError, IndexError) as exc:
             raise VideoError(f"cannot open video {self.path} ({exc})") from None
         self._stream.thread_count = 1  # many files open at once, one per worker core
+        self._reformatter = VideoReformatter()
         self._pid = os.getpid()
         _OPEN.add(self)
 
