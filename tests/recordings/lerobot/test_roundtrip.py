@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -71,3 +72,14 @@ def test_original_aloha_files_export(tmp_path: Path) -> None:
         assert reader.prompt == "transfer the cube"
         np.testing.assert_array_equal(reader.array(layout.QPOS), data["qpos"])
         np.testing.assert_allclose(reader.timestamps(), np.arange(12) / 50.0)
+
+
+def test_h264_videos_read_back_too(tmp_path: Path) -> None:
+    write_hdf5_folder(tmp_path / "hdf5", episodes=1)
+    lerobot = export([tmp_path / "hdf5"], "lerobot", tmp_path / "out", codec="h264")
+    info = json.loads((lerobot / "meta/info.json").read_text())
+    assert info["features"]["observation.images.cam_high"]["info"]["video.codec"] == "h264"
+    before = load_episode(tmp_path / "hdf5" / "episode_0.hdf5")
+    with open_episode(find_episodes(lerobot)[0]) as reader:
+        video = np.stack([reader.images("cam_high", t) for t in range(STEPS)])
+    assert psnr(video, before.images["cam_high"]) >= MIN_PSNR_DB
