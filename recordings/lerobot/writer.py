@@ -72,6 +72,13 @@ class LeRobotWriter:
                 )
             if int(self.info["fps"]) != self.fps:
                 raise ValueError(f"{self.root} is at {self.info['fps']} fps, not {self.fps}")
+            ours = (*_JOINTS, layout.RECORDED_TIME)
+            missing = [key for key in ours if key not in self.info["features"]]
+            if missing:
+                raise ValueError(
+                    f"{self.root} has no {', '.join(missing)}: episodes are added only to "
+                    "datasets this program wrote"
+                )
 
     def append(
         self, episodes: Sequence[EpisodeSource], progress: Callable[[int], None] | None = None
@@ -91,31 +98,31 @@ class LeRobotWriter:
         written += [self.root / layout.VIDEO_PATH.format(video_key=k, **where) for k in cameras]
         written.append(self.root / layout.EPISODES_PATH.format(**where))
         try:
-            rows = self._write_files(episodes, features, cameras, where, progress)
+            written_episodes = self._write_files(episodes, features, cameras, where, progress)
         except BaseException:
             for path in written:
                 path.unlink(missing_ok=True)
             raise
-        self._write_meta(rows, features, cameras, where)
+        self._write_meta(*written_episodes, features, cameras, where)
 
-    def _write_files(self, episodes, features, cameras, where, progress) -> list[dict]:
+    def _write_files(self, episodes, features, cameras, where, progress) -> tuple:
+        """Frames and videos of `episodes`; their table rows, statistics, and the tasks."""
         data_path = self.root / layout.DATA_PATH.format(**where)
         data_path.parent.mkdir(parents=True, exist_ok=True)
-        encoders = {
-            key: VideoEncoder(
-                self.root / layout.VIDEO_PATH.format(video_key=key, **where),
-                self.fps,
-                tuple(features[key]["shape"][:2]),
-                self.codec,
-            )
-            for key in cameras
-        }
+        encoders: dict[str, VideoEncoder] = {}
         episode_index = self.info["total_episodes"] if self.info else 0
         frame_index = self.info["total_frames"] if self.info else 0
         tasks = self._tasks()
-        rows = []
+        rows, episode_stats = [], []
         parquet = None
         try:
+            for key in cameras:
+                encoders[key] = VideoEncoder(
+                    self.root / layout.VIDEO_PATH.format(video_key=key, **where),
+                    self.fps,
+                    tuple(features[key]["shape"][:2]),
+                    self.codec,
+                )
             for episode in episodes:
                 _check_episode(episode, features, cameras)
                 task = tasks.setdefault(episode.prompt, len(tasks))
@@ -140,6 +147,7 @@ class LeRobotWriter:
                         episode_index, episode.prompt, n, frame_index, start, where, stats
                     )
                 )
+                episode_stats.append(stats)
                 episode_index += 1
                 frame_index += n
                 if progress is not None:
@@ -153,8 +161,7 @@ class LeRobotWriter:
                 parquet.close()
         for encoder in encoders.values():
             encoder.close()
-        self._tasks_seen = tasks
-        return rows
+        return rows, episode_stats, tasks
 
     def _frames(self, episode, features, cameras, encoders) -> tuple[pa.Table, dict]:
         """Encode the episode's frames; its joint columns and every feature's statistics."""
@@ -202,11 +209,17 @@ class LeRobotWriter:
                 row[f"stats/{key}/{name}"] = np.asarray(value).tolist()
         row["meta/episodes/chunk_index"] = where["chunk_index"]
         row["meta/episodes/file_index"] = where["file_index"]
-        row["_stats"] = stats  # kept in memory for stats.json, not written
         return row
 
-    def _write_meta(self, rows: list[dict], features: dict, cameras: dict, where: dict) -> None:
-        new_stats = [row.pop("_stats") for row in rows]
+    def _write_meta(
+        self,
+        rows: list[dict],
+        new_stats: list[dict],
+        tasks: dict[str, int],
+        features: dict,
+        cameras: dict,
+        where: dict,
+    ) -> None:
         path = self.root / layout.EPISODES_PATH.format(**where)
         path.parent.mkdir(parents=True, exist_ok=True)
         pq.write_table(pa.Table.from_pylist(rows), path)
@@ -216,7 +229,7 @@ class LeRobotWriter:
             for key in new_stats[0]
         }
         _write_json(self.root / layout.STATS, as_json(totals))
-        _write_tasks(self.root / layout.TASKS, self._tasks_seen)
+        _write_tasks(self.root / layout.TASKS, tasks)
         if self.info is None:
             for key in cameras:
                 video = self.root / layout.VIDEO_PATH.format(video_key=key, **where)
@@ -228,7 +241,7 @@ class LeRobotWriter:
             "robot_type": self.info["robot_type"] if self.info else ROBOT_TYPE,
             "total_episodes": episodes,
             "total_frames": frames,
-            "total_tasks": len(self._tasks_seen),
+            "total_tasks": len(tasks),
             "chunks_size": layout.CHUNKS_SIZE,
             "data_files_size_in_mb": layout.DATA_FILES_SIZE_MB,
             "video_files_size_in_mb": layout.VIDEO_FILES_SIZE_MB,

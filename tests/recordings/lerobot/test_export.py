@@ -163,3 +163,39 @@ def _cameras(root: Path) -> dict[str, tuple[int, int]]:
         for k, f in info["features"].items()
         if f["dtype"] == "video"
     }
+
+
+def _append_one(root: Path, fps: float = 50, **episode) -> None:
+    folder = root.parent / "one"
+    path = folder / f"episode_{len(list(folder.glob('*.hdf5'))) if folder.is_dir() else 0}.hdf5"
+    write_episode(path, **{"steps": 4, "cameras": {"cam_high": (32, 32)}, **episode})
+    with open_episode(path) as reader:
+        LeRobotWriter(root, fps).append([reader])
+
+
+def test_episodes_that_do_not_fit_the_dataset_are_refused(tmp_path: Path) -> None:
+    root = tmp_path / "set"
+    _append_one(root)
+    with pytest.raises(ValueError, match="is at 50 fps, not 30"):
+        _append_one(root, fps=30)
+    with pytest.raises(ValueError, match=r"cam_high images are \(16, 32, 3\), the dataset's"):
+        _append_one(root, cameras={"cam_high": (16, 32)})
+    with pytest.raises(ValueError, match="1 step\\(s\\); LeRobot's statistics need at least 2"):
+        _append_one(root, steps=1)
+    info = json.loads((root / "meta/info.json").read_text())
+    assert info["total_episodes"] == 1  # nothing refused was added
+    assert sorted(p.name for p in (root / "data/chunk-000").iterdir()) == ["file-000.parquet"]
+
+
+def test_only_datasets_written_here_take_more_episodes(tmp_path: Path) -> None:
+    root = tmp_path / "set"
+    _append_one(root)
+    info = json.loads((root / "meta/info.json").read_text())
+    del info["features"]["observation.recorded_time"]
+    (root / "meta/info.json").write_text(json.dumps(info))
+    with pytest.raises(ValueError, match="has no observation.recorded_time: episodes are added"):
+        LeRobotWriter(root, 50)
+    info["codebase_version"] = "v2.1"
+    (root / "meta/info.json").write_text(json.dumps(info))
+    with pytest.raises(ValueError, match="is v2.1: episodes are added to v3.0 datasets only"):
+        LeRobotWriter(root, 50)
