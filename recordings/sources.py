@@ -11,7 +11,7 @@ from pathlib import Path
 
 from recordings.files import episode_files
 from recordings.lerobot.layout import is_lerobot_folder
-from recordings.lerobot.meta import load_meta
+from recordings.lerobot.meta import LeRobotFormatError, load_meta
 from recordings.lerobot.names import camera_names, parse_camera_map, unknown_map_entries
 from recordings.lerobot.reader import LeRobotEpisode, LeRobotEpisodeReader
 from recordings.reader import EpisodeReader
@@ -47,7 +47,10 @@ def lerobot_episodes(
     root: Path, camera_map: Mapping[str, str] | None = None
 ) -> list[LeRobotEpisode]:
     """Every episode of the LeRobot dataset at `root`."""
-    meta = load_meta(root)
+    try:
+        meta = load_meta(root)
+    except LeRobotFormatError as problem:
+        raise LeRobotFormatError(f"{root}: {problem}") from None
     keys = meta.video_keys + meta.image_keys
     unknown = unknown_map_entries(keys, camera_map)
     if unknown:

@@ -94,3 +94,16 @@ def test_a_malformed_camera_map_is_refused() -> None:
     }
     with pytest.raises(ValueError, match="THEIRS=OURS"):
         parse_camera_map("front")
+
+
+def test_training_on_a_folder_without_info_json_says_which(tmp_path: Path, capsys) -> None:
+    from app.cli.main import main
+
+    write_v21(tmp_path / "v21", episodes=1)
+    (tmp_path / "v21/meta/info.json").unlink()
+    out = str(tmp_path / "o")
+    code = main(["train", "--data", str(tmp_path / "v21"), "--out", out, "--preset", "tiny"])
+    assert code == 2
+    assert capsys.readouterr().err.strip() == (
+        f"error: {tmp_path / 'v21'}: missing meta/info.json: not a complete LeRobot dataset"
+    )
