@@ -107,3 +107,12 @@ def test_training_on_a_folder_without_info_json_says_which(tmp_path: Path, capsy
     assert capsys.readouterr().err.strip() == (
         f"error: {tmp_path / 'v21'}: missing meta/info.json: not a complete LeRobot dataset"
     )
+
+
+def test_norm_stats_come_from_a_lerobot_folder(tmp_path: Path) -> None:
+    from recordings.stats import compute_norm_stats
+
+    written = write_v21(tmp_path / "v21")
+    stats = compute_norm_stats(tmp_path / "v21")
+    state = np.concatenate([episode["state"] for episode in written])
+    np.testing.assert_allclose(stats.state_mean, state.mean(0), atol=1e-6)
