@@ -33,6 +33,9 @@ def validate_lerobot(
         cameras = _check_features(meta, camera_map)
     except (LeRobotFormatError, ValueError) as problem:
         return [ValidationResult(root, False, str(problem))]
+    except Exception as exc:  # a malformed info.json or table: one line, not a traceback
+        message = f"damaged dataset, could not be read: {_reason(exc)}"
+        return [ValidationResult(root, False, message)]
     checker = _Checker(meta, cameras)
     pairs = tuple(sorted((camera_map or {}).items()))
     results = []

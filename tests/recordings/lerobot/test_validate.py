@@ -134,3 +134,11 @@ def test_the_cli_prints_problems_without_a_traceback(dataset: Path, capsys) -> N
     captured = capsys.readouterr()
     assert captured.out.splitlines()[0] == f"{dataset} episode 0: missing video file {VIDEO}"
     assert "Traceback" not in captured.err
+
+
+def test_malformed_features_get_one_line(dataset: Path) -> None:
+    info = json.loads((dataset / "meta/info.json").read_text())
+    info["features"] = ["not", "a", "mapping"]
+    (dataset / "meta/info.json").write_text(json.dumps(info))
+    [message] = _messages(dataset)
+    assert message.startswith("damaged dataset, could not be read: ")
