@@ -99,7 +99,7 @@ def scan_folder(folder: str | Path) -> list[EpisodeRow]:
                     steps=len(reader),
                     fps=reader.fps,
                     cameras=tuple(reader.cameras),
-                    sim=reader.sim,
+                    sim=reader.sim if isinstance(result.path, Path) else None,  # LeRobot: unknown
                     duration_s=float(stamps[-1] - stamps[0]) if len(stamps) > 1 else None,
                 )
             )
