@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python main.py bench --bus
 	$(BIN)/python main.py bench --policy --preset tiny
 	$(BIN)/python main.py bench --loop
+	$(BIN)/python main.py bench --dataset
 
 screenshots: $(STAMP)
 	$(BIN)/python main.py --screenshot docs/screenshots

@@ -1,1 +1,2 @@
-"""HDF5 episodes in the ALOHA/ACT layout, with the prompt stored beside them. Knows only files."""
+"""Episodes on disk: HDF5 files in the ALOHA/ACT layout (prompt stored beside them), and
+LeRobot datasets (recordings.lerobot). Knows only files."""

@@ -12,8 +12,7 @@ import numpy as np
 from torch.utils.data import Dataset
 
 from recordings import layout
-from recordings.files import episode_files
-from recordings.reader import EpisodeReader
+from recordings.sources import AnyEpisodeReader, find_episodes, open_episode
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +26,8 @@ class EpisodeDataset(Dataset):
     is False on the padded steps. A file without a prompt takes `prompt`, else its folder's
     `prompt.txt`.
 
+    `paths` may name LeRobot dataset folders too; `camera_map` maps their camera names to ours.
+
     With `object_poses`, every episode must hold the simulator's object poses and each item
     gets `object_poses`: object name -> pose (7,) at step t.
     """
@@ -38,16 +39,17 @@ class EpisodeDataset(Dataset):
         cameras: Iterable[str] | None = None,
         prompt: str | None = None,
         object_poses: bool = False,
+        camera_map: dict[str, str] | None = None,
     ) -> None:
         if chunk_size < 1:
             raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
-        self.episode_paths = episode_files(paths)
+        self.episode_paths = find_episodes(paths, camera_map)
         self.chunk_size = chunk_size
         self._fallback_prompt = prompt
         lengths, prompts, dims, found_cameras, objects = [], [], set(), [], {}
         # Read metadata and close again: no HDF5 handle may cross a fork into the workers.
         for episode, path in enumerate(self.episode_paths):
-            with EpisodeReader(path, prompt) as reader:
+            with open_episode(path, prompt) as reader:
                 lengths.append(len(reader))
                 prompts.append(reader.prompt)
                 dims.add((reader.state_dim, reader.action_dim))
@@ -64,7 +66,7 @@ class EpisodeDataset(Dataset):
             log.warning("some episodes have no prompt; give one or add prompt.txt to the folder")
         self._starts = np.concatenate([[0], np.cumsum(lengths)])  # (E + 1,) first item per episode
         self._pid = os.getpid()
-        self._readers: OrderedDict[int, EpisodeReader] = OrderedDict()
+        self._readers: OrderedDict[int, AnyEpisodeReader] = OrderedDict()
         self._joints: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         # episode -> (object names, poses (T, objects, 7)); small, kept from the start
         self.object_poses: dict[int, tuple[tuple[str, ...], np.ndarray]] = objects
@@ -97,7 +99,7 @@ class EpisodeDataset(Dataset):
 
     def episode_actions(self, episode: int) -> np.ndarray:
         """The (T, action_dim) actions of one episode, read without keeping the file open."""
-        with EpisodeReader(self.episode_paths[episode], self._fallback_prompt) as reader:
+        with open_episode(self.episode_paths[episode], self._fallback_prompt) as reader:
             return reader.array(layout.ACTION)
 
     def __getstate__(self) -> dict:
@@ -107,20 +109,22 @@ class EpisodeDataset(Dataset):
         state["_joints"] = {}
         return state
 
-    def _reader(self, episode: int) -> EpisodeReader:
+    def _reader(self, episode: int) -> AnyEpisodeReader:
         if os.getpid() != self._pid:  # a forked worker: never use the parent's handles
             self._pid = os.getpid()
             self._readers = OrderedDict()
         reader = self._readers.get(episode)
         if reader is None:
-            reader = EpisodeReader(self.episode_paths[episode], self._fallback_prompt)
+            reader = open_episode(self.episode_paths[episode], self._fallback_prompt)
             self._readers[episode] = reader
             if len(self._readers) > _OPEN_FILES:
                 self._readers.popitem(last=False)[1].close()
         self._readers.move_to_end(episode)
         return reader
 
-    def _joint_arrays(self, episode: int, reader: EpisodeReader) -> tuple[np.ndarray, np.ndarray]:
+    def _joint_arrays(
+        self, episode: int, reader: AnyEpisodeReader
+    ) -> tuple[np.ndarray, np.ndarray]:
         # State and actions are small: read once per episode and process, keep in memory.
         if episode not in self._joints:
             self._joints[episode] = (reader.array(layout.QPOS), reader.array(layout.ACTION))
@@ -144,7 +148,7 @@ class EpisodeDataset(Dataset):
         return wanted
 
 
-def _object_poses(reader: EpisodeReader) -> tuple[tuple[str, ...], np.ndarray]:
+def _object_poses(reader: AnyEpisodeReader) -> tuple[tuple[str, ...], np.ndarray]:
     found = reader.object_poses()
     if found is None:
         raise ValueError(

@@ -9,8 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from recordings import layout
-from recordings.files import episode_files
-from recordings.reader import EpisodeReader
+from recordings.sources import find_episodes, open_episode
 
 
 @dataclass(frozen=True, eq=False)  # arrays do not compare with ==
@@ -49,8 +48,8 @@ class NormStats:
 def compute_norm_stats(paths: Path | str | Iterable[Path | str]) -> NormStats:
     """Mean, std and 1st/99th percentiles of qpos and action over all frames of the episodes."""
     states, actions = [], []
-    for path in episode_files(paths):
-        with EpisodeReader(path) as reader:
+    for path in find_episodes(paths):
+        with open_episode(path) as reader:
             states.append(reader.array(layout.QPOS))
             actions.append(reader.array(layout.ACTION))
     state = np.concatenate(states).astype(np.float64)  # (frames, D); float64 for stable sums

@@ -20,7 +20,7 @@ _DECODED_SAMPLES = 8  # JPEG frames fully decoded per camera; every row's marker
 class ValidationResult:
     """The verdict on one file (or on a folder with no episodes)."""
 
-    path: Path
+    path: Path  # or a LeRobotEpisode: one episode of a LeRobot dataset
     ok: bool
     message: str  # "OK (...)" or what is wrong
 
@@ -29,9 +29,18 @@ class EpisodeProblemError(Exception):
     """Something wrong with an episode file; the message is shown to the user as is."""
 
 
-def validate_path(path: Path | str) -> list[ValidationResult]:
-    """Check a file, or every episode file (complete or partial) in a folder."""
+def validate_path(
+    path: Path | str, camera_map: dict[str, str] | None = None
+) -> list[ValidationResult]:
+    """Check a file, every episode file (complete or partial) in a folder, or every episode
+    of a LeRobot dataset folder (`camera_map`: its camera names -> ours)."""
+    from recordings.lerobot.layout import is_lerobot_folder
+
     path = Path(path)
+    if is_lerobot_folder(path):
+        from recordings.lerobot.validate import validate_lerobot
+
+        return validate_lerobot(path, camera_map)
     if path.is_dir():
         files = folder_episodes(path, include_partial=True)
         if not files:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-HELP = "benchmarks: --recording, --bus, --policy, --loop (numbers go in the README)"
+HELP = "benchmarks: --recording, --bus, --policy, --loop, --dataset (numbers go in the README)"
 
 # flag -> "module:function"; each function takes the parsed args and returns an exit code.
 BENCHES = {
@@ -13,6 +13,7 @@ BENCHES = {
     "bus": "drivers.dynamixel.bench:run_bench",
     "policy": "pi0_core.bench:run_bench",
     "loop": "app.runtime.bench:run_bench",
+    "dataset": "pi0_core.train.data_bench:run_bench",
 }
 
 
@@ -23,6 +24,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--bus", action="store_true", help="Dynamixel sync read+write cycle")
     group.add_argument("--policy", action="store_true", help="π0 inference: stock vs ours")
     group.add_argument("--loop", action="store_true", help="50 Hz control loop in the simulator")
+    group.add_argument(
+        "--dataset", action="store_true", help="training from a LeRobot folder vs JPEG HDF5"
+    )
     parser.add_argument("--preset", default="tiny", help="model preset (--policy)")
     parser.add_argument("--device", default="cpu", help="cpu or cuda (--policy)")
     parser.add_argument("--cameras", type=int, default=3, help="number of cameras")

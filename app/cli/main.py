@@ -11,6 +11,7 @@ import sys
 # Subcommand name -> module under app.cli. Each module has HELP, add_arguments(parser), run(args).
 SUBCOMMANDS = {
     "validate": "app.cli.validate",
+    "export": "app.cli.export",
     "bench": "app.cli.bench",
     "train": "app.cli.train",
     "run": "app.cli.run",

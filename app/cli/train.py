@@ -6,6 +6,7 @@ import argparse
 import os
 
 from app.cli import train_plan
+from app.cli.validate import add_camera_map_argument
 
 HELP = "train a π0 policy on recorded episodes (torchrun for several GPUs/processes)"
 
@@ -100,6 +101,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--eval-episodes", type=int, help="rollouts per evaluation (default 10)")
     parser.add_argument("--cameras", type=_csv, help="subset of the data's cameras, in order")
     parser.add_argument("--prompt", help="prompt for episodes that have none")
+    add_camera_map_argument(parser)
     parser.add_argument(
         "--crop",
         action="append",
@@ -169,6 +171,7 @@ def build_config(args: argparse.Namespace):
         grad_checkpointing=args.grad_checkpointing,
         crops=dict(args.crop) if args.crop else None,
         fsdp=args.fsdp,
+        camera_map=args.camera_map,
         **given,
     )
 

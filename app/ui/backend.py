@@ -127,6 +127,7 @@ class RecordPlan:
     episode_s: float  # length of one episode
     reset_s: float  # pause between episodes to put the scene back
     squeeze_to_start: bool = False  # wait for both leader grippers to be squeezed (ALOHA)
+    lerobot: bool = False  # save into a LeRobot v3.0 folder, encoded after each episode
 
     def __post_init__(self) -> None:
         if not self.folder:
@@ -137,14 +138,26 @@ class RecordPlan:
             raise ValueError("episode count and length must be positive")
 
 
-def start_recording(recorder: Any, plan: RecordPlan) -> None:
-    """Point the recorder at the folder and start the planned episodes."""
+def lerobot_sink(current: Any, recorder: Any, plan: RecordPlan) -> Any:
+    """The LeRobot sink the plan needs (`current` when it already serves its folder), or None."""
+    from app.runtime.lerobot_sink import LeRobotSink
+
+    if not plan.lerobot:
+        return None
+    if current is not None and current.folder == Path(plan.folder).expanduser():
+        return current
+    return LeRobotSink(Path(plan.folder).expanduser(), recorder.config.fps, recorder.events)
+
+
+def start_recording(recorder: Any, plan: RecordPlan, sink: Any = None) -> None:
+    """Point the recorder at the folder (a LeRobot sink's staging folder when given) and start
+    the planned episodes."""
     # The recorder reads its config on every episode; while idle it may be swapped for one
     # with this plan's pause and start condition (the recorder has no setter for them).
     recorder.config = replace(
         recorder.config, reset_seconds=plan.reset_s, squeeze_to_start=plan.squeeze_to_start
     )
-    recorder.set_folder(plan.folder)
+    recorder.set_folder(sink.staging if sink is not None else plan.folder)
     recorder.start_episodes(plan.prompt, plan.episodes, plan.episode_s)
 
 

@@ -17,7 +17,7 @@ TRASH_FOLDER = "trash"  # deleted episodes go to <dataset>/trash/, never straigh
 class EpisodeRow:
     """One line of the dataset table."""
 
-    path: Path
+    path: Path | Any  # an HDF5 file, or a LeRobotEpisode of a LeRobot dataset
     ok: bool
     message: str  # the validator's verdict, in words
     prompt: str = ""
@@ -26,6 +26,11 @@ class EpisodeRow:
     cameras: tuple[str, ...] = ()
     sim: bool | None = None
     duration_s: float | None = None  # from the stored timestamps (the real rate)
+
+    @property
+    def editable(self) -> bool:
+        """Only HDF5 files can have their prompt changed or go to the trash, one by one."""
+        return isinstance(self.path, Path)
 
     @property
     def seconds(self) -> float:
@@ -60,7 +65,7 @@ class DatasetStats:
 class ReplayData:
     """What the replay panel needs up front (images are read frame by frame)."""
 
-    path: Path
+    path: Path | Any  # as EpisodeRow.path
     prompt: str
     fps: float
     cameras: tuple[str, ...]
@@ -70,29 +75,31 @@ class ReplayData:
 
 
 def scan_folder(folder: str | Path) -> list[EpisodeRow]:
-    """Validate every episode in `folder` and read the metadata of the good ones."""
-    from recordings.reader import EpisodeReader
+    """Validate every episode in `folder` (HDF5 files or a LeRobot dataset) and read the
+    metadata of the good ones."""
+    from recordings.lerobot.reader import LeRobotEpisode
+    from recordings.sources import open_episode
     from recordings.validate import validate_path
 
     rows = []
     for result in validate_path(folder):
-        if not Path(result.path).is_file():
-            raise FileNotFoundError(result.message)  # an empty or missing folder
+        if not isinstance(result.path, LeRobotEpisode) and not Path(result.path).is_file():
+            raise FileNotFoundError(result.message)  # an empty, missing or unreadable folder
         if not result.ok:
-            rows.append(EpisodeRow(Path(result.path), False, result.message))
+            rows.append(EpisodeRow(result.path, False, result.message))
             continue
-        with EpisodeReader(result.path) as reader:
+        with open_episode(result.path) as reader:
             stamps = reader.timestamps()
             rows.append(
                 EpisodeRow(
-                    path=Path(result.path),
+                    path=result.path,
                     ok=True,
                     message=result.message,
                     prompt=reader.prompt,
                     steps=len(reader),
                     fps=reader.fps,
                     cameras=tuple(reader.cameras),
-                    sim=reader.sim,
+                    sim=reader.sim if isinstance(result.path, Path) else None,  # LeRobot: unknown
                     duration_s=float(stamps[-1] - stamps[0]) if len(stamps) > 1 else None,
                 )
             )
@@ -116,13 +123,13 @@ def dataset_stats(rows: list[EpisodeRow]) -> DatasetStats:
 def open_replay(path: str | Path) -> tuple[Any, ReplayData]:
     """Open an episode for replay: the reader stays open for frame-by-frame images."""
     from recordings import layout
-    from recordings.reader import EpisodeReader
+    from recordings.sources import open_episode
 
-    reader = EpisodeReader(path)
+    reader = open_episode(path)
     try:
         t = reader.timestamps()
         data = ReplayData(
-            path=Path(path),
+            path=reader.path,
             prompt=reader.prompt,
             fps=reader.fps,
             cameras=tuple(reader.cameras),

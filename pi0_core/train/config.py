@@ -46,6 +46,7 @@ class TrainConfig:
     cameras: tuple[str, ...] | None = None  # subset of the data's cameras, in this order
     prompt: str | None = None  # prompt for episodes that have none
     crops: dict | None = None  # camera -> (top, left, bottom, right) fractions the model sees
+    camera_map: dict | None = None  # LeRobot datasets: their camera name -> ours (top: cam_high)
     save_every: int = 2_000  # checkpoint every K steps (and at the end)
     log_every: int = 10  # metrics.jsonl line every K steps
     eval_task: str | None = None  # simulator task to evaluate on

@@ -16,8 +16,7 @@ import numpy as np
 import torch
 
 from recordings import layout
-from recordings.files import episode_files
-from recordings.reader import EpisodeReader
+from recordings.sources import find_episodes, open_episode
 
 MIN_SPREAD = 0.01  # rad: joints whose demonstrated target barely varies say nothing
 
@@ -39,6 +38,7 @@ def first_chunk_agreement(
     episodes: int = 20,
     step: int | None = None,
     seed: int = 0,
+    camera_map: dict[str, str] | None = None,
 ) -> list[JointAgreement]:
     """Agreement per joint whose demonstrated target varies, over the first `episodes` files.
 
@@ -49,13 +49,13 @@ def first_chunk_agreement(
         raise ValueError(f"--step must be in [0, {policy.chunk_size - 1}], got {step}")
     if episodes < 2:
         raise ValueError(f"--episodes must be at least 2 to measure a spread, got {episodes}")
-    paths = episode_files([Path(p) for p in data])[:episodes]
+    paths = find_episodes([Path(p) for p in data], camera_map)[:episodes]
     if len(paths) < 2:
         raise ValueError(f"{len(paths)} episode(s) found; the check needs at least 2")
     generator = torch.Generator().manual_seed(seed)
     predicted, demonstrated = [], []
     for path in paths:
-        with EpisodeReader(path) as reader:
+        with open_episode(path) as reader:
             if len(reader) <= step:
                 raise ValueError(f"{path} has {len(reader)} steps; the check compares step {step}")
             observation = {

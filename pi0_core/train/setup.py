@@ -16,9 +16,8 @@ from pi0_core.tokenizer import BYTE_TOKENIZER_FILE, PromptTokenizer, load_tokeni
 from pi0_core.train.config import TrainConfig
 from pi0_core.train.objects import ObjectTargets, named_object
 from recordings.dataset import EpisodeDataset
-from recordings.files import episode_files
+from recordings.sources import EpisodeRef, checked_episode_sources
 from recordings.stats import compute_norm_stats
-from recordings.validate import validate_file
 
 log = logging.getLogger(__name__)
 
@@ -35,19 +34,15 @@ class RunParts:
     objects: ObjectTargets | None = None  # targets of the auxiliary object-position loss
 
 
-def checked_episodes(data: tuple[str, ...]) -> list[Path]:
-    """Every episode file under `data`, each validated; the first bad one stops the run."""
-    paths = episode_files([Path(p) for p in data])
-    for path in paths:
-        result = validate_file(path)
-        if not result.ok:
-            raise ValueError(f"{path}: {result.message}")
-    return paths
+def checked_episodes(data: tuple[str, ...], camera_map: dict | None = None) -> list[EpisodeRef]:
+    """Every episode under `data` (HDF5 or LeRobot), each validated; the first bad one stops
+    the run."""
+    return checked_episode_sources([Path(p) for p in data], camera_map)
 
 
 def build(config: TrainConfig) -> RunParts:
     """Load and check the data, then build or load the network to match it."""
-    paths = checked_episodes(config.data)
+    paths = checked_episodes(config.data, config.camera_map)
     if config.init is not None:
         model, tokenizer, init_spec = _from_checkpoint(Path(config.init))
         preset_name = init_spec.preset if init_spec else "pi0"
@@ -66,6 +61,7 @@ def build(config: TrainConfig) -> RunParts:
         cameras=config.cameras,
         prompt=config.prompt,
         object_poses=config.needs_objects,
+        camera_map=config.camera_map,
     )
     _check_prompts(dataset)
     _check_dims(dataset, model, init_spec, config.init)

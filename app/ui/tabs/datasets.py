@@ -49,7 +49,9 @@ class DatasetsTab(QWidget):
         self.rows: list[EpisodeRow] = []
         self.loading = False
         self._notice = ""  # said once, after the next scan (e.g. where a file was moved)
-        self.folder = FolderField(settings, "datasets", "folder of episode_<N>.hdf5 files")
+        self.folder = FolderField(
+            settings, "datasets", "folder of episode_<N>.hdf5 files, or a LeRobot dataset"
+        )
         self.folder.changed.connect(self.open_folder)
         reload_button = QPushButton("Reload")
         reload_button.clicked.connect(lambda: self.open_folder(self.folder.path))
@@ -182,8 +184,11 @@ class DatasetsTab(QWidget):
 
     def _enable_row_buttons(self) -> None:
         row = self.selected_row()
-        self.edit_button.setEnabled(row is not None and row.ok)
-        self.delete_button.setEnabled(row is not None)
+        self.edit_button.setEnabled(row is not None and row.ok and row.editable)
+        self.delete_button.setEnabled(row is not None and row.editable)
+        fixed = "" if row is None or row.editable else "Episodes of a LeRobot dataset are read-only"
+        self.edit_button.setToolTip(fixed)
+        self.delete_button.setToolTip(fixed)
 
     def _ask_prompt(self) -> None:
         row = self.selected_row()
@@ -197,6 +202,9 @@ class DatasetsTab(QWidget):
 
     def edit_prompt(self, row: EpisodeRow, prompt: str) -> None:
         """Store a new prompt in the episode's file, then rescan the folder."""
+        if not row.editable:
+            self.status.setText("Episodes of a LeRobot dataset are read-only here.")
+            return
         self.replay.after_release(  # the file must not be open for reading while it is written
             set_episode_prompt,
             row.path,
@@ -219,6 +227,9 @@ class DatasetsTab(QWidget):
 
     def delete(self, row: EpisodeRow) -> None:
         """Move the episode to the folder's trash/ and say where it went."""
+        if not row.editable:
+            self.status.setText("Episodes of a LeRobot dataset are read-only here.")
+            return
 
         def moved(target: Path) -> None:
             self._notice = f"Moved {row.path.name} to {target}."

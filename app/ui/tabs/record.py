@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.runtime.snapshot import Mode, SessionSnapshot
-from app.ui.backend import RecordPlan, start_recording
+from app.ui.backend import RecordPlan, lerobot_sink, start_recording
 from app.ui.camera_grid import CameraGrid
 from app.ui.folder_field import FolderField
 from app.ui.joint_plots import JointPlots
@@ -49,6 +49,8 @@ class RecordTab(QWidget):
         self.teleop.toggled.connect(self._teleop_toggled)
         self.squeeze = QCheckBox("Start each episode when both leader grippers are squeezed")
         self.folder = FolderField(settings, "record", "folder for episode_<N>.hdf5 files")
+        self.lerobot = QCheckBox("Save as a LeRobot dataset (videos encoded after each episode)")
+        self._sink: Any = None  # the LeRobot sink while saving as LeRobot
         self.prompt = PromptBox(settings)
         self.episode_s = _seconds_box(10.0, 0.2, 600.0)
         self.reset_s = _seconds_box(3.0, 0.0, 120.0)
@@ -89,6 +91,7 @@ class RecordTab(QWidget):
     def _build(self) -> None:
         form = QFormLayout()
         form.addRow("Dataset folder", self.folder)
+        form.addRow("", self.lerobot)
         form.addRow("Prompt", self.prompt)
         form.addRow("Episode length", self.episode_s)
         form.addRow("Reset time", self.reset_s)
@@ -137,8 +140,10 @@ class RecordTab(QWidget):
                 episode_s=self.episode_s.value(),
                 reset_s=self.reset_s.value(),
                 squeeze_to_start=self.squeeze.isChecked(),
+                lerobot=self.lerobot.isChecked(),
             )
-            start_recording(recorder, plan)
+            self._sink = lerobot_sink(self._sink, recorder, plan)
+            start_recording(recorder, plan, self._sink)
         except Exception as exc:  # no folder, no prompt, already recording: tell the user
             self.controller.message.emit(f"Cannot record: {exc}")
             return
@@ -168,11 +173,14 @@ class RecordTab(QWidget):
         status = recorder.status()
         self._show_progress(status)
         self._show_saved(status.saved, status.flagged)
+        if self._sink is not None:
+            self._sink.take(status.saved)  # encoded in the sink's thread, not here
         busy = status.state != "idle"
         self.buttons["start"].setEnabled(not busy and not snapshot.estopped)
         self.buttons["stop"].setEnabled(busy)
         self.buttons["discard"].setEnabled(busy)
-        self.buttons["rerecord"].setEnabled(busy or bool(status.saved))
+        # A saved episode already in a LeRobot dataset cannot be taken back out.
+        self.buttons["rerecord"].setEnabled(busy or (bool(status.saved) and self._sink is None))
         self.teleop.blockSignals(True)
         self.teleop.setChecked(snapshot.mode == Mode.TELEOP)
         self.teleop.blockSignals(False)
@@ -210,8 +218,13 @@ class RecordTab(QWidget):
                 self.saved.item(self.saved.count() - 1).setForeground(Qt.GlobalColor.darkRed)
 
     def shutdown(self) -> None:
-        """Save an episode still being recorded."""
+        """Save an episode still being recorded (and encode it, when saving as LeRobot)."""
         self._command(lambda r: r.stop_episode())
+        recorder = self.controller.recorder
+        if self._sink is not None and recorder is not None:
+            recorder.wait_idle(timeout=10.0)
+            self._sink.take(recorder.status().saved)
+            self._sink.close()
 
 
 def _seconds_box(value: float, low: float, high: float) -> QDoubleSpinBox:

@@ -75,7 +75,8 @@ class ReplayPanel(QWidget):
     def load(self, path: str | Path) -> None:
         """Open `path` in the background and show its first frame."""
         self.close_episode()
-        self.title.setText(f"Loading {Path(path).name}…")
+        name = Path(path).name if isinstance(path, str) else path.name  # or a LeRobot episode
+        self.title.setText(f"Loading {name}…")
         self.tasks.submit(episodes.open_replay, path, on_done=self._opened, on_error=self._failed)
 
     def _opened(self, opened: tuple[Any, ReplayData]) -> None:

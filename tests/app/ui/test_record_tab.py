@@ -35,3 +35,27 @@ def test_start_without_folder_says_why(qtbot, fake_studio):
     tab.buttons["start"].click()
     assert "choose a dataset folder" in fake_studio.window.health.currentMessage()
     assert fake_studio.controller.recorder.status().state == "idle"
+
+
+def test_episodes_saved_as_lerobot_are_encoded_after_each_one(qtbot, fake_studio, tmp_path):
+    from recordings.lerobot.validate import validate_lerobot
+
+    window = fake_studio.window
+    tab = window.tab("Record")
+    window.tabs.setCurrentWidget(tab)
+    folder = tmp_path / "lerobot"
+    tab.folder.set_path(str(folder))
+    tab.lerobot.setChecked(True)
+    tab.prompt.set_prompt("stack the blocks")
+    tab.episodes.setValue(2)
+    tab.episode_s.setValue(0.4)
+    tab.reset_s.setValue(0.0)
+    tab.buttons["start"].click()
+    recorder = fake_studio.controller.recorder
+    qtbot.waitUntil(lambda: len(recorder.status().saved) == 2, timeout=20000)
+    qtbot.waitUntil(lambda: len(tab._sink.encoded) == 2, timeout=30000)
+    results = validate_lerobot(folder)
+    assert [r.ok for r in results] == [True, True], [r.message for r in results]
+    assert "stack the blocks" in results[0].message
+    assert not list((folder / ".recording").glob("*.hdf5"))
+    assert not tab.buttons["rerecord"].isEnabled()  # what is encoded stays
