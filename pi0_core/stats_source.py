@@ -97,32 +97,37 @@ def openpi_stats(path: Path) -> StatsFound:
 
 
 def lerobot_stats(directory: Path) -> StatsFound:
-    """observation.state and action mean/std from LeRobot's normaliser steps and their files."""
-    tensors: dict[str, np.ndarray] = {}
+    """State stats from LeRobot's preprocessor (its normaliser), action stats from its
+    postprocessor (the unnormaliser), each falling back on the other file."""
+    per_file: dict[str, dict[str, np.ndarray]] = {}
     eps = 1e-8
     for name in LEROBOT_PROCESSORS:
         path = directory / name
         if not path.is_file():
             continue
+        per_file[name] = {}
         for step in _read_json(path).get("steps", []):
             if step.get("registry_name") not in LEROBOT_STEPS or not step.get("state_file"):
                 continue
             eps = float(step.get("config", {}).get("eps", eps))
             _check_mean_std(step.get("config", {}), path)
-            tensors = {**_read_tensors(directory / step["state_file"]), **tensors}
-    try:
-        state = {stat: tensors[f"{LEROBOT_STATE}.{stat}"] for stat in ("mean", "std")}
-        action = {stat: tensors[f"{LEROBOT_ACTION}.{stat}"] for stat in ("mean", "std")}
-    except KeyError as exc:
-        raise ValueError(
-            f"no {exc.args[0]} in the LeRobot normaliser files of {directory}"
-        ) from None
-    for kind, stats in ((LEROBOT_STATE, state), (LEROBOT_ACTION, action)):
-        for stat in ("min", "max", "q01", "q99"):
-            if f"{kind}.{stat}" in tensors:
-                stats[stat] = tensors[f"{kind}.{stat}"]
+            per_file[name].update(_read_tensors(directory / step["state_file"]))
+    pre, post = (per_file.get(name, {}) for name in LEROBOT_PROCESSORS)
+    state = _feature_stats({**post, **pre}, LEROBOT_STATE, directory)
+    action = _feature_stats({**pre, **post}, LEROBOT_ACTION, directory)
     stats = stats_from_vectors(state, action)
     return StatsFound(stats, f"{directory} (LeRobot processors)", std_floor=0.0, std_eps=eps)
+
+
+def _feature_stats(tensors: dict[str, np.ndarray], feature: str, directory: Path) -> dict:
+    stats = {
+        stat: tensors[f"{feature}.{stat}"]
+        for stat in ("mean", "std", "min", "max", "q01", "q99")
+        if f"{feature}.{stat}" in tensors
+    }
+    if "mean" not in stats or "std" not in stats:
+        raise ValueError(f"no {feature}.mean/std in the LeRobot normaliser files of {directory}")
+    return stats
 
 
 def _check_mean_std(config: dict, path: Path) -> None:

@@ -12,6 +12,7 @@ from pi0_core.header import TensorInfo
 from pi0_core.layouts.keys import KeyRules
 from pi0_core.spec import PolicySpec
 from pi0_core.stats_source import StatsFound
+from pi0_core.tokenizer import BYTE_TOKENIZER_FILE
 
 LAYOUTS = ("pi0studio", "transformers", "openpi", "lerobot", "lerobot-legacy")
 TOKENIZER_FILES = ("tokenizer.model", "paligemma_tokenizer.model")  # PaliGemma SentencePiece
@@ -55,7 +56,9 @@ def read_json(path: Path) -> dict:
 
 
 def find_tokenizer(directory: Path) -> str | None:
-    """A PaliGemma tokenizer in the folder: a SentencePiece file or transformers' files."""
+    """The tokenizer in the folder: "bytes" (ours), a SentencePiece file, transformers' files."""
+    if (directory / BYTE_TOKENIZER_FILE).is_file():
+        return "bytes"
     for name in TOKENIZER_FILES:
         if (directory / name).is_file():
             return str(directory / name)

@@ -127,6 +127,19 @@ TRANSFORMERS = KeyRules(
 )
 
 
+def file_keys(rules: KeyRules, network_keys: Iterable[str]) -> dict[str, str]:
+    """Network key -> the key a layout's file stores it under (the inverse of `network_key`)."""
+    names = {}
+    for key in network_keys:
+        for file_prefix, network_prefix in rules.prefixes:
+            if key.startswith(network_prefix):
+                names[key] = rules.strip + file_prefix + key[len(network_prefix) :]
+                break
+        else:
+            raise ValueError(f"no file name for {key} in this layout")
+    return names
+
+
 def match_keys(
     rules: KeyRules, found: Mapping[str, TensorInfo], expected: Mapping[str, tuple[int, ...]]
 ) -> dict[str, str]:
