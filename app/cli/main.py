@@ -21,6 +21,8 @@ SUBCOMMANDS = {
     "binding": "app.cli.binding",
     "devices": "app.cli.devices",
     "virtual-aloha": "app.cli.virtual_aloha",
+    "inspect": "app.cli.inspect",
+    "convert": "app.cli.convert",
 }
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from app.cli.checkpoint_options import add_checkpoint_options, checkpoint_options
+
 HELP = "run a policy on the simulator, the virtual bus or ALOHA arms, printing telemetry"
 
 
@@ -36,6 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="torch.compile the sampler first (slow once per machine, then faster)",
     )
     parser.add_argument("--rate", type=float, default=50.0, help="control rate, Hz")
+    add_checkpoint_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -56,7 +59,9 @@ def run(args: argparse.Namespace) -> int:
     if args.robot == "aloha":
         find_config(args.config)  # a missing config is reported before the policy loads
     checkpoint = args.checkpoint or BUNDLED_CHECKPOINT
-    policy = Policy.load(checkpoint, device=args.device, compile=args.compile)
+    policy = Policy.load(
+        checkpoint, device=args.device, compile=args.compile, **checkpoint_options(args)
+    )
     robot = make_robot(
         args.robot,
         task=args.task,

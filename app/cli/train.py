@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from app.cli.checkpoint_options import add_checkpoint_options
+
 HELP = "train a π0 policy on recorded episodes (torchrun for several GPUs/processes)"
 
 
@@ -108,6 +110,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--log-every", type=int, help="metrics line every K steps (default 10)")
     parser.add_argument("--num-workers", type=int, help="data loading processes (default 1)")
     parser.add_argument("--threads", type=int, help="torch threads per process (default: share)")
+    add_checkpoint_options(parser, stats=False)  # the data gives the statistics
 
 
 # CLI option -> TrainConfig field, for options whose default lives in TrainConfig.
@@ -133,6 +136,8 @@ _FIELDS = {
     "start_steps": "start_steps",
     "grasp_weight": "grasp_weight",
     "grasp_steps": "grasp_steps",
+    "tokenizer": "tokenizer",
+    "convention": "convention",
 }
 
 
