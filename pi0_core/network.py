@@ -7,6 +7,7 @@ loads in bfloat16 on a GPU without a float32 copy there, and in float32 on CPU.
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -48,6 +49,10 @@ def empty_network(
     """The network with uninitialised weights on `device`, its unused expert embedding dropped."""
     from transformers.initialization import no_init_weights
 
+    config = copy.deepcopy(config)
+    vlm = config.vlm_config
+    for part in (config, vlm, vlm.text_config, vlm.vision_config, config.dit_config):
+        part.dtype = dtype  # sub-models are built from their own config's dtype
     with no_init_weights(), _default_dtype(dtype), torch.device(device):
         model = PI0ForConditionalGeneration(config)
     drop_unused_embedding(model)

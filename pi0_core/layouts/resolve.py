@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pi0_core.adapters import convention_name, make_adapter
+from pi0_core.adapters import ALOHA_CAMERAS, convention_name, make_adapter
 from pi0_core.layouts.folder import (
     CONVENTION_OPTION,
     STATS_OPTION,
@@ -22,7 +22,7 @@ from recordings.stats import NormStats
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CAMERAS = ("cam_high", "cam_left_wrist", "cam_right_wrist")  # openpi's base + wrists
+DEFAULT_CAMERAS = ALOHA_CAMERAS  # openpi's base + wrists, for a folder that names none
 
 
 class MissingInputError(ValueError):

@@ -71,3 +71,13 @@ def test_cli_shows_a_mismatch_as_one_line(saved: Path, capsys) -> None:
     assert code == 2
     assert err[-1].startswith("error: the weights do not match the π0 network (1 problem)")
     assert "Traceback" not in "\n".join(err)
+
+
+def test_bfloat16_load_builds_every_weight_in_bfloat16(saved: Path) -> None:
+    loaded = Policy.load(saved, device="cpu", dtype=torch.bfloat16)
+    assert {p.dtype for p in loaded.model.parameters()} == {torch.bfloat16}
+    reference = Policy.load(saved, device="cpu")
+    for name, value in loaded.model.state_dict().items():
+        if name != "model.dit.embed_tokens.weight":
+            expected = reference.model.state_dict()[name].to(torch.bfloat16)
+            assert torch.equal(value, expected), name
