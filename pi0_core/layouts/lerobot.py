@@ -26,7 +26,14 @@ from pi0_core.stats_source import LEROBOT_PROCESSORS, StatsFound, lerobot_stats,
 log = logging.getLogger(__name__)
 
 IMAGE_PREFIX = "observation.images."
-CAMERA_ALIASES = {"top": "cam_high"}  # LeRobot's ALOHA sim sets call cam_high "top"
+# LeRobot's names -> this robot's: the ALOHA sim sets call cam_high "top"; pi0_base names
+# openpi's roles (base, left wrist, right wrist).
+CAMERA_ALIASES = {
+    "top": "cam_high",
+    "base_0_rgb": "cam_high",
+    "left_wrist_0_rgb": "cam_left_wrist",
+    "right_wrist_0_rgb": "cam_right_wrist",
+}
 LEGACY_EMBEDDING = "model.paligemma_with_expert.paligemma.language_model.lm_head.weight"
 LEGACY_BUFFERS = {  # old LeRobot's Normalize buffers: (kind, stat) -> tensor name
     "state": "normalize_inputs.buffer_observation_state.",
@@ -65,9 +72,14 @@ def read(directory: Path, tensors: dict[str, TensorInfo]) -> CheckpointFolder:
         )
     if config.get("use_relative_actions"):
         problems.append("use_relative_actions (LeRobot's relative actions) is not supported")
-    stats = _legacy_stats(directory, tensors) if legacy else _processor_stats(directory)
-    if stats is None:
-        problems.append(f"no normalisation statistics in the folder: give {STATS_OPTION}")
+    try:
+        stats = _legacy_stats(directory, tensors) if legacy else _processor_stats(directory)
+    except (ValueError, FileNotFoundError) as exc:
+        stats = None
+        problems.append(f"{exc}: give {STATS_OPTION}")
+    else:
+        if stats is None:
+            problems.append(f"no normalisation statistics in the folder: give {STATS_OPTION}")
     tokenizer = find_tokenizer(directory)
     if tokenizer is None:
         problems.append(f"no tokenizer in the folder: give {TOKENIZER_OPTION}")

@@ -131,3 +131,30 @@ def test_convert_to_ours_keeps_convention_and_actions(tmp_path: Path) -> None:
     loaded = Policy.load(converted, device="cpu")
     assert loaded.layout == "pi0studio" and loaded.spec.adapter == "openpi_aloha_delta"
     np.testing.assert_allclose(_actions(loaded), _actions(ours), atol=1e-6)
+
+
+def test_lerobot_without_stats_files_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    folder = convert(aloha_policy(), tmp_path / "lerobot", to="lerobot")
+    (folder / "policy_postprocessor_step_0_unnormalizer_processor.safetensors").unlink()
+    (folder / "policy_preprocessor_step_5_normalizer_processor.safetensors").unlink()
+    found = read_folder(folder)
+    assert found.stats is None and any("--norm-stats" in p for p in found.problems)
+    with pytest.raises(MissingInputError, match="no normalisation statistics"):
+        Policy.load(folder, device="cpu")
+    loaded = Policy.load(folder, norm_stats=STATS, device="cpu")
+    assert loaded.cameras == ("cam_high", "cam_left_wrist", "cam_right_wrist")
+
+
+def test_lerobot_camera_names_map_to_this_robots() -> None:
+    from pi0_core.layouts.lerobot import _cameras
+
+    features = {
+        f"observation.images.{name}": {"type": "VISUAL", "shape": [3, 224, 224]}
+        for name in ("base_0_rgb", "left_wrist_0_rgb", "top", "cam_low")
+    }
+    assert _cameras({"input_features": features}) == (
+        "cam_high",
+        "cam_left_wrist",
+        "cam_high",
+        "cam_low",
+    )
