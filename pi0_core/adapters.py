@@ -51,6 +51,7 @@ class IdentityAdapter:
 
     name = "identity"
     cameras: tuple[str, ...] | None = None  # the model's camera order, when the convention fixes it
+    joints: int | None = None  # state/action width, when the convention fixes it
 
     def observation(self, obs: dict) -> dict:
         """The observation unchanged."""
@@ -70,6 +71,7 @@ class AlohaAdapter(IdentityAdapter):
     """ALOHA joints and grippers in and out of the original π0 convention (openpi's adapter)."""
 
     cameras: tuple[str, ...] | None = ALOHA_CAMERAS
+    joints: int | None = len(JOINT_FLIP)  # 14: two arms of 6 joints and a gripper
     delta: bool = False  # the network predicts the arm joints relative to the state
 
     @property

@@ -33,7 +33,7 @@ def describe(directory: str | Path) -> dict:
         parameters = sum(info.numel for info in folder.tensors.values())
     config = folder.config
     stats = folder.stats.stats if folder.stats else None
-    fixed = 14 if folder.convention and make_adapter(folder.convention).cameras else None
+    fixed = make_adapter(folder.convention).joints if folder.convention else None
     vision = config.vlm_config.vision_config
     return {
         "directory": str(folder.directory),

@@ -71,7 +71,7 @@ def _foreign_spec(
     tokenizer: PromptTokenizer,
 ) -> PolicySpec:
     adapter = make_adapter(convention)
-    dims = 14 if adapter.cameras else None  # openpi's ALOHA adapter: 14 joints
+    dims = adapter.joints
     config = folder.config
     state_dim = dims or len(stats.stats.state_mean)
     action_dim = dims or len(stats.stats.action_mean)
