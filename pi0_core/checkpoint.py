@@ -6,11 +6,10 @@ Pickle files are never loaded: unpickling can run arbitrary code, and safetensor
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pi0_core.header import read_header
 from pi0_core.spec import POLICY_FILE, PolicySpec
 from pi0_core.tokenizer import PromptTokenizer
 
@@ -44,51 +43,39 @@ def check_files(directory: Path) -> list[Path]:
     _read_json(directory / CONFIG_FILE)
     weights = _weight_files(directory)
     for path in weights:
-        _check_safetensors(path)
+        read_header(path)
     return weights
 
 
-@contextmanager
-def quiet_transformers() -> Iterator[None]:
-    """No per-shard progress bars or missing-key chatter from transformers inside the block."""
+def save_model(model: PI0ForConditionalGeneration, directory: Path) -> None:
+    """config.json + model.safetensors in transformers' layout, without the unused expert
+    embedding (strict loading does not ask for it)."""
     from transformers.utils import logging as hf_logging
 
-    verbosity, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
+    from pi0_core.network import saved_state
+
+    bars = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()  # a per-shard bar for one small file is noise
     try:
-        yield
+        model.save_pretrained(
+            str(directory), state_dict=saved_state(model), safe_serialization=True
+        )
     finally:
-        hf_logging.set_verbosity(verbosity)
         if bars:
             hf_logging.enable_progress_bar()
-
-
-def save_model(model: PI0ForConditionalGeneration, directory: Path) -> None:
-    """config.json + model.safetensors, in transformers' layout."""
-    with quiet_transformers():
-        model.save_pretrained(str(directory), safe_serialization=True)
 
 
 def load_model(
     directory: Path, dtype: torch.dtype | None = None, device: str | torch.device = "cpu"
 ) -> PI0ForConditionalGeneration:
-    """The network of a checkpoint directory, after checking its files."""
+    """The network of a checkpoint directory in any layout, loaded strictly."""
     import torch
-    from transformers import PI0ForConditionalGeneration
 
-    check_files(directory)
-    try:
-        with quiet_transformers():
-            model = PI0ForConditionalGeneration.from_pretrained(
-                str(directory),
-                dtype=dtype or torch.float32,
-                local_files_only=True,
-                use_safetensors=True,
-            )
-    except Exception as exc:
-        raise ValueError(f"cannot load the network in {directory}: {exc}") from exc
-    return model.to(device).eval()
+    from pi0_core.layouts import read_folder
+    from pi0_core.network import load_network
+
+    folder = read_folder(directory)
+    return load_network(folder.config, folder.rules, folder.tensors, device, dtype or torch.float32)
 
 
 def save_checkpoint(
@@ -140,13 +127,3 @@ def _weight_files(directory: Path) -> list[Path]:
             raise FileNotFoundError(f"missing {directory / missing[0]}")
         return [directory / name for name in shards]
     raise FileNotFoundError(f"missing {directory / WEIGHTS_FILE}")
-
-
-def _check_safetensors(path: Path) -> None:
-    from safetensors import safe_open
-
-    try:
-        with safe_open(str(path), framework="pt") as weights:
-            weights.keys()
-    except Exception as exc:
-        raise ValueError(f"corrupt {path}: {exc}") from exc

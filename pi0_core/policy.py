@@ -13,12 +13,13 @@ from transformers import PI0ForConditionalGeneration
 from pi0_core import checkpoint
 from pi0_core.adapters import make_adapter
 from pi0_core.fast import FastOptions, default_options, fast_sample_actions
+from pi0_core.layouts import read_folder
+from pi0_core.layouts.resolve import DEFAULT_CAMERAS, resolve
 from pi0_core.model import image_token_id, tokens_per_image
-from pi0_core.presets import get_preset
+from pi0_core.network import load_network
 from pi0_core.spec import PolicySpec
-from pi0_core.stats_source import resolve_stats
 from pi0_core.threads import cpu_threads
-from pi0_core.tokenizer import BYTE_TOKENIZER_FILE, PromptTokenizer, load_tokenizer
+from pi0_core.tokenizer import PromptTokenizer
 from pi0_core.transforms import (
     Normalize,
     PadToDim,
@@ -29,12 +30,10 @@ from pi0_core.transforms import (
     compose,
     model_inputs,
 )
-from recordings.stats import NormStats
 
 log = logging.getLogger(__name__)
 
-# Cameras of a bare transformers π0 directory (no policy.json): the ALOHA set π0 was tuned on.
-DEFAULT_CAMERAS = ("cam_high", "cam_left_wrist", "cam_right_wrist")
+__all__ = ["DEFAULT_CAMERAS", "Policy"]
 
 
 class Policy:
@@ -60,7 +59,7 @@ class Policy:
         self.input_transform = compose(
             [
                 PrepareImages(spec.cameras, spec.image_size, spec.crops),
-                Normalize("state", stats.state_mean, stats.state_std),
+                Normalize("state", stats.state_mean, stats.state_std, spec.std_floor, spec.std_eps),
                 PadToDim("state", spec.max_dim),
                 TokenizePrompt(
                     tokenizer,
@@ -70,7 +69,10 @@ class Policy:
                 ),
             ]
         )
-        self.unnormalize_actions = Unnormalize("actions", stats.action_mean, stats.action_std)
+        self.unnormalize_actions = Unnormalize(
+            "actions", stats.action_mean, stats.action_std, spec.std_floor, spec.std_eps
+        )
+        self.layout = "pi0studio"  # the layout it was loaded from
 
     cameras = property(lambda self: self.spec.cameras, doc="camera names, in model order")
     state_dim = property(lambda self: self.spec.state_dim, doc="robot state width")
@@ -95,17 +97,21 @@ class Policy:
     def load(
         cls,
         path: str | Path,
+        *,
+        norm_stats: object = None,
+        tokenizer: object = None,
+        convention: str | None = None,
         device: str | torch.device | None = None,
         dtype: torch.dtype | None = None,
-        stats: object = None,
         cameras: Sequence[str] | None = None,
         compile: bool = False,
     ) -> Policy:
-        """Load a checkpoint directory (ours, or a bare transformers π0 given `stats`).
+        """Load a checkpoint folder in any layout (pi0_core.layouts), strictly.
 
-        compile: torch.compile the sampler and compile it now, on a blank observation (the
-        GPU default compiles anyway; on CPU it costs tens of seconds the first time on a
-        machine, a few seconds once torch's compile cache holds it, and then runs faster).
+        norm_stats, tokenizer, convention: what the folder lacks, or overrides of what it has
+        (the --norm-stats, --tokenizer and --convention options). compile: torch.compile the
+        sampler and compile it now, on a blank observation (the GPU default compiles anyway;
+        on CPU it costs tens of seconds the first time on a machine, then runs faster).
         """
         path = Path(path)
         device = device or ("cuda" if torch.cuda.is_available() else "cpu")
@@ -114,16 +120,20 @@ class Policy:
         if torch.device(device).type == "cpu":
             torch.set_num_threads(cpu_threads())
             log.info("CPU inference on %d torch thread(s)", torch.get_num_threads())
-        model = checkpoint.load_model(path, dtype=dtype, device=device)
-        if checkpoint.has_policy_file(path):
-            spec = PolicySpec.load(path)
-            if stats is not None:
-                spec = spec.with_stats(resolve_stats(stats))
-        else:
-            spec = bare_spec(model, resolve_stats(stats, path), cameras, path)
-        tokenizer = load_tokenizer(path, spec.tokenizer)
-        policy = cls(
-            model, tokenizer, spec, name=path.name, model_card=checkpoint.read_model_card(path)
+        folder = read_folder(path)
+        spec, prompt_tokenizer = resolve(
+            folder, norm_stats, tokenizer, convention, tuple(cameras) if cameras else None
+        )
+        model = load_network(folder.config, folder.rules, folder.tensors, device, dtype)
+        card = checkpoint.read_model_card(path) if folder.layout == "pi0studio" else ""
+        policy = cls(model, prompt_tokenizer, spec, name=path.name, model_card=card)
+        policy.layout = folder.layout
+        log.info(
+            "policy %s: %s layout, convention %s, stats from %s",
+            path.name,
+            folder.layout,
+            spec.adapter,
+            "the given source" if norm_stats is not None else folder.stats.source,
         )
         if compile:
             policy.enable_compile()
@@ -159,13 +169,24 @@ class Policy:
 
     def prepare(self, observations: Sequence[dict]) -> dict[str, torch.Tensor]:
         """Model keyword arguments for a batch of observations, on the model's device."""
-        samples = [self.input_transform(self.adapter.observation(obs)) for obs in observations]
+        inputs, _ = self.prepare_with_states(observations)
+        return inputs
+
+    def prepare_with_states(
+        self, observations: Sequence[dict]
+    ) -> tuple[dict[str, torch.Tensor], np.ndarray]:
+        """`prepare`, plus the (B, state_dim) states in the network's convention, unnormalised
+        (what a delta convention adds its actions to)."""
+        converted = [self.adapter.observation(obs) for obs in observations]
+        states = np.stack([np.asarray(obs["state"], dtype=np.float32) for obs in converted])
+        samples = [self.input_transform(obs) for obs in converted]
         inputs = model_inputs(collate(samples))
         dtype = self.dtype
-        return {
+        moved = {
             key: value.to(self.device, dtype if value.is_floating_point() else None)
             for key, value in inputs.items()
         }
+        return moved, states
 
     def sample_chunk(self, inputs: dict[str, torch.Tensor], noise: torch.Tensor) -> torch.Tensor:
         """Denoise `noise` (B, chunk, max_dim) into normalised, padded action chunks.
@@ -180,7 +201,7 @@ class Policy:
     @torch.no_grad()
     def infer_batch(self, observations: Sequence[dict], noise: object = None) -> np.ndarray:
         """(B, chunk_size, action_dim) actions for a list of observations."""
-        inputs = self.prepare(observations)
+        inputs, states = self.prepare_with_states(observations)
         shape = (len(observations), self.spec.chunk_size, self.spec.max_dim)
         if noise is None:
             noise = torch.randn(shape, device=self.device, dtype=self.dtype)
@@ -190,34 +211,10 @@ class Policy:
         padded = self.sample_chunk(inputs, noise)
         actions = padded[..., : self.spec.action_dim].float().cpu().numpy()
         actions = self.unnormalize_actions({"actions": actions})["actions"]
-        return self.adapter.actions(actions)
+        return self.adapter.actions(actions, states)
 
     def infer(self, obs: dict, noise: object = None) -> np.ndarray:
         """(chunk_size, action_dim) actions for one observation; noise is (chunk, max_dim)."""
         if noise is not None:
             noise = torch.as_tensor(noise)[None]
         return self.infer_batch([obs], noise)[0]
-
-
-def bare_spec(
-    model: PI0ForConditionalGeneration,
-    stats: NormStats,
-    cameras: Sequence[str] | None,
-    directory: Path,
-) -> PolicySpec:
-    """A policy.json for a transformers π0 directory that came without one."""
-    config = model.config
-    tokenizer = "bytes" if (directory / BYTE_TOKENIZER_FILE).is_file() else "local"
-    preset = get_preset("tiny" if tokenizer == "bytes" else "pi0")
-    return PolicySpec(
-        preset=preset.name,
-        cameras=tuple(cameras or DEFAULT_CAMERAS),
-        state_dim=len(stats.state_mean),
-        action_dim=len(stats.action_mean),
-        image_size=config.vlm_config.vision_config.image_size,
-        token_budget=preset.token_budget,
-        chunk_size=config.chunk_size,
-        max_dim=config.max_action_dim,
-        tokenizer=tokenizer,
-        stats=stats,
-    )

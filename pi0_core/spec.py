@@ -6,11 +6,12 @@ import json
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from pi0_core.adapters import convention_name
 from pi0_core.transforms import Crop, check_crop
 from recordings.stats import NormStats
 
 POLICY_FILE = "policy.json"
-ADAPTERS = (None, "aloha")
+STD_FLOOR = 1e-2  # our normalisation: std raised to at least this
 
 
 @dataclass(frozen=True)
@@ -27,9 +28,11 @@ class PolicySpec:
     max_dim: int  # state and actions are zero-padded to this width
     tokenizer: str  # "bytes" or "local"
     stats: NormStats  # normalisation statistics of state and actions
-    adapter: str | None = None  # "aloha": the original π0 ALOHA joint/gripper convention
+    adapter: str | None = None  # joint convention (pi0_core.adapters): identity, openpi_aloha...
     camera_size: tuple[int, int] | None = None  # (height, width) of the training images
     crops: dict[str, Crop] | None = None  # camera -> (top, left, bottom, right) it is cut to
+    std_floor: float = STD_FLOOR  # normalisation divides by max(std, std_floor) + std_eps
+    std_eps: float = 0.0  # openpi's stats: floor 0, eps 1e-6; LeRobot's: eps 1e-8
 
     def __post_init__(self) -> None:
         if not self.cameras:
@@ -53,8 +56,9 @@ class PolicySpec:
         if self.crops is not None:  # checked, and as tuples of floats whatever came in (JSON lists)
             crops = {camera: check_crop(camera, crop) for camera, crop in self.crops.items()}
             object.__setattr__(self, "crops", crops)
-        if self.adapter not in ADAPTERS:
-            raise ValueError(f"unknown adapter {self.adapter!r}; known: aloha")
+        object.__setattr__(self, "adapter", convention_name(self.adapter))
+        if self.std_floor < 0 or self.std_eps < 0:
+            raise ValueError("std_floor and std_eps must not be negative")
 
     def with_stats(self, stats: NormStats) -> PolicySpec:
         """The same spec with other normalisation statistics."""
@@ -65,6 +69,11 @@ class PolicySpec:
         data = asdict(self)
         data["cameras"] = list(self.cameras)
         data["stats"] = self.stats.to_dict()
+        for name, default in (("std_floor", STD_FLOOR), ("std_eps", 0.0)):
+            if data[name] == default:
+                del data[name]  # files of our own rule stay readable by earlier versions
+        if data["adapter"] == "identity":
+            data["adapter"] = None
         if self.crops is None:
             del data["crops"]  # files without crops stay readable by earlier versions
         else:

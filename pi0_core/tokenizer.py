@@ -1,4 +1,5 @@
-"""Prompt tokenizers: a built-in byte-level one (no download) and a local transformers one."""
+"""Prompt tokenizers: built-in bytes (no download), PaliGemma's SentencePiece model, or a
+local transformers tokenizer folder."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 from typing import Protocol
 
 BYTE_TOKENIZER_FILE = "byte_tokenizer.json"
+SENTENCEPIECE_FILES = ("tokenizer.model", "paligemma_tokenizer.model")  # PaliGemma's, by name
 
 
 class PromptTokenizer(Protocol):
@@ -15,7 +17,7 @@ class PromptTokenizer(Protocol):
     bos_id: int  # begin-of-sequence token, put after the image tokens
     pad_id: int  # padding up to the token budget (masked out)
     vocab_size: int  # size of the embedding table
-    kind: str  # "bytes" or "local", saved in policy.json
+    kind: str  # "bytes", "sentencepiece" or "local", saved in policy.json
 
     def encode(self, text: str) -> list[int]:
         """Token ids of `text`, without special tokens."""
@@ -81,11 +83,58 @@ class LocalTokenizer:
         self._tokenizer.save_pretrained(str(directory))
 
 
+class SentencePieceTokenizer:
+    """PaliGemma's SentencePiece model (`tokenizer.model`), as openpi's tokenizer reads it."""
+
+    kind = "sentencepiece"
+    pad_id = 0  # openpi pads with id 0 (PaliGemma's <pad>), masked out
+
+    def __init__(self, path: Path) -> None:
+        import sentencepiece
+
+        self.path = Path(path)
+        try:
+            self._model = sentencepiece.SentencePieceProcessor(model_file=str(self.path))
+        except (OSError, RuntimeError) as exc:
+            raise ValueError(f"corrupt SentencePiece model {self.path}: {exc}") from exc
+        self.bos_id = int(self._model.bos_id())
+        self.vocab_size = int(self._model.get_piece_size())
+
+    def encode(self, text: str) -> list[int]:
+        """SentencePiece ids of `text`, without BOS or EOS."""
+        return list(self._model.encode(text))
+
+    def save(self, directory: Path) -> None:
+        """Copy the model file in as `tokenizer.model`."""
+        target = Path(directory) / SENTENCEPIECE_FILES[0]
+        if target.resolve() != self.path.resolve():
+            target.write_bytes(self.path.read_bytes())
+
+
+def open_tokenizer(source: object) -> PromptTokenizer:
+    """A tokenizer from an object, "bytes", a SentencePiece file, or a tokenizer folder."""
+    if hasattr(source, "encode") and hasattr(source, "bos_id"):
+        return source  # already a PromptTokenizer
+    if source == "bytes":
+        return ByteTokenizer()
+    path = Path(str(source))
+    if path.is_file():
+        return SentencePieceTokenizer(path)
+    if not path.is_dir():
+        raise FileNotFoundError(f"no tokenizer at {path}")
+    return load_tokenizer(path)
+
+
 def load_tokenizer(directory: Path, kind: str | None = None) -> PromptTokenizer:
-    """The tokenizer saved in `directory`: byte-level if its JSON is there, else transformers."""
+    """The tokenizer saved in `directory`: bytes if its JSON is there, a SentencePiece model if
+    one is, else transformers' files."""
     directory = Path(directory)
     if kind == "bytes" or (kind is None and (directory / BYTE_TOKENIZER_FILE).is_file()):
         return ByteTokenizer()
+    if kind in (None, "sentencepiece"):
+        for name in SENTENCEPIECE_FILES:
+            if (directory / name).is_file():
+                return SentencePieceTokenizer(directory / name)
     try:
         return LocalTokenizer(directory)
     except Exception as exc:

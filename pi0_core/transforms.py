@@ -116,36 +116,39 @@ class PrepareImages:
 
 @dataclass(frozen=True)
 class Normalize:
-    """(x - mean) / max(std, min_std) on one key; the inverse is `Unnormalize`.
+    """(x - mean) / (max(std, min_std) + eps) on one key; the inverse is `Unnormalize`.
 
-    The floor keeps a joint that barely moved in the demonstrations from blowing up at run time.
+    The floor keeps a joint that barely moved in the demonstrations from blowing up at run time;
+    openpi's and LeRobot's statistics come with floor 0 and their own eps instead.
     """
 
     key: str  # "state" or "actions"
     mean: np.ndarray  # (D,)
     std: np.ndarray  # (D,)
     min_std: float = 1e-2
+    eps: float = 0.0
 
     def __call__(self, sample: Sample) -> Sample:
         values = np.asarray(sample[self.key], dtype=np.float32)
         if values.shape[-1] != len(self.mean):
             raise ValueError(f"{self.key} has {values.shape[-1]} values, expected {len(self.mean)}")
-        scale = np.maximum(self.std, self.min_std)
+        scale = np.maximum(self.std, self.min_std) + self.eps
         return {**sample, self.key: ((values - self.mean) / scale).astype(np.float32)}
 
 
 @dataclass(frozen=True)
 class Unnormalize:
-    """x * max(std, min_std) + mean on one key, undoing `Normalize`."""
+    """x * (max(std, min_std) + eps) + mean on one key, undoing `Normalize`."""
 
     key: str
     mean: np.ndarray
     std: np.ndarray
     min_std: float = 1e-2
+    eps: float = 0.0
 
     def __call__(self, sample: Sample) -> Sample:
         values = np.asarray(sample[self.key], dtype=np.float32)
-        scale = np.maximum(self.std, self.min_std)
+        scale = np.maximum(self.std, self.min_std) + self.eps
         return {**sample, self.key: (values * scale + self.mean).astype(np.float32)}
 
 

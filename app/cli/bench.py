@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import importlib
 
+from app.cli.checkpoint_options import add_checkpoint_options
+
 HELP = "benchmarks: --recording, --bus, --policy, --loop, --dataset (numbers go in the README)"
 
 # flag -> "module:function"; each function takes the parsed args and returns an exit code.
@@ -37,6 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--json", action="store_true", help="one JSON object on the last line")
     parser.add_argument("--train-step", action="store_true", help="time a training step (--policy)")
+    add_checkpoint_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:

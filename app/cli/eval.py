@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from app.cli.checkpoint_options import add_checkpoint_options, checkpoint_options
 from app.cli.demos import parse_size, quiet_render_logs
 
 HELP = "closed-loop evaluation in the simulator: success rate over seeded episodes"
@@ -53,6 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "the real Dynamixel driver on the virtual bus); default: lockstep simulation",
     )
     parser.add_argument("--json", action="store_true", help="one JSON object on the last line")
+    add_checkpoint_options(parser)
 
 
 def add_check_arguments(parser: argparse.ArgumentParser) -> None:
@@ -87,7 +89,9 @@ def run(args: argparse.Namespace) -> int:
     policy = (
         None
         if args.policy == "scripted"
-        else load_policy(args.checkpoint, args.device, args.seed, args.compile)
+        else load_policy(
+            args.checkpoint, args.device, args.seed, args.compile, checkpoint_options(args)
+        )
     )
     size = args.size or render_size_for(policy)
     with tqdm(total=args.episodes, desc=f"eval {task}", unit="episode", file=sys.stderr) as bar:
@@ -140,7 +144,13 @@ def _evaluate_live(args: argparse.Namespace, task: str, policy, size, on_episode
     )
 
 
-def load_policy(checkpoint: str, device: str | None, seed: int, compile: bool = False) -> object:
+def load_policy(
+    checkpoint: str,
+    device: str | None,
+    seed: int,
+    compile: bool = False,
+    options: dict | None = None,
+) -> object:
     """The pi0 Policy of a checkpoint directory (or the bundled one).
 
     The sampling noise is seeded too, so the same command gives the same episodes.
@@ -157,6 +167,6 @@ def load_policy(checkpoint: str, device: str | None, seed: int, compile: bool = 
 
     from pi0_core.policy import Policy
 
-    policy = Policy.load(path, device=device, compile=compile)
+    policy = Policy.load(path, device=device, compile=compile, **(options or {}))
     torch.manual_seed(seed)
     return policy

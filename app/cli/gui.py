@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from app.cli.checkpoint_options import add_checkpoint_options
+
 HELP = "open the desktop app (default)"
 
 
@@ -16,6 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", help="robot config file (TOML) for --robot aloha")
     parser.add_argument("--checkpoint", help="policy checkpoint directory (default: bundled)")
     add_allow_uncalibrated(parser)
+    add_checkpoint_options(parser)
     parser.add_argument(
         "--compile", action="store_true", help="compile the policy's sampler (faster, slow once)"
     )

@@ -23,6 +23,8 @@ SUBCOMMANDS = {
     "devices": "app.cli.devices",
     "virtual-aloha": "app.cli.virtual_aloha",
     "safety": "app.cli.safety",
+    "inspect": "app.cli.inspect",
+    "convert": "app.cli.convert",
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from app.cli.checkpoint_options import add_checkpoint_options, checkpoint_options
 from app.cli.gui import add_allow_uncalibrated
 
 HELP = "run a policy on the simulator, the virtual bus or ALOHA arms, printing telemetry"
@@ -39,6 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--rate", type=float, default=50.0, help="control rate, Hz")
     add_allow_uncalibrated(parser)
+    add_checkpoint_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -59,7 +61,9 @@ def run(args: argparse.Namespace) -> int:
     if args.robot == "aloha":
         find_config(args.config)  # a missing config is reported before the policy loads
     checkpoint = args.checkpoint or BUNDLED_CHECKPOINT
-    policy = Policy.load(checkpoint, device=args.device, compile=args.compile)
+    policy = Policy.load(
+        checkpoint, device=args.device, compile=args.compile, **checkpoint_options(args)
+    )
     robot = make_robot(
         args.robot,
         task=args.task,

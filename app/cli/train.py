@@ -6,6 +6,7 @@ import argparse
 import os
 
 from app.cli import train_plan
+from app.cli.checkpoint_options import add_checkpoint_options
 from app.cli.validate import add_camera_map_argument
 
 HELP = "train a π0 policy on recorded episodes (torchrun for several GPUs/processes)"
@@ -117,6 +118,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--fsdp", action="store_true", help="under torchrun: shard weights, gradients, optimiser"
     )
     train_plan.add_arguments(parser)
+    add_checkpoint_options(parser, stats=False)  # the data gives the statistics
 
 
 # CLI option -> TrainConfig field, for options whose default lives in TrainConfig.
@@ -142,6 +144,8 @@ _FIELDS = {
     "start_steps": "start_steps",
     "grasp_weight": "grasp_weight",
     "grasp_steps": "grasp_steps",
+    "tokenizer": "tokenizer",
+    "convention": "convention",
 }
 
 

@@ -26,7 +26,7 @@ def run_bench(args: argparse.Namespace) -> int:
     if not 1 <= args.cameras <= len(ALL_CAMERAS):
         raise ValueError(f"--cameras must be 1..{len(ALL_CAMERAS)}")
     policy, policy_name = _load_policy(
-        args.checkpoint, args.device, getattr(args, "compile", False)
+        args.checkpoint, args.device, getattr(args, "compile", False), _checkpoint_options(args)
     )
     cameras = tuple(dict.fromkeys([*ALL_CAMERAS[: args.cameras], *policy.cameras]))
     robot = make_robot("sim", task="pick_color", cameras=cameras)
@@ -123,12 +123,20 @@ def _frames_in(path: Path) -> int:
         return len(reader)
 
 
-def _load_policy(checkpoint: str | None, device: str | None, compile: bool = False):
+def _checkpoint_options(args: argparse.Namespace) -> dict:
+    """--norm-stats, --tokenizer, --convention as Policy.load keyword arguments."""
+    names = ("norm_stats", "tokenizer", "convention")
+    return {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
+
+
+def _load_policy(
+    checkpoint: str | None, device: str | None, compile: bool = False, options: dict | None = None
+):
     """The given checkpoint, else the bundled one, else an untrained tiny π0 (same compute)."""
     from pi0_core.bundled import BUNDLED_CHECKPOINT
     from pi0_core.policy import Policy
 
     path = Path(checkpoint) if checkpoint else BUNDLED_CHECKPOINT
     if checkpoint or (path / "config.json").is_file():
-        return Policy.load(path, device=device, compile=compile), str(path)
+        return Policy.load(path, device=device, compile=compile, **(options or {})), str(path)
     return untrained_tiny_policy(device=device), "untrained tiny (no bundled checkpoint found)"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import functools
 import logging
 import os
 import sys
@@ -88,9 +87,7 @@ def run_app(args: argparse.Namespace) -> int:
     checkpoint = args.checkpoint or backend.bundled_checkpoint()
     if args.config:
         settings.set_robot_config_path(Path(args.config).resolve())
-    load = backend.load_policy
-    if getattr(args, "compile", False):
-        load = functools.partial(backend.load_policy, compile=True)
+    load = _policy_loader(args, checkpoint)
     studio = Studio(settings, load_policy=load)
     studio.start(choice, checkpoint)
     tour = None
@@ -131,3 +128,17 @@ def _settings(temporary: bool, path: str | None = None) -> Settings:
     if temporary:  # screenshots must not depend on (or change) the user's settings
         return Settings.at(Path(tempfile.mkdtemp(prefix="pi0studio-")) / "settings.ini")
     return Settings.for_user()
+
+
+def _policy_loader(args: argparse.Namespace, checkpoint: str | Path | None):
+    """backend.load_policy with --compile, and --norm-stats/--tokenizer/--convention applied to
+    the --checkpoint they were given for (not to policies chosen later in the app)."""
+    from app.cli.checkpoint_options import checkpoint_options
+
+    compile, options = bool(getattr(args, "compile", False)), checkpoint_options(args)
+
+    def load(path: str | Path):
+        mine = checkpoint is not None and Path(path) == Path(checkpoint)
+        return backend.load_policy(path, compile=compile, **(options if mine else {}))
+
+    return load

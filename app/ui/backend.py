@@ -42,6 +42,7 @@ class PolicyInfo:
     path: str
     model_card: str  # README.md of the checkpoint, or ""
     cameras: tuple[str, ...]
+    layout: str = "pi0studio"  # the checkpoint layout it was loaded from (pi0_core.layouts)
 
 
 def missing_module(name: str) -> str | None:
@@ -102,18 +103,20 @@ def bundled_checkpoint() -> Path | None:
     return BUNDLED_CHECKPOINT if Path(BUNDLED_CHECKPOINT).is_dir() else None
 
 
-def load_policy(path: str | Path, compile: bool = False) -> tuple[Any, PolicyInfo]:
-    """Load a Policy checkpoint directory (compiled if asked). Blocking: off the GUI thread."""
+def load_policy(path: str | Path, compile: bool = False, **options: Any) -> tuple[Any, PolicyInfo]:
+    """Load a checkpoint folder of any layout (compiled if asked; `options`: what a foreign folder
+    lacks, as Policy.load takes them). Blocking: off the GUI thread."""
     from pi0_core.policy import Policy
 
-    policy = Policy.load(path, compile=compile)
+    policy = Policy.load(path, compile=compile, **options)
     info = PolicyInfo(
         name=str(getattr(policy, "name", "") or Path(path).name),
         path=str(path),
         model_card=str(getattr(policy, "model_card", "") or ""),
         cameras=tuple(getattr(policy, "cameras", ())),
+        layout=str(getattr(policy, "layout", "pi0studio")),
     )
-    log.info("loaded policy %s from %s", info.name, path)
+    log.info("loaded policy %s from %s (%s layout)", info.name, path, info.layout)
     return policy, info
 
 

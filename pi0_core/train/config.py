@@ -6,6 +6,7 @@ import json
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from pi0_core.adapters import convention_name
 from pi0_core.presets import get_preset
 from pi0_core.transforms import check_crop
 
@@ -21,7 +22,9 @@ class TrainConfig:
     data: tuple[str, ...]  # episode files and/or folders
     out: str  # output directory: metrics.jsonl, checkpoints/, final/, resume/, train.log
     preset: str | None = None  # build a fresh network of this preset...
-    init: str | None = None  # ...or start from this checkpoint (ours or transformers π0)
+    init: str | None = None  # ...or start from this checkpoint (any layout, pi0_core.layouts)
+    tokenizer: str | None = None  # tokenizer for an --init folder without one
+    convention: str | None = None  # joint convention (default: --init's; identity from scratch)
     steps: int = 20_000  # optimiser steps
     batch_size: int = 32  # samples per process per step
     lr: float | None = None  # peak learning rate (None: the preset's scratch or fine-tune rate)
@@ -59,6 +62,8 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if (self.preset is None) == (self.init is None):
             raise ValueError("give exactly one of --preset NAME or --init CHECKPOINT")
+        if self.convention is not None:
+            convention_name(self.convention)  # an unknown name lists the known ones
         if self.preset is not None:
             get_preset(self.preset)
         if not self.data:

@@ -49,8 +49,8 @@ def training_transform(
     to_model = compose(
         [
             PrepareImages(spec.cameras, spec.image_size, spec.crops),
-            Normalize("state", stats.state_mean, stats.state_std),
-            Normalize("actions", stats.action_mean, stats.action_std),
+            Normalize("state", stats.state_mean, stats.state_std, spec.std_floor, spec.std_eps),
+            Normalize("actions", stats.action_mean, stats.action_std, spec.std_floor, spec.std_eps),
             PadToDim("state", spec.max_dim),
             PadToDim("actions", spec.max_dim),
             TokenizePrompt(tokenizer, spec.token_budget, tokens_per_image, image_token_id),
@@ -59,7 +59,7 @@ def training_transform(
 
     def transform(item: dict) -> dict:
         item = adapter.observation(item)
-        item = {**item, "actions": adapter.training_actions(item["actions"])}
+        item = {**item, "actions": adapter.training_actions(item["actions"], item["state"])}
         sample = to_model(item)
         sample["action_mask"] = torch.as_tensor(np.asarray(item["action_mask"], dtype=bool))
         if objects is not None:

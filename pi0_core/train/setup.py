@@ -8,16 +8,20 @@ from pathlib import Path
 
 from transformers import PI0ForConditionalGeneration
 
-from pi0_core import checkpoint
+from pi0_core.adapters import convention_name, make_adapter
+from pi0_core.layouts import read_folder
+from pi0_core.layouts.folder import TOKENIZER_OPTION
+from pi0_core.layouts.resolve import MissingInputError
 from pi0_core.model import build_model
+from pi0_core.network import load_network
 from pi0_core.presets import PRESETS, get_preset
 from pi0_core.spec import PolicySpec
-from pi0_core.tokenizer import BYTE_TOKENIZER_FILE, PromptTokenizer, load_tokenizer, make_tokenizer
+from pi0_core.tokenizer import PromptTokenizer, load_tokenizer, make_tokenizer, open_tokenizer
 from pi0_core.train.config import TrainConfig
+from pi0_core.train.convention_stats import convention_stats
 from pi0_core.train.objects import ObjectTargets, named_object
 from recordings.dataset import EpisodeDataset
 from recordings.sources import EpisodeRef, checked_episode_sources
-from recordings.stats import compute_norm_stats
 
 log = logging.getLogger(__name__)
 
@@ -44,16 +48,17 @@ def build(config: TrainConfig) -> RunParts:
     """Load and check the data, then build or load the network to match it."""
     paths = checked_episodes(config.data, config.camera_map)
     if config.init is not None:
-        model, tokenizer, init_spec = _from_checkpoint(Path(config.init))
+        model, tokenizer, init_spec, adapter, budget = _from_checkpoint(
+            Path(config.init), config.tokenizer, config.convention
+        )
         preset_name = init_spec.preset if init_spec else "pi0"
         lr = PRESETS[preset_name].finetune_lr if preset_name in PRESETS else 1e-4
-        budget = init_spec.token_budget if init_spec else get_preset("pi0").token_budget
-        adapter = init_spec.adapter if init_spec else None
     else:
         preset = get_preset(config.preset)
         tokenizer = make_tokenizer(preset.tokenizer)
         model = build_model(preset, tokenizer.vocab_size, seed=config.seed)
-        init_spec, preset_name, budget, adapter = None, preset.name, preset.token_budget, None
+        init_spec, preset_name, budget = None, preset.name, preset.token_budget
+        adapter = convention_name(config.convention)
         lr = preset.scratch_lr
     dataset = EpisodeDataset(
         paths,
@@ -76,7 +81,7 @@ def build(config: TrainConfig) -> RunParts:
         chunk_size=model.config.chunk_size,
         max_dim=model.config.max_action_dim,
         tokenizer=tokenizer.kind,
-        stats=compute_norm_stats(paths),
+        stats=convention_stats(paths, make_adapter(adapter), model.config.chunk_size),
         adapter=adapter,
         camera_size=_camera_size(dataset),
         crops=_crops(config, init_spec),
@@ -104,13 +109,22 @@ def _check_named(dataset: EpisodeDataset, objects: ObjectTargets) -> None:
     log.info("named-object loss on %d of %d episodes", named, len(dataset.prompts))
 
 
-def _from_checkpoint(path: Path):
-    model = checkpoint.load_model(path)
-    spec = PolicySpec.load(path) if checkpoint.has_policy_file(path) else None
-    kind = spec.tokenizer if spec else None
-    if spec is None and not (path / BYTE_TOKENIZER_FILE).is_file():
-        kind = "local"
-    return model, load_tokenizer(path, kind), spec
+def _from_checkpoint(path: Path, tokenizer: str | None, convention: str | None):
+    """Network (strict, any layout), tokenizer, our spec if any, convention and token budget."""
+    folder = read_folder(path)
+    model = load_network(folder.config, folder.rules, folder.tensors)
+    where = f"--init {path} ({folder.layout} layout)"
+    source = tokenizer or folder.tokenizer
+    if source is None:
+        raise MissingInputError(f"{where} has no tokenizer: give {TOKENIZER_OPTION}")
+    if source == folder.tokenizer and folder.spec is not None and Path(source).is_dir():
+        prompt_tokenizer = load_tokenizer(Path(source), folder.spec.tokenizer)
+    else:
+        prompt_tokenizer = open_tokenizer(source)
+    convention = convention_name(convention) if convention else folder.convention
+    if convention is None:
+        raise MissingInputError(f"{where} does not say its joint convention: give --convention")
+    return model, prompt_tokenizer, folder.spec, convention, folder.token_budget
 
 
 def _check_prompts(dataset: EpisodeDataset) -> None:

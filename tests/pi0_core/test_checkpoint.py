@@ -54,10 +54,12 @@ def test_bare_transformers_directory_loads_with_stats_json(policy: Policy, tmp_p
     policy.tokenizer.save(tmp_path)
     stats_file = tmp_path / "stats.json"
     stats_file.write_text(json.dumps(make_stats().to_dict()))
-    loaded = Policy.load(tmp_path, device="cpu", stats=stats_file, cameras=policy.cameras)
+    loaded = Policy.load(
+        tmp_path, device="cpu", norm_stats=stats_file, convention="identity", cameras=policy.cameras
+    )
     assert loaded.spec.tokenizer == "bytes"
     assert loaded.state_dim == 14
-    with pytest.raises(ValueError, match="no policy.json in .*: give normalisation stats"):
+    with pytest.raises(ValueError, match="no normalisation statistics: give --norm-stats PATH"):
         Policy.load(tmp_path, device="cpu")
 
 
@@ -65,6 +67,12 @@ def test_bare_directory_takes_stats_computed_from_episodes(policy: Policy, tmp_p
     policy.model.save_pretrained(tmp_path / "bare")
     policy.tokenizer.save(tmp_path / "bare")
     data = write_folder(tmp_path / "data", episodes=1, steps=12)
-    loaded = Policy.load(tmp_path / "bare", device="cpu", stats=data, cameras=policy.cameras)
+    loaded = Policy.load(
+        tmp_path / "bare",
+        device="cpu",
+        norm_stats=data,
+        convention="identity",
+        cameras=policy.cameras,
+    )
     qpos = load_episode(data / "episode_0.hdf5").qpos
     np.testing.assert_allclose(loaded.spec.stats.state_mean, qpos.mean(0), atol=1e-6)

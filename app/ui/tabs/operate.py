@@ -111,7 +111,7 @@ class OperateTab(QWidget):
             self.policy_name.setText(self.controller.policy_status)
             card = "No policy is loaded, so Run is unavailable. Load one from the Fine-tune tab."
         else:
-            self.policy_name.setText(f"{info.name}  ({info.path})")
+            self.policy_name.setText(f"{info.name}  ({info.path}, {info.layout} layout)")
             card = info.model_card or "This checkpoint has no model card (README.md)."
         if card != self._shown_card:
             self._shown_card = card
