@@ -16,3 +16,13 @@ def test_eval_with_the_bundled_policy(task: str, capsys: pytest.CaptureFixture[s
     assert 0 <= result["successes"] <= 2
     reached = list(result["stages_reached"].values())
     assert reached == sorted(reached, reverse=True) and reached[-1] == result["successes"]
+
+
+def test_eval_without_a_policy_option_runs_the_bundled_policy() -> None:
+    from app.cli.eval import BUNDLED
+    from app.cli.main import build_parser
+
+    args = build_parser().parse_args(["eval", "--task", "pick_color"])
+    assert args.checkpoint == BUNDLED and args.policy is None
+    scripted = build_parser().parse_args(["eval", "--task", "pick_color", "--policy", "scripted"])
+    assert scripted.policy == "scripted"
