@@ -56,6 +56,8 @@ def summary_lines(snap: SessionSnapshot, elapsed_s: float) -> list[str]:
         )
     if snap.error:
         lines.append(f"error: {snap.error}")
-    if snap.task_success is not None:
+    if snap.task_problem:
+        lines.append(f"task success: not judged, {snap.task_problem}")
+    elif snap.task_success is not None:
         lines.append(f"task success: {'yes' if snap.task_success else 'no'}")
     return lines

@@ -170,6 +170,9 @@ class RobotSession:
         """The instruction for the policy; the next chunk uses it."""
         with self._lock:
             self._prompt = prompt
+            if hasattr(self._sim, "follow_prompt"):  # success is judged for what it names
+                self._sim.follow_prompt(prompt)
+                self._task_success = None
         self.runner.set_prompt(prompt)
         self.events.add(f"prompt: {prompt!r}")
 
@@ -213,6 +216,7 @@ class RobotSession:
     def snapshot(self) -> SessionSnapshot:
         """A consistent copy of everything the GUI shows."""
         now = time.monotonic()
+        task_problem = getattr(self._sim, "prompt_problem", None)
         with self._lock:
             history_t = self._history_t.values() - now
             history_qpos = self._history_qpos.values()
@@ -225,7 +229,8 @@ class RobotSession:
                 qpos=self._qpos.copy(),
                 action=self._action.copy(),
                 safety_events=self.gate.safety_events,
-                task_success=self._task_success,
+                task_success=None if task_problem else self._task_success,
+                task_problem=task_problem,
                 estop_latency_ticks=self._estop_latency,
                 watchdog_tripped=self.gate.watchdog_tripped,
                 clamped_ticks=self.gate.clamped_ticks,
@@ -396,7 +401,10 @@ class RobotSession:
             if self.robot.physics is not None:
                 self.robot.physics.step()
             # Success latches: a task counts as done once its rule held (as in gym-aloha).
-            if tick % 5 == 0 and hasattr(self._sim, "success") and not self._task_success:
+            judged = hasattr(self._sim, "success") and not getattr(
+                self._sim, "prompt_problem", None
+            )
+            if tick % 5 == 0 and judged and not self._task_success:
                 self._task_success = bool(self._sim.success())
         except Exception as exc:
             self._fault(exc)

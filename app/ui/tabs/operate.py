@@ -132,6 +132,8 @@ class OperateTab(QWidget):
         self.plots.show_snapshot(snapshot)
         running = snapshot.mode == Mode.POLICY and not snapshot.estopped
         state = f"running: {snapshot.prompt}" if running else f"{snapshot.mode.value}"
-        if snapshot.task_success is not None:
+        if snapshot.task_problem:
+            state += f" · success not judged: {snapshot.task_problem}"
+        elif snapshot.task_success is not None:
             state += " · task succeeded ✓" if snapshot.task_success else " · task not done yet"
         self.task_state.setText(state)
