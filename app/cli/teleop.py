@@ -30,13 +30,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Start teleoperation, run the recording plan or the given time, print the summary."""
     from app.runtime.headless import print_summary, watch
-    from app.runtime.recorder import RecorderConfig
+    from app.runtime.recorder import RecorderConfig, recording_folder
     from app.runtime.robots import make_robot, simulator_of
     from app.runtime.session import RobotSession
     from app.runtime.snapshot import Mode
 
     _check(args)
+    if args.record:
+        recording_folder(args.record)  # an unwritable folder is reported before the robot starts
     robot = make_robot(args.robot, task=args.task, config=args.config, seed=args.seed)
+    if args.record and not robot.cameras:
+        robot.disconnect()  # the virtual bus runs from make_robot on
+        hint = " (add [cameras.cam_high] and the others to its config)" * (robot.kind == "aloha")
+        raise ValueError(f"--record needs a camera and this {robot.kind} robot has none{hint}")
     recorder = RecorderConfig(
         fps=args.rate,
         reset_seconds=args.reset_seconds,

@@ -261,6 +261,7 @@ class RobotSession:
             episodes_saved=len(rec.saved),
             episodes_flagged=len(rec.flagged),
             last_episode_rate_hz=rec.last_rate_hz,
+            recording_failures=rec.failures,
         )
 
     # -- control loop -------------------------------------------------------------------------

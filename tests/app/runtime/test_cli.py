@@ -55,3 +55,34 @@ def test_run_in_the_simulator_prints_telemetry_and_records(tmp_path: Path, capsy
     assert "prompt 'pick up the red cube'" in out and "period p50" in out
     assert "task success: no" in out and "recorded 1 episode(s)" in out
     assert [r.ok for r in validate_path(tmp_path / "rec")] == [True]
+
+
+ALOHA_WITHOUT_CAMERAS = """
+[ports]
+follower_left = "/dev/null-follower-left"
+follower_right = "/dev/null-follower-right"
+leader_left = "/dev/null-leader-left"
+leader_right = "/dev/null-leader-right"
+"""
+
+
+def test_recording_on_a_robot_without_cameras_is_refused_before_it_starts(
+    tmp_path: Path, capsys
+) -> None:
+    config = tmp_path / "robot.toml"
+    config.write_text(ALOHA_WITHOUT_CAMERAS)
+    argv = ["teleop", "--robot", "aloha", "--config", str(config), "--record",
+            str(tmp_path / "rec"), "--episodes", "1", "--prompt", "fold the towel"]  # fmt: skip
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: --record needs a camera and this aloha robot has none")
+    assert "port" not in err  # refused before any serial port was opened
+
+
+@pytest.mark.parametrize(("command", "robot"), [("teleop", "virtual"), ("run", "sim")])
+def test_an_unusable_recording_folder_is_refused_first(command, robot, tmp_path, capsys) -> None:
+    (tmp_path / "file").write_text("")
+    folder = tmp_path / "file" / "rec"
+    assert main([command, "--record", str(folder), "--robot", robot, "--prompt", "x"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"error: cannot create the recording folder {folder}: Not a directory"
