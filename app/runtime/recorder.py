@@ -217,6 +217,16 @@ class Recorder:
                 self.events.add(f"episode {index} deleted, recording it again")
             self._begin_next_locked(delay=self.config.reset_seconds)
 
+    @property
+    def state(self) -> str:
+        """ "idle", "waiting", "armed" or "recording" (cheap: read on every tick)."""
+        return self._state
+
+    @property
+    def prompt(self) -> str:
+        """The prompt of the episodes planned or being recorded."""
+        return self._prompt
+
     def status(self) -> RecorderStatus:
         """A copy of the recorder's state."""
         now = time.monotonic()

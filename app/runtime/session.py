@@ -21,7 +21,7 @@ from app.runtime.loop_timing import Pacer
 from app.runtime.policy_runner import ChunkPolicy, PolicyRunner, RunnerConfig
 from app.runtime.priority import raise_control_priority
 from app.runtime.recorder import Recorder, RecorderConfig, TickSample
-from app.runtime.robots import safety_for, simulator_of
+from app.runtime.robots import played_leaders, safety_for, simulator_of
 from app.runtime.safety import ROBOT_DOF, SafetyConfig, SafetyLayer
 from app.runtime.snapshot import Mode, SessionSnapshot
 from drivers.arm import ARM_DOF, ArmState
@@ -63,6 +63,8 @@ class RobotSession:
         self.rate_hz = rate_hz
         self.safety = SafetyLayer(safety_for(robot, safety))
         self._sim = simulator_of(robot)  # for task success and scene resets
+        self._played = played_leaders(robot)  # simulator leaders played by expert or keyboard
+        self._recorder_state = "idle"  # as seen on the last tick, to act on its changes
         self.events = EventLog()
         self.runner = PolicyRunner(policy, self.events, self._policy_failed, runner)
         rec_config = recorder or RecorderConfig(
@@ -286,6 +288,7 @@ class RobotSession:
 
     def _tick(self, tick: int, now: float) -> None:
         self._apply_requests(tick)
+        self._follow_recorder()
         self.cameras.poll()
         reading = command = leader_grippers = None
         if not self._faulted:
@@ -326,6 +329,27 @@ class RobotSession:
         if mode is not None and mode is not self._mode:
             self._enter_mode(mode)
 
+    def _follow_recorder(self) -> None:
+        """Played leaders in teleoperation: each episode's reset pause starts on a new scene,
+        and its recording with the expert (or keyboard) from the start, on its prompt."""
+        state = self.recorder.state
+        previous, self._recorder_state = self._recorder_state, state
+        if self._played is None or self._mode is not Mode.TELEOP or state == previous:
+            return
+        if previous == "recording":
+            done = "succeeded" if self._task_success else "not done"
+            self.events.add(f"episode on seed {self._sim.seed}: task {done}")
+        if state == "waiting":
+            seed = self._sim.seed + 1
+            self._sim.reset(seed)
+            self._task_success = None
+            self._played.begin_episode()  # hold the start pose through the countdown
+            self.events.add(f"scene reset (seed {seed}) for the next episode")
+        elif state == "recording":
+            self._sim.follow_prompt(self.recorder.prompt or None)
+            self._task_success = None
+            self._played.begin_episode()
+
     def _apply_estop(self, tick: int) -> None:
         self._make_safe()
         with self._lock:
@@ -365,6 +389,8 @@ class RobotSession:
                 arm.set_torque(True)
 
     def _enter_mode(self, mode: Mode) -> None:
+        if mode is Mode.TELEOP and self._played is not None:
+            self._played.begin_episode()  # the expert plays from the scene as it is
         self.runner.engage(mode is Mode.POLICY)
         self.gate.enter_mode(mode)
         self._mode = mode
