@@ -57,7 +57,8 @@ def open_session(choice: RobotChoice) -> Any:
     from app.runtime.robots import make_robot, safety_for
     from app.runtime.session import RobotSession
 
-    robot = make_robot(choice.kind, task=choice.task, config=choice.config)
+    leader = "expert" if choice.kind == "sim" else None  # the Record tab may switch it
+    robot = make_robot(choice.kind, task=choice.task, config=choice.config, leader=leader)
     session = RobotSession(robot, safety=safety_for(robot))
     try:
         session.start()
@@ -65,6 +66,22 @@ def open_session(choice: RobotChoice) -> Any:
         robot.disconnect()
         raise
     return session
+
+
+def played_leaders(session: Any) -> Any:
+    """The simulator's played leader arms of a session (`PlayedLeaders`), or None."""
+    from app.runtime.robots import played_leaders as of_robot
+
+    return of_robot(session.robot) if session is not None else None
+
+
+def keyboard_help() -> str:
+    """The keys of keyboard teleoperation in the simulator ("" without the simulator)."""
+    if missing_module("drivers.sim.keyboard"):
+        return ""
+    from drivers.sim.keyboard import HELP
+
+    return HELP
 
 
 def default_prompt(session: Any) -> str:
