@@ -41,6 +41,7 @@ class PolicyInfo:
     path: str
     model_card: str  # README.md of the checkpoint, or ""
     cameras: tuple[str, ...]
+    parameters: int = 0  # weights in the network (0: unknown)
 
 
 def missing_module(name: str) -> str | None:
@@ -115,6 +116,7 @@ def load_policy(path: str | Path, compile: bool = False) -> tuple[Any, PolicyInf
         path=str(path),
         model_card=str(getattr(policy, "model_card", "") or ""),
         cameras=tuple(getattr(policy, "cameras", ())),
+        parameters=sum(p.numel() for p in policy.model.parameters()),
     )
     log.info("loaded policy %s from %s", info.name, path)
     return policy, info

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
+    QDialog,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -20,6 +21,7 @@ from app.ui.camera_grid import CameraGrid
 from app.ui.event_log import EventLog
 from app.ui.joint_plots import JointPlots
 from app.ui.layouts import stacked, titled
+from app.ui.policy_summary import summarize, summary_html
 from app.ui.prompt_box import PromptBox
 from app.ui.session_controller import SessionController
 from app.ui.settings import Settings
@@ -56,8 +58,13 @@ class OperateTab(QWidget):
         self.space_stops = QCheckBox("Space bar = E-STOP while the policy runs")
         self.space_stops.setChecked(settings.estop_on_space())
         self.space_stops.toggled.connect(lambda on: settings.set_value("safety/estop_on_space", on))
-        self.model_card = QTextBrowser()
-        self.model_card.setOpenExternalLinks(True)
+        self.summary = QLabel()  # name, size, cameras, tasks, success, inference time
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.summary.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.card_button = QPushButton("Full model card…")
+        self.card_button.clicked.connect(self.show_card)
+        self.card_dialog: QDialog | None = None  # built when first asked for
         self._build()
         self._shown_card = None
         controller.state_changed.connect(self.show_policy)
@@ -76,7 +83,8 @@ class OperateTab(QWidget):
         policy_group = QGroupBox("Policy")
         policy_layout = QVBoxLayout(policy_group)
         policy_layout.addWidget(self.policy_name)
-        policy_layout.addWidget(self.model_card, 1)
+        policy_layout.addWidget(self.summary, 1)
+        policy_layout.addWidget(self.card_button, 0, Qt.AlignmentFlag.AlignRight)
         side = QSplitter(Qt.Orientation.Vertical)
         side.addWidget(stacked(prompt_group, policy_group))
         side.addWidget(titled("Event log", self.events))
@@ -107,15 +115,41 @@ class OperateTab(QWidget):
         if not self.prompt.prompt and self.controller.default_prompt:
             self.prompt.set_prompt(self.controller.default_prompt)
         info = self.controller.policy_info
+        self.card_button.setEnabled(info is not None and bool(info.model_card))
         if info is None:
             self.policy_name.setText(self.controller.policy_status)
-            card = "No policy is loaded, so Run is unavailable. Load one from the Fine-tune tab."
+            text = "No policy is loaded, so Run is unavailable. Load one from the Fine-tune tab."
         else:
-            self.policy_name.setText(f"{info.name}  ({info.path})")
-            card = info.model_card or "This checkpoint has no model card (README.md)."
-        if card != self._shown_card:
-            self._shown_card = card
-            self.model_card.setMarkdown(card)
+            self.policy_name.setText(info.name)
+            self.policy_name.setToolTip(info.path)
+            summary = summarize(info.name, info.model_card, info.cameras, info.parameters)
+            text = summary_html(summary)
+        if text != self._shown_card:
+            self._shown_card = text
+            self.summary.setText(text)
+            if self.card_dialog is not None and info is not None:
+                self.card_dialog.findChild(QTextBrowser).setMarkdown(info.model_card)
+
+    def shutdown(self) -> None:
+        """Close the model card window with the main one."""
+        if self.card_dialog is not None:
+            self.card_dialog.close()
+
+    def show_card(self) -> None:
+        """The loaded policy's whole model card, in a window of its own."""
+        info = self.controller.policy_info
+        if info is None:
+            return
+        if self.card_dialog is None:
+            self.card_dialog = QDialog(self)
+            self.card_dialog.resize(760, 640)
+            browser = QTextBrowser(self.card_dialog)
+            browser.setOpenExternalLinks(True)
+            QVBoxLayout(self.card_dialog).addWidget(browser)
+        self.card_dialog.setWindowTitle(f"Model card: {info.name}")
+        self.card_dialog.findChild(QTextBrowser).setMarkdown(info.model_card)
+        self.card_dialog.show()
+        self.card_dialog.raise_()
 
     def show_snapshot(self, snapshot: SessionSnapshot | None) -> None:
         """Refresh from the latest session state (called ~30 times a second while visible)."""

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QTextBrowser
+
 
 def test_the_status_line_says_when_the_prompt_names_no_object(fake_studio, qtbot) -> None:
     operate = fake_studio.window.tab("Operate")
@@ -14,3 +17,16 @@ def test_the_status_line_says_when_the_prompt_names_no_object(fake_studio, qtbot
     assert operate.task_state.text().endswith(f"success not judged: {problem}")
     operate.show_snapshot(replace(snapshot, task_success=True, task_problem=None))
     assert operate.task_state.text().endswith("task succeeded ✓")
+
+
+def test_the_policy_panel_summarises_the_card_and_opens_it_whole(fake_studio, qtbot) -> None:
+    operate = fake_studio.window.tab("Operate")
+    text = operate.summary.text()
+    assert "cam_high" in text and operate.policy_name.text() == "wave"
+    assert "A test policy" not in text  # the card's prose is one click away, not in the panel
+    qtbot.mouseClick(operate.card_button, Qt.MouseButton.LeftButton)
+    assert operate.card_dialog.isVisible()
+    shown = operate.card_dialog.findChild(QTextBrowser).toPlainText()
+    assert "A test policy." in shown
+    operate.shutdown()
+    assert not operate.card_dialog.isVisible()
