@@ -85,6 +85,20 @@ def keyboard_help() -> str:
     return HELP
 
 
+def reset_scene(session: Any, new: bool) -> int:
+    """Simulator: stop the arms and put the scene back as its seed drew it, or draw the next
+    seed's (`new`); the seed. Raises on other robots."""
+    from app.runtime.snapshot import Mode
+
+    sim = session.robot.physics
+    if sim is None or not hasattr(sim, "reset"):
+        raise RuntimeError("only the simulator can reset its scene")
+    seed = sim.seed + 1 if new else sim.seed
+    session.set_mode(Mode.IDLE)
+    session.reset_scene(seed)
+    return seed
+
+
 def default_prompt(session: Any) -> str:
     """The simulator's prompt for its current scene, or "" on hardware."""
     from app.runtime.robots import simulator_of
@@ -112,7 +126,7 @@ def load_policy(path: str | Path, compile: bool = False) -> tuple[Any, PolicyInf
 
     policy = Policy.load(path, compile=compile)
     info = PolicyInfo(
-        name=str(getattr(policy, "name", "") or Path(path).name),
+        name=policy_name(Path(path), str(getattr(policy, "name", "") or Path(path).name)),
         path=str(path),
         model_card=str(getattr(policy, "model_card", "") or ""),
         cameras=tuple(getattr(policy, "cameras", ())),
@@ -120,6 +134,15 @@ def load_policy(path: str | Path, compile: bool = False) -> tuple[Any, PolicyInf
     )
     log.info("loaded policy %s from %s", info.name, path)
     return policy, info
+
+
+def policy_name(path: Path, name: str) -> str:
+    """A training run's checkpoint is named with its run: "finetune-1/final", "run/step_300"."""
+    if path.name == "final":
+        return f"{path.parent.name}/{name}"
+    if path.parent.name == "checkpoints" and path.name.startswith("step_"):
+        return f"{path.parent.parent.name}/{name}"
+    return name
 
 
 @dataclass(frozen=True)

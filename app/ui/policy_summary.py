@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 NOT_STATED = "not stated"
+NO_TIMING = "not in the card (main.py bench --policy --checkpoint DIR measures it)"
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,6 @@ def summary_html(summary: PolicySummary) -> str:
     facts = [
         ("Parameters", summary.parameters),
         ("Cameras", ", ".join(summary.cameras) or NOT_STATED),
-        ("Tasks", ", ".join(summary.tasks) or NOT_STATED),
         ("Inference", summary.inference),
     ]
     if summary.trained_on:
@@ -64,10 +64,11 @@ def summary_html(summary: PolicySummary) -> str:
             for task, result in summary.success
         )
         text += (
-            "<p style='margin-top:6px'><b>Measured success</b></p>"
-            f"<table border='1' cellspacing='0' cellpadding='3'>"
-            f"<tr><th>task</th><th>success</th></tr>{cells}</table>"
+            "<table border='1' cellspacing='0' cellpadding='2' style='margin-top:4px'>"
+            f"<tr><th>task</th><th>measured success</th></tr>{cells}</table>"
         )
+    else:
+        text += "<p><b>Tasks, measured success:</b> not stated in the model card</p>"
     return text
 
 
@@ -96,8 +97,8 @@ def _inference(card: str) -> str:
     """The first sentence of the card's `Inference:` paragraph (to its first parenthesis)."""
     match = re.search(r"^Inference:\s*(.+?)(?:\s\(|\n\n|$)", card, re.MULTILINE | re.DOTALL)
     if match is None:
-        return NOT_STATED
-    return " ".join(match.group(1).split()).rstrip(",;.")
+        return NO_TIMING
+    return " ".join(match.group(1).replace("`", "").split()).rstrip(",;.")
 
 
 def _field(card: str, key: str) -> str:

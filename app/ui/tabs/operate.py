@@ -51,6 +51,12 @@ class OperateTab(QWidget):
         self.hold_button = QPushButton("Hold")
         self.hold_button.setToolTip("Hold the current position")
         self.hold_button.clicked.connect(lambda: controller.set_mode(Mode.HOLD))
+        self.reset_scene_button = QPushButton("Reset scene")
+        self.reset_scene_button.setToolTip("Simulator: stop, and put this scene back as it began")
+        self.reset_scene_button.clicked.connect(lambda: controller.reset_scene(new=False))
+        self.new_scene_button = QPushButton("New scene")
+        self.new_scene_button.setToolTip("Simulator: stop, and lay out the objects anew")
+        self.new_scene_button.clicked.connect(lambda: controller.reset_scene(new=True))
         self.policy_name = QLabel()
         self.policy_name.setStyleSheet("font-size: 14px; font-weight: bold;")
         self.policy_name.setWordWrap(True)
@@ -78,6 +84,10 @@ class OperateTab(QWidget):
         prompt_layout = QVBoxLayout(prompt_group)
         prompt_layout.addWidget(self.prompt)
         prompt_layout.addLayout(buttons)
+        scene_buttons = QHBoxLayout()
+        scene_buttons.addWidget(self.reset_scene_button)
+        scene_buttons.addWidget(self.new_scene_button)
+        prompt_layout.addLayout(scene_buttons)
         prompt_layout.addWidget(self.task_state)
         prompt_layout.addWidget(self.space_stops)
         policy_group = QGroupBox("Policy")
@@ -88,7 +98,7 @@ class OperateTab(QWidget):
         side = QSplitter(Qt.Orientation.Vertical)
         side.addWidget(stacked(prompt_group, policy_group))
         side.addWidget(titled("Event log", self.events))
-        side.setSizes([420, 160])
+        side.setSizes([560, 120])
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(self.cameras)
         top.addWidget(side)
@@ -114,6 +124,8 @@ class OperateTab(QWidget):
         """Name, status and model card of the loaded policy."""
         if not self.prompt.prompt and self.controller.default_prompt:
             self.prompt.set_prompt(self.controller.default_prompt)
+        for button in (self.reset_scene_button, self.new_scene_button):
+            button.setVisible(self.controller.has_scene)
         info = self.controller.policy_info
         self.card_button.setEnabled(info is not None and bool(info.model_card))
         if info is None:
