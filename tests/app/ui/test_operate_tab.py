@@ -30,3 +30,22 @@ def test_the_policy_panel_summarises_the_card_and_opens_it_whole(fake_studio, qt
     assert "A test policy." in shown
     operate.shutdown()
     assert not operate.card_dialog.isVisible()
+
+
+def test_reset_scene_puts_the_same_layout_back_and_new_scene_draws_the_next(qtbot) -> None:
+    import numpy as np
+
+    from app.runtime.robots import make_robot
+    from app.runtime.session import RobotSession
+    from app.ui import backend
+
+    robot = make_robot("sim", cameras=("cam_high",), image_size=(48, 64), seed=5)
+    sim = robot.physics
+    start = sim.object_poses()
+    with RobotSession(robot, realtime=False) as session:
+        sim.data.qpos[sim._object_qpos[0]] += 0.05  # a cube pushed aside
+        assert backend.reset_scene(session, new=False) == 5
+        qtbot.waitUntil(lambda: np.allclose(sim.object_poses(), start, atol=1e-3), timeout=5000)
+        assert backend.reset_scene(session, new=True) == 6
+        qtbot.waitUntil(lambda: sim.seed == 6, timeout=5000)
+    assert not np.allclose(sim.object_poses(), start, atol=1e-3)
