@@ -6,10 +6,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTextBrowser,
     QVBoxLayout,
@@ -93,12 +95,16 @@ class OperateTab(QWidget):
         policy_group = QGroupBox("Policy")
         policy_layout = QVBoxLayout(policy_group)
         policy_layout.addWidget(self.policy_name)
-        policy_layout.addWidget(self.summary, 1)
+        summary = QScrollArea()  # a long card's facts scroll rather than being cut off
+        summary.setWidget(self.summary)
+        summary.setWidgetResizable(True)
+        summary.setFrameShape(QFrame.Shape.NoFrame)
+        policy_layout.addWidget(summary, 1)
         policy_layout.addWidget(self.card_button, 0, Qt.AlignmentFlag.AlignRight)
         side = QSplitter(Qt.Orientation.Vertical)
         side.addWidget(stacked(prompt_group, policy_group))
         side.addWidget(titled("Event log", self.events))
-        side.setSizes([560, 120])
+        side.setSizes([600, 90])
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(self.cameras)
         top.addWidget(side)
@@ -106,7 +112,7 @@ class OperateTab(QWidget):
         main = QSplitter(Qt.Orientation.Vertical)
         main.addWidget(top)
         main.addWidget(self.plots)
-        main.setSizes([520, 380])
+        main.setSizes([580, 320])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(main)
