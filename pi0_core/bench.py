@@ -25,12 +25,13 @@ PROMPT_FILL = 0.5  # share of the token budget the benchmark prompt uses (the re
 
 @dataclass(frozen=True)
 class BenchCase:
-    """A model with random weights and one batch of its inputs, on the device."""
+    """A model (random weights, or a checkpoint's) and one batch of its inputs, on the device."""
 
     model: torch.nn.Module  # PI0ForConditionalGeneration
     inputs: dict[str, torch.Tensor]  # sample_actions keyword arguments, noise included
     preset: str
     cameras: int
+    weights: str = "random"  # "random", or the checkpoint directory timed
 
 
 def make_case(
@@ -66,6 +67,36 @@ def make_case(
     }
     inputs = {key: value.to(device) for key, value in inputs.items()}
     return BenchCase(model=model, inputs=inputs, preset=preset.name, cameras=cameras)
+
+
+def checkpoint_case(path: str, device: str, seed: int = 0) -> tuple[BenchCase, Callable]:
+    """A checkpoint's own network and the inputs `Policy` makes from one observation of its
+    cameras (seeded random images, zero state); also `Policy.infer` on that observation."""
+    from pathlib import Path
+
+    import numpy as np
+
+    from pi0_core.policy import Policy
+
+    if not Path(path).is_dir():
+        raise FileNotFoundError(f"no checkpoint directory at {path}")
+    policy = Policy.load(path, device=device)
+    rng = np.random.default_rng(seed)
+    observation = policy.blank_observation()
+    observation["prompt"] = "pick up the red cube"
+    observation["images"] = {
+        name: rng.integers(0, 256, image.shape, dtype=np.uint8)
+        for name, image in observation["images"].items()
+    }
+    generator = torch.Generator().manual_seed(seed)
+    noise = torch.randn(1, policy.chunk_size, policy.spec.max_dim, generator=generator)
+    inputs = policy.prepare([observation]) | {"noise": noise.to(policy.device, policy.dtype)}
+    case = BenchCase(policy.model, inputs, policy.spec.preset, len(policy.cameras), str(path))
+
+    def infer(**_: torch.Tensor) -> torch.Tensor:
+        return torch.as_tensor(policy.infer(observation, noise=noise[0]))
+
+    return case, infer
 
 
 def cast_inputs(inputs: dict[str, torch.Tensor], dtype: torch.dtype) -> dict[str, torch.Tensor]:
@@ -126,7 +157,11 @@ def bench_policy(args: argparse.Namespace) -> dict:
     device = torch.device(args.device)
     if device.type == "cuda" and not torch.cuda.is_available():
         raise RuntimeError("--device cuda asked for, but no CUDA device is available")
-    case = make_case(args.preset, args.device, args.cameras)
+    infer = None
+    if getattr(args, "checkpoint", None):
+        case, infer = checkpoint_case(args.checkpoint, args.device)
+    else:
+        case = make_case(args.preset, args.device, args.cameras)
     model, inputs = case.model, case.inputs
     options = default_options(device)
     reference = None
@@ -136,6 +171,8 @@ def bench_policy(args: argparse.Namespace) -> dict:
     sampler = FastSampler(model, options)  # casts the weights when options.dtype says so
     inputs = cast_inputs(inputs, sampler.parts.action_out_proj.weight.dtype)
     contenders = {"stock": model.sample_actions, "ours": sampler.sample_actions}
+    if infer is not None:  # what the app pays per chunk: preprocessing, sampler, unpadding
+        contenders["policy_infer"] = infer
     warmup, rounds = _rounds(args, case.preset, device)
     if device.type == "cpu" and warmup and not options.compile:
         # Not the CPU default (a one-off compile of tens of seconds) but what `--compile` runs:
@@ -171,7 +208,7 @@ def _summary(
     differences = [
         _max_diff(ours.result, reference.result)
         for name in runs
-        if name != "stock"
+        if name not in ("stock", "policy_infer")  # infer's actions are unnormalised
         for ours, reference in zip(runs[name], stock, strict=True)
     ]
     result = {"max_abs_diff": max(differences), "peak_mem_mb": round(peak_mb, 1)}
@@ -181,7 +218,7 @@ def _summary(
         result[f"{name}_p90_ms"] = round(percentile(wall, 0.9), 2)
         # CPU time is steadier than wall time on a shared machine.
         result[f"{name}_cpu_ms"] = round(statistics.median(t.cpu_ms for t in timings), 2)
-        if name != "stock":
+        if name not in ("stock", "policy_infer"):
             prefix = "" if name == "ours" else name.removeprefix("ours_") + "_"
             result[f"{prefix}speedup"] = round(result["stock_ms"] / result[f"{name}_ms"], 2)
     return result | {
@@ -189,6 +226,7 @@ def _summary(
         "preset": case.preset,
         "device": str(case.inputs["state"].device),
         "cameras": case.cameras,
+        "weights": case.weights,
         "dtype": options.dtype or "float32",
         "compile": options.compile,
         "cuda_graphs": options.cuda_graphs,
@@ -241,10 +279,11 @@ def run_bench(args: argparse.Namespace) -> int:
 def _print(result: dict, as_json: bool) -> None:
     if "stock_ms" in result:
         lines = [
-            f"π0 {result['preset']} on {result['device']}, {result['cameras']} cameras, "
+            f"π0 {result['preset']} ({result['weights']} weights) on {result['device']}, "
+            f"{result['cameras']} cameras, "
             f"{result['dtype']}, {result['threads']} threads, {result['rounds']} rounds"
         ]
-        for name in ("stock", "ours", "ours_compiled"):
+        for name in ("stock", "ours", "ours_compiled", "policy_infer"):
             if f"{name}_ms" in result:
                 lines.append(
                     f"{name:<14} median {result[f'{name}_ms']:8.2f} ms"

@@ -33,7 +33,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="cpu", help="cpu or cuda (--policy)")
     parser.add_argument("--cameras", type=int, default=3, help="number of cameras")
     parser.add_argument("--seconds", type=float, default=None, help="duration where it applies")
-    parser.add_argument("--checkpoint", default=None, help="policy checkpoint (--loop)")
+    parser.add_argument(
+        "--checkpoint",
+        default=None,
+        metavar="DIR",
+        help="policy checkpoint (--loop; --policy: time this network, not random weights)",
+    )
     parser.add_argument(
         "--compile", action="store_true", help="compile the policy's sampler first (--loop)"
     )

@@ -21,14 +21,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--seed", type=int, default=100_000, help="first seed (default 100000, apart from demos)"
     )
-    which = parser.add_mutually_exclusive_group(required=True)
+    which = parser.add_mutually_exclusive_group()
     which.add_argument("--policy", choices=("scripted",), help="run the scripted expert")
     which.add_argument(
         "--checkpoint",
         nargs="?",
         const=BUNDLED,
+        default=BUNDLED,
         metavar="DIR",
-        help="policy checkpoint directory (no DIR: the bundled policy)",
+        help="policy checkpoint directory (default, or no DIR: the bundled policy)",
     )
     parser.add_argument(
         "--replan", type=int, default=25, help="steps of each action chunk to execute (default 25)"

@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--rate must be positive")
     from app.runtime.headless import print_summary, watch
     from app.runtime.policy_runner import RunnerConfig
-    from app.runtime.recorder import RecorderConfig
+    from app.runtime.recorder import RecorderConfig, recording_folder
     from app.runtime.robots import find_config, make_robot, simulator_of
     from app.runtime.session import RobotSession
     from app.runtime.snapshot import Mode
@@ -60,6 +60,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.robot == "aloha":
         find_config(args.config)  # a missing config is reported before the policy loads
+    if args.record:
+        recording_folder(args.record)  # and an unwritable recording folder
     checkpoint = args.checkpoint or BUNDLED_CHECKPOINT
     policy = Policy.load(
         checkpoint, device=args.device, compile=args.compile, **checkpoint_options(args)

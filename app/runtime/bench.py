@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from app.runtime.console import work_failed
 from app.runtime.headless import watch
 from app.runtime.robots import make_robot
 from app.runtime.session import RobotSession
@@ -60,7 +61,7 @@ def run_bench(args: argparse.Namespace) -> int:
         print(f"  {key:24s} {value}")
     if args.json:
         print(json.dumps(results))
-    return 1 if snap.error else 0
+    return 1 if work_failed(snap) or not frames else 0
 
 
 def estop_latencies(session: RobotSession, trials: int) -> list[float]:

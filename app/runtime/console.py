@@ -35,6 +35,11 @@ def telemetry_line(snap: SessionSnapshot, elapsed_s: float) -> str:
     return " | ".join(parts)
 
 
+def work_failed(snap: SessionSnapshot) -> bool:
+    """Whether a headless run ended in a driver or policy error or lost an episode file."""
+    return bool(snap.error or snap.recording_failures)
+
+
 def summary_lines(snap: SessionSnapshot, elapsed_s: float) -> list[str]:
     """The closing report of a headless run."""
     loop = snap.loop
@@ -59,8 +64,11 @@ def summary_lines(snap: SessionSnapshot, elapsed_s: float) -> list[str]:
             f"recorded {snap.episodes_saved} episode(s), {snap.episodes_flagged} flagged for a "
             f"low rate, {snap.recorder_dropped} frames dropped"
         )
+    lines += [f"recording failed: {failure}" for failure in snap.recording_failures]
     if snap.error:
         lines.append(f"error: {snap.error}")
-    if snap.task_success is not None:
+    if snap.task_problem:
+        lines.append(f"task success: not judged, {snap.task_problem}")
+    elif snap.task_success is not None:
         lines.append(f"task success: {'yes' if snap.task_success else 'no'}")
     return lines

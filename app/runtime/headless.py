@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from app.runtime.console import summary_lines, telemetry_line
+from app.runtime.console import summary_lines, telemetry_line, work_failed
 from app.runtime.session import RobotSession
 
 
@@ -41,8 +41,9 @@ def watch(
 def print_summary(
     session: RobotSession, elapsed_s: float, out: Callable[[str], None] = print
 ) -> int:
-    """Print the closing report; returns the exit code (1 when the session ended in an error)."""
+    """Print the closing report; returns the exit code (1 when the session ended in an error
+    or an episode could not be recorded)."""
     snap = session.snapshot()
     for line in summary_lines(snap, elapsed_s):
         out(line)
-    return 1 if snap.error else 0
+    return 1 if work_failed(snap) else 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import re
 import threading
@@ -66,6 +67,7 @@ class RecorderStatus:
     saved: tuple[Path, ...]  # episodes written in this session, oldest first
     flagged: tuple[Path, ...]  # saved episodes whose rate fell below the threshold
     last_rate_hz: float  # mean rate of the last saved episode
+    failures: tuple[str, ...] = ()  # why episode files could not be opened or saved, in order
 
     @property
     def recording(self) -> bool:
@@ -79,6 +81,18 @@ def next_free_index(folder: Path) -> int:
         int(m.group(1)) for p in folder.glob("episode_*") if (m := EPISODE_FILE.match(p.name))
     ]
     return max(indices, default=-1) + 1
+
+
+def recording_folder(path: str | Path) -> Path:
+    """The folder episodes will go to, created; a one-line error when they cannot be written."""
+    folder = Path(path).expanduser()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValueError(f"cannot create the recording folder {folder}: {exc.strerror}") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ValueError(f"cannot write episodes into {folder}: permission denied")
+    return folder
 
 
 def _default_writer(path: Path, **kwargs: Any) -> Any:
@@ -124,6 +138,7 @@ class Recorder:
         self._saved: list[Path] = []
         self._flagged: list[Path] = []
         self._last_rate = 0.0
+        self._failures: list[str] = []
 
     # -- commands (any thread) ----------------------------------------------------------------
 
@@ -202,6 +217,16 @@ class Recorder:
                 self.events.add(f"episode {index} deleted, recording it again")
             self._begin_next_locked(delay=self.config.reset_seconds)
 
+    @property
+    def state(self) -> str:
+        """ "idle", "waiting", "armed" or "recording" (cheap: read on every tick)."""
+        return self._state
+
+    @property
+    def prompt(self) -> str:
+        """The prompt of the episodes planned or being recorded."""
+        return self._prompt
+
     def status(self) -> RecorderStatus:
         """A copy of the recorder's state."""
         now = time.monotonic()
@@ -222,6 +247,7 @@ class Recorder:
                 saved=tuple(self._saved),
                 flagged=tuple(self._flagged),
                 last_rate_hz=self._last_rate,
+                failures=tuple(self._failures),
             )
 
     def is_idle(self) -> bool:
@@ -346,8 +372,10 @@ class Recorder:
             try:
                 job()
             except Exception as exc:  # a failed file must not stop the next episodes
-                self.events.add(f"recording failed: {type(exc).__name__}: {exc}", logging.ERROR)
+                message = f"{type(exc).__name__}: {exc}"
+                self.events.add(f"recording failed: {message}", logging.ERROR)
                 with self._lock:
+                    self._failures.append(message)
                     if self._state == "waiting" and self._writer is None:
                         self._plan_left = 0
                         self._state = "idle"

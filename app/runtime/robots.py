@@ -24,13 +24,19 @@ def make_robot(
     seed: int = 0,
     cameras: tuple[str, ...] = DEFAULT_CAMERAS,
     image_size: tuple[int, int] = (240, 320),
+    leader: str | None = None,
 ) -> Robot:
     """A robot of `kind`: "sim" (MuJoCo), "virtual" (Dynamixel driver on a simulated bus) or
-    "aloha" (real arms, ports and cameras from the TOML `config` or the user's config file)."""
+    "aloha" (real arms, ports and cameras from the TOML `config` or the user's config file).
+    On "sim", `leader` ("expert" or "keyboard") adds leader arms played by that source."""
     if kind == "sim":
         from drivers.sim.robot import make_sim_robot
 
-        return make_sim_robot(task=task, seed=seed, cameras=cameras, image_size=image_size)
+        return make_sim_robot(
+            task=task, seed=seed, cameras=cameras, image_size=image_size, leader=leader
+        )
+    if leader is not None:
+        raise ValueError("a played leader (expert, keyboard) needs --robot sim")
     if kind == "virtual":
         return _virtual_robot(task, seed, cameras, image_size)
     if kind == "aloha":
@@ -53,6 +59,11 @@ def find_config(config: str | Path | None) -> Path:
 def simulator_of(robot: Robot) -> Any:
     """The simulator behind a robot (stepped by the loop, or by the virtual bus), or None."""
     return getattr(robot, "sim", None) or robot.physics
+
+
+def played_leaders(robot: Robot) -> Any:
+    """The program playing the simulator's leader arms (`PlayedLeaders`), or None."""
+    return getattr(robot.leaders.get("left"), "played", None)
 
 
 def safety_for(robot: Robot, base: SafetyConfig | None = None) -> SafetyConfig:

@@ -21,7 +21,7 @@ from app.runtime.loop_timing import Pacer
 from app.runtime.policy_runner import ChunkPolicy, PolicyRunner, RunnerConfig
 from app.runtime.priority import raise_control_priority
 from app.runtime.recorder import Recorder, RecorderConfig, TickSample
-from app.runtime.robots import safety_for, simulator_of, uncalibrated_arms
+from app.runtime.robots import played_leaders, safety_for, simulator_of, uncalibrated_arms
 from app.runtime.safety import ROBOT_DOF, SafetyConfig, SafetyLayer
 from app.runtime.snapshot import Mode, SessionSnapshot
 from drivers.arm import ARM_DOF, ARM_JOINTS, ArmState
@@ -68,6 +68,8 @@ class RobotSession:
         self._safety_base = safety
         self.safety = SafetyLayer(safety_for(robot, safety), rate_hz)
         self._sim = simulator_of(robot)  # for task success and scene resets
+        self._played = played_leaders(robot)  # simulator leaders played by expert or keyboard
+        self._recorder_state = "idle"  # as seen on the last tick, to act on its changes
         self.events = EventLog()
         self.runner = PolicyRunner(policy, self.events, self._policy_failed, runner)
         rec_config = recorder or RecorderConfig(
@@ -187,6 +189,9 @@ class RobotSession:
         """The instruction for the policy; the next chunk uses it."""
         with self._lock:
             self._prompt = prompt
+            if hasattr(self._sim, "follow_prompt"):  # success is judged for what it names
+                self._sim.follow_prompt(prompt)
+                self._task_success = None
         self.runner.set_prompt(prompt)
         self.events.add(f"prompt: {prompt!r}")
 
@@ -232,6 +237,7 @@ class RobotSession:
     def snapshot(self) -> SessionSnapshot:
         """A consistent copy of everything the GUI shows."""
         now = time.monotonic()
+        task_problem = getattr(self._sim, "prompt_problem", None)
         with self._lock:
             history_t = self._history_t.values() - now
             history_qpos = self._history_qpos.values()
@@ -244,7 +250,8 @@ class RobotSession:
                 qpos=self._qpos.copy(),
                 action=self._action.copy(),
                 safety_events=self.gate.safety_events,
-                task_success=self._task_success,
+                task_success=None if task_problem else self._task_success,
+                task_problem=task_problem,
                 estop_latency_ticks=self._estop_latency,
                 estop_latency_ms=self._estop_latency_ms,
                 watchdog_tripped=self.gate.watchdog_tripped,
@@ -281,6 +288,7 @@ class RobotSession:
             episodes_saved=len(rec.saved),
             episodes_flagged=len(rec.flagged),
             last_episode_rate_hz=rec.last_rate_hz,
+            recording_failures=rec.failures,
         )
 
     # -- control loop -------------------------------------------------------------------------
@@ -305,6 +313,7 @@ class RobotSession:
 
     def _tick(self, tick: int, now: float) -> None:
         self._apply_requests(tick)
+        self._follow_recorder()
         self.cameras.poll()
         reading = command = leader_grippers = None
         if not self._faulted:
@@ -348,6 +357,27 @@ class RobotSession:
             self._release_estop()
         if mode is not None and mode is not self._mode:
             self._enter_mode(mode)
+
+    def _follow_recorder(self) -> None:
+        """Played leaders in teleoperation: each episode's reset pause starts on a new scene,
+        and its recording with the expert (or keyboard) from the start, on its prompt."""
+        state = self.recorder.state
+        previous, self._recorder_state = self._recorder_state, state
+        if self._played is None or self._mode is not Mode.TELEOP or state == previous:
+            return
+        if previous == "recording":
+            done = "succeeded" if self._task_success else "not done"
+            self.events.add(f"episode on seed {self._sim.seed}: task {done}")
+        if state == "waiting":
+            seed = self._sim.seed + 1
+            self._sim.reset(seed)
+            self._task_success = None
+            self._played.begin_episode()  # hold the start pose through the countdown
+            self.events.add(f"scene reset (seed {seed}) for the next episode")
+        elif state == "recording":
+            self._sim.follow_prompt(self.recorder.prompt or None)
+            self._task_success = None
+            self._played.begin_episode()
 
     def _apply_estop(self, tick: int) -> None:
         self._make_safe()
@@ -401,6 +431,8 @@ class RobotSession:
                 arm.set_torque(True)
 
     def _enter_mode(self, mode: Mode) -> None:
+        if mode is Mode.TELEOP and self._played is not None:
+            self._played.begin_episode()  # the expert plays from the scene as it is
         self.runner.engage(mode is Mode.POLICY)
         self.gate.enter_mode(mode)
         self._mode = mode
@@ -438,7 +470,10 @@ class RobotSession:
             if self.robot.physics is not None:
                 self.robot.physics.step()
             # Success latches: a task counts as done once its rule held (as in gym-aloha).
-            if tick % 5 == 0 and hasattr(self._sim, "success") and not self._task_success:
+            judged = hasattr(self._sim, "success") and not getattr(
+                self._sim, "prompt_problem", None
+            )
+            if tick % 5 == 0 and judged and not self._task_success:
                 self._task_success = bool(self._sim.success())
         except Exception as exc:
             self._fault(exc)

@@ -80,3 +80,5 @@ class SessionSnapshot:
     episodes_saved: int = 0  # episodes written in this session
     episodes_flagged: int = 0  # saved episodes whose rate fell below 90% of the target
     last_episode_rate_hz: float = 0.0  # mean rate of the last saved episode
+    recording_failures: tuple[str, ...] = ()  # episode files that could not be opened or saved
+    task_problem: str | None = None  # simulator: why success cannot be judged for the prompt

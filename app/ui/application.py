@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication
 from app.ui import backend
 from app.ui.backend import PolicyInfo, RobotChoice
 from app.ui.main_window import MainWindow
+from app.ui.platform_check import check_platform
 from app.ui.session_controller import SessionController
 from app.ui.settings import Settings
 from app.ui.tabs.datasets import DatasetsTab
@@ -108,18 +109,20 @@ def run_app(args: argparse.Namespace) -> int:
 
 
 def _check_display(screenshots: bool) -> None:
-    """Screenshots need no display (offscreen); the window does, and says so if there is none."""
-    if os.environ.get("QT_QPA_PLATFORM") or sys.platform != "linux":
+    """Screenshots need no display (offscreen); the window does, and says so if there is none
+    or if Qt's plugin for it lacks system libraries."""
+    if sys.platform != "linux":
         return
-    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
-        return
-    if screenshots:
+    has_display = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    if not os.environ.get("QT_QPA_PLATFORM") and not has_display:
+        if not screenshots:
+            raise RuntimeError(
+                "no display to open the window on (DISPLAY is not set): run it in a desktop "
+                "session, or use the subcommands (`main.py --help`) or `--screenshot DIR` on a "
+                "headless machine"
+            )
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-        return
-    raise RuntimeError(
-        "no display to open the window on (DISPLAY is not set): run it in a desktop session, "
-        "or use the subcommands (`main.py --help`) or `--screenshot DIR` on a headless machine"
-    )
+    check_platform()
 
 
 def _settings(temporary: bool, path: str | None = None) -> Settings:

@@ -43,6 +43,7 @@ class PolicyInfo:
     model_card: str  # README.md of the checkpoint, or ""
     cameras: tuple[str, ...]
     layout: str = "pi0studio"  # the checkpoint layout it was loaded from (pi0_core.layouts)
+    parameters: int = 0  # weights in the network (0: unknown)
 
 
 def missing_module(name: str) -> str | None:
@@ -59,7 +60,8 @@ def open_session(choice: RobotChoice) -> Any:
     from app.runtime.robots import make_robot
     from app.runtime.session import RobotSession
 
-    robot = make_robot(choice.kind, task=choice.task, config=choice.config)
+    leader = "expert" if choice.kind == "sim" else None  # the Record tab may switch it
+    robot = make_robot(choice.kind, task=choice.task, config=choice.config, leader=leader)
     session = RobotSession(robot, allow_uncalibrated=choice.allow_uncalibrated)
     try:
         session.start()
@@ -80,6 +82,36 @@ def safety_envelope(session: Any) -> tuple[str, list[dict]]:
         f"outside the ranges for {config.out_of_range_ticks} ticks."
     )
     return summary, envelope_for(session.robot).rows()
+
+
+def played_leaders(session: Any) -> Any:
+    """The simulator's played leader arms of a session (`PlayedLeaders`), or None."""
+    from app.runtime.robots import played_leaders as of_robot
+
+    return of_robot(session.robot) if session is not None else None
+
+
+def keyboard_help() -> str:
+    """The keys of keyboard teleoperation in the simulator ("" without the simulator)."""
+    if missing_module("drivers.sim.keyboard"):
+        return ""
+    from drivers.sim.keyboard import HELP
+
+    return HELP
+
+
+def reset_scene(session: Any, new: bool) -> int:
+    """Simulator: stop the arms and put the scene back as its seed drew it, or draw the next
+    seed's (`new`); the seed. Raises on other robots."""
+    from app.runtime.snapshot import Mode
+
+    sim = session.robot.physics
+    if sim is None or not hasattr(sim, "reset"):
+        raise RuntimeError("only the simulator can reset its scene")
+    seed = sim.seed + 1 if new else sim.seed
+    session.set_mode(Mode.IDLE)
+    session.reset_scene(seed)
+    return seed
 
 
 def default_prompt(session: Any) -> str:
@@ -110,14 +142,24 @@ def load_policy(path: str | Path, compile: bool = False, **options: Any) -> tupl
 
     policy = Policy.load(path, compile=compile, **options)
     info = PolicyInfo(
-        name=str(getattr(policy, "name", "") or Path(path).name),
+        name=policy_name(Path(path), str(getattr(policy, "name", "") or Path(path).name)),
         path=str(path),
         model_card=str(getattr(policy, "model_card", "") or ""),
         cameras=tuple(getattr(policy, "cameras", ())),
         layout=str(getattr(policy, "layout", "pi0studio")),
+        parameters=sum(p.numel() for p in policy.model.parameters()),
     )
     log.info("loaded policy %s from %s (%s layout)", info.name, path, info.layout)
     return policy, info
+
+
+def policy_name(path: Path, name: str) -> str:
+    """A training run's checkpoint is named with its run: "finetune-1/final", "run/step_300"."""
+    if path.name == "final":
+        return f"{path.parent.name}/{name}"
+    if path.parent.name == "checkpoints" and path.name.startswith("step_"):
+        return f"{path.parent.parent.name}/{name}"
+    return name
 
 
 @dataclass(frozen=True)

@@ -145,6 +145,15 @@ class SessionController(QObject):
         """Change the prompt without changing the mode."""
         return self._command(lambda s: s.set_prompt(prompt))
 
+    def reset_scene(self, new: bool = False) -> bool:
+        """Simulator: the same scene from the start (or a new one, `new`), the arms idle."""
+        return self._command(lambda s: backend.reset_scene(s, new))
+
+    @property
+    def has_scene(self) -> bool:
+        """Whether the robot is the simulator, whose scene can be reset."""
+        return self.session is not None and self.session.robot.physics is not None
+
     def estop(self) -> None:
         """Stop the followers now and latch; always allowed."""
         if self.session is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ class Task:
     stages: tuple[str, ...]  # milestones before success, in order
     stage: Callable[[rules.SceneView], int]  # the highest milestone holding now (0: none)
     colors: tuple[str, ...] = ()  # the colours a prompt can name (pick_color only)
+    objects: tuple[str, ...] = ()  # words a prompt names the task's objects with (no colours)
 
     def __post_init__(self) -> None:
         if not self.prompts or self.episode_steps < 1:
@@ -29,12 +31,32 @@ class Task:
         templated = all("{color}" in prompt for prompt in self.prompts)
         if templated != bool(self.colors):
             raise ValueError(f"task {self.name!r}: every prompt names {{color}} iff colors is set")
+        if not self.colors and not self.objects:
+            raise ValueError(f"task {self.name!r} needs the words that name its objects")
 
     def prompts_for(self, color: str | None = None) -> tuple[str, ...]:
         """The phrasings of this task for one episode (canonical first)."""
         if self.colors and color not in self.colors:
             raise ValueError(f"task {self.name!r} needs a colour in {self.colors}, got {color!r}")
         return tuple(prompt.format(color=color) for prompt in self.prompts)
+
+    def colors_named(self, prompt: str) -> tuple[str, ...]:
+        """The task's colours that `prompt` names, as whole words, in the task's order."""
+        words = set(re.findall(r"[a-z]+", prompt.lower()))
+        return tuple(color for color in self.colors if color in words)
+
+    def prompt_problem(self, prompt: str) -> str | None:
+        """Why success cannot be judged for `prompt` (it names no object of the task), or None."""
+        if self.colors:
+            named = self.colors_named(prompt)
+            if len(named) == 1:
+                return None
+            which = "no" if not named else f"more than one ({', '.join(named)}):"
+            return f"the prompt names {which} cube of {self.name} ({', '.join(self.colors)})"
+        words = set(re.findall(r"[a-z]+", prompt.lower()))
+        if words & set(self.objects):
+            return None
+        return f"the prompt names no object of {self.name} ({', '.join(self.objects)})"
 
     def all_prompts(self) -> tuple[str, ...]:
         """Every concrete phrasing of the task, over all colours."""
@@ -57,6 +79,7 @@ TASKS = {
         is_success=rules.transfer_cube_success,
         stages=rules.TRANSFER_CUBE_STAGES,
         stage=rules.transfer_cube_stage,
+        objects=("cube", "block"),
     ),
     "insertion": Task(
         name="insertion",
@@ -71,6 +94,7 @@ TASKS = {
         is_success=rules.insertion_success,
         stages=rules.INSERTION_STAGES,
         stage=rules.insertion_stage,
+        objects=("peg", "socket"),
     ),
     "pick_color": Task(
         name="pick_color",

@@ -43,6 +43,8 @@ class AlohaSim:
         self.seed = seed
         self.prompt = ""
         self.target_color: str | None = None
+        self.prompt_problem: str | None = None  # why the followed prompt cannot be judged
+        self._followed: str | None = None  # the prompt success is judged for (None: the scene's)
         self.steps = 0
         self.object_joints: tuple[str, ...] = ()  # free joints of the task's objects
         self._object_qpos: list[int] = []  # their first qpos addresses, in that order
@@ -88,6 +90,19 @@ class AlohaSim:
             self.steps = 0
         self.target_color = layout.target_color
         self.prompt = self.task.prompts_for(layout.target_color)[0]
+        self.follow_prompt(self._followed)
+
+    def follow_prompt(self, prompt: str | None) -> None:
+        """Judge success (and script the expert) for the object `prompt` names, from now and
+        after every reset; None goes back to the scene's own prompt. A prompt that names no
+        object of the task sets `prompt_problem`, and success cannot hold."""
+        self._followed = prompt
+        self.prompt_problem = None if prompt is None else self.task.prompt_problem(prompt)
+        if prompt is None or not self.task.colors:
+            return
+        named = self.task.colors_named(prompt)
+        if self.prompt_problem is None:
+            self.target_color = named[0]
 
     @staticmethod
     def start_action() -> np.ndarray:
@@ -198,12 +213,16 @@ class AlohaSim:
         return {frozenset((names[a], names[b])) for a, b in pairs}
 
     def success(self) -> bool:
-        """Whether the task's success rule holds now."""
+        """Whether the task's success rule holds now (never for a prompt naming no object)."""
+        if self.prompt_problem is not None:
+            return False
         with self.lock:
             return bool(self.task.is_success(self))
 
     def stage(self) -> int:
         """The highest of the task's milestones before success holding now (0: none)."""
+        if self.prompt_problem is not None:
+            return 0
         with self.lock:
             return int(self.task.stage(self))
 

@@ -50,3 +50,27 @@ def test_percentile_is_nearest_rank() -> None:
 def test_bad_camera_count_is_refused() -> None:
     with pytest.raises(ValueError, match="cameras"):
         bench.run_bench(_args(cameras=0))
+
+
+def test_policy_bench_times_the_checkpoint_it_is_given(tmp_path, monkeypatch, capsys) -> None:
+    import torch
+
+    from app.runtime.untrained import untrained_tiny_policy
+
+    saved = untrained_tiny_policy(cameras=("cam_high",))
+    saved.save(tmp_path / "ckpt")
+    case, _ = bench.checkpoint_case(str(tmp_path / "ckpt"), "cpu")
+    for (name, timed), (_, original) in zip(
+        case.model.state_dict().items(), saved.model.state_dict().items(), strict=True
+    ):
+        assert torch.equal(timed, original), name  # the checkpoint's weights, not random ones
+    monkeypatch.setattr(bench, "_rounds", lambda args, preset, device: (0, 1))
+    assert bench.run_bench(_args(checkpoint=str(tmp_path / "ckpt"))) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["weights"] == str(tmp_path / "ckpt") and result["cameras"] == 1
+    assert result["policy_infer_ms"] > 0 and result["max_abs_diff"] < 1e-4
+
+
+def test_a_missing_checkpoint_is_one_error() -> None:
+    with pytest.raises(FileNotFoundError, match="no checkpoint directory at /nowhere"):
+        bench.run_bench(_args(checkpoint="/nowhere"))

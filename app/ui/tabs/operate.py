@@ -5,10 +5,13 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
+    QDialog,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTextBrowser,
     QVBoxLayout,
@@ -20,6 +23,7 @@ from app.ui.camera_grid import CameraGrid
 from app.ui.event_log import EventLog
 from app.ui.joint_plots import JointPlots
 from app.ui.layouts import stacked, titled
+from app.ui.policy_summary import summarize, summary_html
 from app.ui.prompt_box import PromptBox
 from app.ui.session_controller import SessionController
 from app.ui.settings import Settings
@@ -49,6 +53,12 @@ class OperateTab(QWidget):
         self.hold_button = QPushButton("Hold")
         self.hold_button.setToolTip("Hold the current position")
         self.hold_button.clicked.connect(lambda: controller.set_mode(Mode.HOLD))
+        self.reset_scene_button = QPushButton("Reset scene")
+        self.reset_scene_button.setToolTip("Simulator: stop, and put this scene back as it began")
+        self.reset_scene_button.clicked.connect(lambda: controller.reset_scene(new=False))
+        self.new_scene_button = QPushButton("New scene")
+        self.new_scene_button.setToolTip("Simulator: stop, and lay out the objects anew")
+        self.new_scene_button.clicked.connect(lambda: controller.reset_scene(new=True))
         self.policy_name = QLabel()
         self.policy_name.setStyleSheet("font-size: 14px; font-weight: bold;")
         self.policy_name.setWordWrap(True)
@@ -56,8 +66,13 @@ class OperateTab(QWidget):
         self.space_stops = QCheckBox("Space bar = E-STOP while the policy runs")
         self.space_stops.setChecked(settings.estop_on_space())
         self.space_stops.toggled.connect(lambda on: settings.set_value("safety/estop_on_space", on))
-        self.model_card = QTextBrowser()
-        self.model_card.setOpenExternalLinks(True)
+        self.summary = QLabel()  # name, size, cameras, tasks, success, inference time
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.summary.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.card_button = QPushButton("Full model card…")
+        self.card_button.clicked.connect(self.show_card)
+        self.card_dialog: QDialog | None = None  # built when first asked for
         self._build()
         self._shown_card = None
         controller.state_changed.connect(self.show_policy)
@@ -71,16 +86,25 @@ class OperateTab(QWidget):
         prompt_layout = QVBoxLayout(prompt_group)
         prompt_layout.addWidget(self.prompt)
         prompt_layout.addLayout(buttons)
+        scene_buttons = QHBoxLayout()
+        scene_buttons.addWidget(self.reset_scene_button)
+        scene_buttons.addWidget(self.new_scene_button)
+        prompt_layout.addLayout(scene_buttons)
         prompt_layout.addWidget(self.task_state)
         prompt_layout.addWidget(self.space_stops)
         policy_group = QGroupBox("Policy")
         policy_layout = QVBoxLayout(policy_group)
         policy_layout.addWidget(self.policy_name)
-        policy_layout.addWidget(self.model_card, 1)
+        summary = QScrollArea()  # a long card's facts scroll rather than being cut off
+        summary.setWidget(self.summary)
+        summary.setWidgetResizable(True)
+        summary.setFrameShape(QFrame.Shape.NoFrame)
+        policy_layout.addWidget(summary, 1)
+        policy_layout.addWidget(self.card_button, 0, Qt.AlignmentFlag.AlignRight)
         side = QSplitter(Qt.Orientation.Vertical)
         side.addWidget(stacked(prompt_group, policy_group))
         side.addWidget(titled("Event log", self.events))
-        side.setSizes([420, 160])
+        side.setSizes([600, 90])
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(self.cameras)
         top.addWidget(side)
@@ -88,7 +112,7 @@ class OperateTab(QWidget):
         main = QSplitter(Qt.Orientation.Vertical)
         main.addWidget(top)
         main.addWidget(self.plots)
-        main.setSizes([520, 380])
+        main.setSizes([580, 320])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(main)
@@ -106,16 +130,44 @@ class OperateTab(QWidget):
         """Name, status and model card of the loaded policy."""
         if not self.prompt.prompt and self.controller.default_prompt:
             self.prompt.set_prompt(self.controller.default_prompt)
+        for button in (self.reset_scene_button, self.new_scene_button):
+            button.setVisible(self.controller.has_scene)
         info = self.controller.policy_info
+        self.card_button.setEnabled(info is not None and bool(info.model_card))
         if info is None:
             self.policy_name.setText(self.controller.policy_status)
-            card = "No policy is loaded, so Run is unavailable. Load one from the Fine-tune tab."
+            text = "No policy is loaded, so Run is unavailable. Load one from the Fine-tune tab."
         else:
-            self.policy_name.setText(f"{info.name}  ({info.path}, {info.layout} layout)")
-            card = info.model_card or "This checkpoint has no model card (README.md)."
-        if card != self._shown_card:
-            self._shown_card = card
-            self.model_card.setMarkdown(card)
+            self.policy_name.setText(f"{info.name}  ({info.layout} layout)")
+            self.policy_name.setToolTip(info.path)
+            summary = summarize(info.name, info.model_card, info.cameras, info.parameters)
+            text = summary_html(summary)
+        if text != self._shown_card:
+            self._shown_card = text
+            self.summary.setText(text)
+            if self.card_dialog is not None and info is not None:
+                self.card_dialog.findChild(QTextBrowser).setMarkdown(info.model_card)
+
+    def shutdown(self) -> None:
+        """Close the model card window with the main one."""
+        if self.card_dialog is not None:
+            self.card_dialog.close()
+
+    def show_card(self) -> None:
+        """The loaded policy's whole model card, in a window of its own."""
+        info = self.controller.policy_info
+        if info is None:
+            return
+        if self.card_dialog is None:
+            self.card_dialog = QDialog(self)
+            self.card_dialog.resize(760, 640)
+            browser = QTextBrowser(self.card_dialog)
+            browser.setOpenExternalLinks(True)
+            QVBoxLayout(self.card_dialog).addWidget(browser)
+        self.card_dialog.setWindowTitle(f"Model card: {info.name}")
+        self.card_dialog.findChild(QTextBrowser).setMarkdown(info.model_card)
+        self.card_dialog.show()
+        self.card_dialog.raise_()
 
     def show_snapshot(self, snapshot: SessionSnapshot | None) -> None:
         """Refresh from the latest session state (called ~30 times a second while visible)."""
@@ -132,6 +184,8 @@ class OperateTab(QWidget):
         self.plots.show_snapshot(snapshot)
         running = snapshot.mode == Mode.POLICY and not snapshot.estopped
         state = f"running: {snapshot.prompt}" if running else f"{snapshot.mode.value}"
-        if snapshot.task_success is not None:
+        if snapshot.task_problem:
+            state += f" · success not judged: {snapshot.task_problem}"
+        elif snapshot.task_success is not None:
             state += " · task succeeded ✓" if snapshot.task_success else " · task not done yet"
         self.task_state.setText(state)

@@ -23,11 +23,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.runtime.snapshot import Mode, SessionSnapshot
+from app.ui import backend
 from app.ui.backend import RecordPlan, lerobot_sink, start_recording
 from app.ui.camera_grid import CameraGrid
 from app.ui.folder_field import FolderField
 from app.ui.joint_plots import JointPlots
 from app.ui.layouts import Lazy, stacked, titled
+from app.ui.leader_panel import LeaderPanel
 from app.ui.prompt_box import PromptBox
 from app.ui.session_controller import SessionController
 from app.ui.settings import Settings
@@ -48,6 +50,9 @@ class RecordTab(QWidget):
         self.teleop = QCheckBox("Teleoperation: the leader arms drive the followers")
         self.teleop.toggled.connect(self._teleop_toggled)
         self.squeeze = QCheckBox("Start each episode when both leader grippers are squeezed")
+        self.leader = LeaderPanel(self._played, controller.message.emit)  # simulator only
+        self.leader.setVisible(False)
+        controller.state_changed.connect(self._show_leader)
         self.folder = FolderField(settings, "record", "folder for episode_<N>.hdf5 files")
         self.lerobot = QCheckBox("Save as a LeRobot dataset (videos encoded after each episode)")
         self._sink: Any = None  # the LeRobot sink while saving as LeRobot
@@ -71,6 +76,7 @@ class RecordTab(QWidget):
         self.plots: JointPlots | None = None
         self.live = Lazy(self._build_live)  # cameras and joint plots, built when first shown
         self._shown_saved: tuple[tuple[Path, ...], tuple[Path, ...]] = ((), ())
+        self._shown_played: Any = None
         self._connect_buttons()
         self._build()
 
@@ -100,7 +106,7 @@ class RecordTab(QWidget):
         for index, button in enumerate(self.buttons.values()):
             grid.addWidget(button, index // 2, index % 2)
         controls = stacked(
-            titled("Control", self.teleop, self.squeeze),
+            titled("Control", self.teleop, self.squeeze, self.leader),
             titled("Episodes", form, grid),
             self.countdown,
             self.counter,
@@ -132,6 +138,8 @@ class RecordTab(QWidget):
         if recorder is None:
             self.controller.message.emit("Cannot record: the robot is not connected.")
             return
+        if self._played() is not None and not self.teleop.isChecked():
+            self.teleop.setChecked(True)  # the played leaders drive the followers
         try:
             plan = RecordPlan(
                 folder=self.folder.path,
@@ -163,6 +171,22 @@ class RecordTab(QWidget):
             self.teleop.blockSignals(True)
             self.teleop.setChecked(False)
             self.teleop.blockSignals(False)
+
+    def _played(self) -> Any:
+        return backend.played_leaders(self.controller.session)
+
+    def _show_leader(self) -> None:
+        """On the simulator: the leader choice, and the expert's episode length to start with."""
+        played = self._played()
+        if played is not None and played is not self._shown_played:
+            try:
+                played.use(self.leader.source.currentData())
+            except ValueError:  # a task without a scripted expert
+                self.leader.set_source("keyboard")
+            if played.source == "expert":
+                self.episode_s.setValue(played.episode_seconds)
+        self._shown_played = played
+        self.leader.setVisible(played is not None)
 
     # --- display -------------------------------------------------------------------------
     def show_snapshot(self, snapshot: SessionSnapshot | None) -> None:

@@ -33,3 +33,13 @@ def test_eval_on_a_robot_refuses_the_scripted_expert(capsys) -> None:
             "sim"]  # fmt: skip
     assert main(argv) == 2
     assert "lockstep" in capsys.readouterr().err
+
+
+def test_eval_without_a_policy_option_runs_the_bundled_policy() -> None:
+    from app.cli.eval import BUNDLED
+    from app.cli.main import build_parser
+
+    args = build_parser().parse_args(["eval", "--task", "pick_color"])
+    assert args.checkpoint == BUNDLED and args.policy is None
+    scripted = build_parser().parse_args(["eval", "--task", "pick_color", "--policy", "scripted"])
+    assert scripted.policy == "scripted"

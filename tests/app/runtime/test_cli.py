@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from app.cli.main import main
@@ -55,3 +56,69 @@ def test_run_in_the_simulator_prints_telemetry_and_records(tmp_path: Path, capsy
     assert "prompt 'pick up the red cube'" in out and "period p50" in out
     assert "task success: no" in out and "recorded 1 episode(s)" in out
     assert [r.ok for r in validate_path(tmp_path / "rec")] == [True]
+
+
+ALOHA_WITHOUT_CAMERAS = """
+[ports]
+follower_left = "/dev/null-follower-left"
+follower_right = "/dev/null-follower-right"
+leader_left = "/dev/null-leader-left"
+leader_right = "/dev/null-leader-right"
+"""
+
+
+def test_recording_on_a_robot_without_cameras_is_refused_before_it_starts(
+    tmp_path: Path, capsys
+) -> None:
+    config = tmp_path / "robot.toml"
+    config.write_text(ALOHA_WITHOUT_CAMERAS)
+    argv = ["teleop", "--robot", "aloha", "--config", str(config), "--record",
+            str(tmp_path / "rec"), "--episodes", "1", "--prompt", "fold the towel"]  # fmt: skip
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: --record needs a camera and this aloha robot has none")
+    assert "port" not in err  # refused before any serial port was opened
+
+
+@pytest.mark.parametrize(("command", "robot"), [("teleop", "virtual"), ("run", "sim")])
+def test_an_unusable_recording_folder_is_refused_first(command, robot, tmp_path, capsys) -> None:
+    (tmp_path / "file").write_text("")
+    folder = tmp_path / "file" / "rec"
+    assert main([command, "--record", str(folder), "--robot", robot, "--prompt", "x"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"error: cannot create the recording folder {folder}: Not a directory"
+
+
+@pytest.mark.slow
+def test_teleop_in_the_simulator_records_the_expert_on_a_new_scene_each_episode(
+    tmp_path: Path, capsys
+) -> None:
+    import h5py
+
+    argv = ["teleop", "--robot", "sim", "--task", "pick_color", "--leader", "expert",
+            "--record", str(tmp_path), "--episodes", "2", "--episode-seconds", "1.5",
+            "--reset-seconds", "0.2", "--prompt", "pick up the green cube"]  # fmt: skip
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "recorded 2 episode(s)" in out
+    assert [r.ok for r in validate_path(tmp_path)] == [True, True]
+    first_frames, actions = [], []
+    for index in range(2):
+        with h5py.File(tmp_path / f"episode_{index}.hdf5") as episode:
+            assert episode.attrs["prompt"] == "pick up the green cube"
+            first_frames.append(episode["observations/images/cam_high"][0])
+            actions.append(episode["action"][:])
+    assert not np.array_equal(*first_frames)  # the scene was reset to a new seed between them
+    assert all(np.ptp(a[:, 7:13], axis=0).max() > 0.05 for a in actions)  # the right arm moved
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["teleop", "--robot", "virtual", "--leader", "expert"], "--leader needs --robot sim"),
+        (["teleop", "--robot", "sim", "--leader", "keyboard", "--seconds", "1"], "from a terminal"),
+    ],
+)
+def test_played_leader_errors_are_one_line(argv, message, capsys) -> None:
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err

@@ -166,3 +166,21 @@ def test_starting_needs_a_folder() -> None:
     recorder = Recorder(RecorderConfig(), EventLog(), lambda: SHAPES, FakeWriter)
     with pytest.raises(RuntimeError, match="folder"):
         recorder.start_episode("p")
+
+
+def test_a_failed_episode_file_makes_a_headless_run_fail(tmp_path) -> None:
+    from app.runtime.headless import print_summary
+    from app.runtime.session import RobotSession
+    from tests.app.runtime.fakes import fake_robot, wait_until
+
+    def no_disk(path, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    lines: list[str] = []
+    session = RobotSession(fake_robot(), writer_factory=no_disk, realtime=False)
+    with session:
+        session.recorder.set_folder(tmp_path)
+        session.recorder.start_episodes("stack the cups", 2, 1.0)
+        wait_until(session.recorder.is_idle, what="the plan to end")
+    assert print_summary(session, 1.0, out=lines.append) == 1
+    assert "recording failed: OSError: [Errno 28] No space left on device" in lines

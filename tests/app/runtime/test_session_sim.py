@@ -77,3 +77,19 @@ def test_rerecord_replaces_the_last_episode_and_keeps_the_earlier_one(sim_robot,
     assert (tmp_path / "episode_0.hdf5").read_bytes() == first
     assert [r.ok for r in validate_path(tmp_path)] == [True, True]
     assert snap.episodes_saved == 2 and snap.episode_index == 2
+
+
+def test_a_prompt_naming_no_cube_is_reported_not_judged(sim_robot) -> None:
+    from app.runtime.console import summary_lines
+    from app.runtime.robots import simulator_of
+
+    with RobotSession(sim_robot, FakePolicy()) as session:
+        session.set_prompt("wave hello")
+        wait_until(lambda: session.snapshot().tick >= 20, what="20 ticks")
+        snap = session.snapshot()
+        session.set_prompt("pick up the red cube")
+        named = session.snapshot()
+    assert snap.task_success is None
+    assert snap.task_problem == "the prompt names no cube of pick_color (red, green, blue)"
+    assert summary_lines(snap, 1.0)[-1] == f"task success: not judged, {snap.task_problem}"
+    assert named.task_problem is None and simulator_of(sim_robot).target_color == "red"

@@ -69,3 +69,13 @@ def test_the_loss_weight_limit_is_the_trainers():
     from pi0_core.train.config import MAX_OBJECT_LOSS
 
     assert MAX_LOSS_WEIGHT == MAX_OBJECT_LOSS
+
+
+def test_a_run_checkpoint_is_named_with_its_run():
+    from pathlib import Path
+
+    from app.ui.backend import policy_name
+
+    assert policy_name(Path("runs/ft-1/final"), "final") == "ft-1/final"
+    assert policy_name(Path("runs/ft-1/checkpoints/step_300"), "step_300") == "ft-1/step_300"
+    assert policy_name(Path("pi0_core/checkpoints/tiny_aloha_sim"), "tiny") == "tiny"

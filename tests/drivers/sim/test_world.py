@@ -144,3 +144,49 @@ def test_a_bare_script_renders_without_setting_mujoco_gl() -> None:
     )
     assert out.returncode == 0, out.stderr[-500:]
     assert out.stdout.strip() == "(48, 64, 3)"
+
+
+@pytest.mark.slow
+def test_success_is_judged_for_the_cube_the_prompt_names(make_sim) -> None:
+    from drivers.sim.rollout import run_scripted
+
+    sim = make_sim("pick_color", seed=424242)
+    assert sim.target_color == "blue"  # the scene's own prompt names the blue cube
+    sim.follow_prompt("pick up the red cube")
+    rollout = run_scripted(sim, 424242)  # the expert follows the prompt, across the reset
+    assert sim.target_color == "red" and rollout.final_success
+    sim.follow_prompt("pick up the blue cube")
+    assert not sim.success()  # the red cube is up, not the blue one
+
+
+def test_a_prompt_naming_no_cube_is_never_a_success(make_sim) -> None:
+    sim = make_sim("pick_color", seed=3)
+    sim.follow_prompt("wave hello")
+    assert sim.prompt_problem == "the prompt names no cube of pick_color (red, green, blue)"
+    assert not sim.success() and sim.stage() == 0
+    sim.follow_prompt(None)
+    assert sim.prompt_problem is None and sim.prompt == f"pick up the {sim.target_color} cube"
+
+
+@pytest.mark.parametrize(
+    ("task", "prompt", "problem"),
+    [
+        ("pick_color", "Grab the GREEN one", None),
+        ("pick_color", "pick up the reddish cube", "names no cube"),
+        ("pick_color", "pick up the red cube and the blue one", "more than one (red, blue)"),
+        ("transfer_cube", "hand the block over", None),
+        ("insertion", "pick up the cube", "names no object of insertion (peg, socket)"),
+    ],
+)
+def test_prompt_problem(task: str, prompt: str, problem: str | None) -> None:
+    from drivers.sim.tasks import get_task
+
+    found = get_task(task).prompt_problem(prompt)
+    assert found == problem if problem is None else problem in found
+
+
+def test_every_task_prompt_names_its_object() -> None:
+    from drivers.sim.tasks import TASKS
+
+    for task in TASKS.values():
+        assert all(task.prompt_problem(p) is None for p in task.all_prompts()), task.name
