@@ -138,8 +138,8 @@ class OperateTab(QWidget):
             self.policy_name.setText(self.controller.policy_status)
             text = "No policy is loaded, so Run is unavailable. Load one from the Fine-tune tab."
         else:
-            self.policy_name.setText(f"{info.name}  ({info.layout} layout)")
-            self.policy_name.setToolTip(info.path)
+            self.policy_name.setText(info.name)
+            self.policy_name.setToolTip(f"{info.path} ({info.layout} layout)")
             summary = summarize(info.name, info.model_card, info.cameras, info.parameters)
             text = summary_html(summary)
         if text != self._shown_card:
