@@ -20,6 +20,8 @@ def gelu_tanh_by_sigmoid(x: torch.Tensor) -> torch.Tensor:
     float32 and rounded once, like F.gelu.
     """
     x32 = x.float()
+    if x.requires_grad and torch.is_grad_enabled():  # guided sampling differentiates through it
+        return (torch.sigmoid((x32 * x32 * _CUBIC + _LINEAR) * x32) * x32).type_as(x)
     inner = x32 * x32
     inner.mul_(_CUBIC).add_(_LINEAR).mul_(x32)
     return inner.sigmoid_().mul_(x32).type_as(x)
