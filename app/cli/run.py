@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from app.runtime.execution import DEFAULT_EXECUTION, EXECUTION_MODES
+
 HELP = "run a policy on the simulator, the virtual bus or ALOHA arms, printing telemetry"
 
 
@@ -28,7 +30,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=0.5,
         help="fraction of a chunk executed before asking for the next one",
     )
-    parser.add_argument("--blend", action="store_true", help="cross-fade overlapping chunks")
+    parser.add_argument(
+        "--execution",
+        choices=EXECUTION_MODES,
+        default=None,
+        help=f"how chunks are executed (default {DEFAULT_EXECUTION}; see docs/latency.md)",
+    )
+    parser.add_argument(
+        "--execution-horizon",
+        type=int,
+        default=None,
+        metavar="TICKS",
+        help="ticks of a chunk executed before the next request (default: --replan of a chunk)",
+    )
+    parser.add_argument(
+        "--blend", action="store_true", help="cross-fade overlapping chunks (= --execution blend)"
+    )
     parser.add_argument("--device", default=None, help="torch device for the policy")
     parser.add_argument(
         "--compile",
@@ -73,7 +90,14 @@ def run(args: argparse.Namespace) -> int:
         from drivers.sim.tasks import get_task
 
         seconds = get_task(args.task).episode_steps / args.rate
-    runner = RunnerConfig(replan_fraction=args.replan, blend=args.blend)
+    if args.blend and args.execution not in (None, "blend"):
+        raise ValueError(f"--blend contradicts --execution {args.execution}")
+    execution = "blend" if args.blend else args.execution or DEFAULT_EXECUTION
+    runner = RunnerConfig(
+        execution=execution,
+        execution_horizon=args.execution_horizon,
+        replan_fraction=args.replan,
+    )
     recorder = RecorderConfig(fps=args.rate, robot=robot.kind, sim=robot.kind != "aloha")
     session = RobotSession(robot, policy, rate_hz=args.rate, runner=runner, recorder=recorder)
     print(f"robot {args.robot}, policy {checkpoint}, prompt {prompt!r}", flush=True)

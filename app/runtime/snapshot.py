@@ -78,3 +78,5 @@ class SessionSnapshot:
     episodes_saved: int = 0  # episodes written in this session
     episodes_flagged: int = 0  # saved episodes whose rate fell below 90% of the target
     last_episode_rate_hz: float = 0.0  # mean rate of the last saved episode
+    execution: str = ""  # how chunks are executed: sync, naive, blend or rtc
+    delay_ticks: int = 0  # the chunk delay in use (largest recent measured delay, ticks)
