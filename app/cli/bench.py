@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-HELP = "benchmarks: --recording, --bus, --policy, --loop (numbers go in the README)"
+HELP = "benchmarks: --recording, --bus, --policy, --loop, --latency (numbers go in the README)"
 
 # flag -> "module:function"; each function takes the parsed args and returns an exit code.
 BENCHES = {
@@ -13,6 +13,7 @@ BENCHES = {
     "bus": "drivers.dynamixel.bench:run_bench",
     "policy": "pi0_core.bench:run_bench",
     "loop": "app.runtime.bench:run_bench",
+    "latency": "app.runtime.latency_bench:run_bench",
 }
 
 
@@ -23,6 +24,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--bus", action="store_true", help="Dynamixel sync read+write cycle")
     group.add_argument("--policy", action="store_true", help="π0 inference: stock vs ours")
     group.add_argument("--loop", action="store_true", help="50 Hz control loop in the simulator")
+    group.add_argument(
+        "--latency", action="store_true", help="success and smoothness per task x delay x mode"
+    )
     parser.add_argument("--preset", default="tiny", help="model preset (--policy)")
     parser.add_argument("--device", default="cpu", help="cpu or cuda (--policy)")
     parser.add_argument("--cameras", type=int, default=3, help="number of cameras")
@@ -33,6 +37,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--json", action="store_true", help="one JSON object on the last line")
     parser.add_argument("--train-step", action="store_true", help="time a training step (--policy)")
+    parser.add_argument("--tasks", nargs="+", default=None, help="simulator tasks (--latency)")
+    parser.add_argument("--episodes", type=int, default=None, help="episodes per cell (--latency)")
+    parser.add_argument(
+        "--delays", type=int, nargs="+", default=None, help="delays in ticks (--latency)"
+    )
+    parser.add_argument(
+        "--modes", nargs="+", default=None, help="execution modes (--latency, default all)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

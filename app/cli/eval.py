@@ -72,6 +72,12 @@ def add_latency_arguments(parser: argparse.ArgumentParser) -> None:
         default="sync",
         help="how chunks are executed, as in the app (default sync: the robot waits)",
     )
+    parser.add_argument(
+        "--guidance",
+        choices=("vjp", "jacobian-free"),
+        default="vjp",
+        help="rtc's guidance: the paper's vector-Jacobian product (default) or Jacobian-free",
+    )
 
 
 def delay_ticks_of(args: argparse.Namespace) -> int:
@@ -121,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
     from app.runtime.sim_execution import scheduled_controllers
 
     delay_ticks = delay_ticks_of(args)
-    controllers = scheduled_controllers(args.execution, delay_ticks)
+    controllers = scheduled_controllers(args.execution, delay_ticks, args.guidance)
     policy = (
         None
         if args.policy == "scripted"

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import argparse
 
-from app.runtime.execution import DEFAULT_EXECUTION, EXECUTION_MODES
+from app.runtime.execution import (
+    DEFAULT_EXECUTION,
+    DEFAULT_GUIDANCE,
+    EXECUTION_MODES,
+    GUIDANCE_VARIANTS,
+)
 
 HELP = "run a policy on the simulator, the virtual bus or ALOHA arms, printing telemetry"
 
@@ -42,6 +47,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="TICKS",
         help="ticks of a chunk executed before the next request (default: --replan of a chunk)",
+    )
+    parser.add_argument(
+        "--guidance",
+        choices=GUIDANCE_VARIANTS,
+        default=DEFAULT_GUIDANCE,
+        help=f"rtc's guidance (default {DEFAULT_GUIDANCE})",
     )
     parser.add_argument(
         "--blend", action="store_true", help="cross-fade overlapping chunks (= --execution blend)"
@@ -97,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
         execution=execution,
         execution_horizon=args.execution_horizon,
         replan_fraction=args.replan,
+        guidance=args.guidance,
     )
     recorder = RecorderConfig(fps=args.rate, robot=robot.kind, sim=robot.kind != "aloha")
     session = RobotSession(robot, policy, rate_hz=args.rate, runner=runner, recorder=recorder)

@@ -25,6 +25,9 @@ from app.runtime.chunks import ActionSchedule
 
 EXECUTION_MODES = ("sync", "naive", "blend", "rtc")
 DEFAULT_EXECUTION = "rtc"  # measured best by `main.py bench --latency` (see docs/latency.md)
+# rtc's guidance: the paper's vector-Jacobian product through the action expert, or without it.
+GUIDANCE_VARIANTS = ("vjp", "jacobian-free")
+DEFAULT_GUIDANCE = "vjp"
 
 
 @dataclass(frozen=True)
@@ -36,8 +39,13 @@ class ExecutionConfig:
     execution_horizon: int | None = None
     replan_fraction: float = 0.5  # the horizon as a share of the chunk when it is None
     delay_window: int = 10  # the delay estimate is the largest of this many measured delays
+    guidance: str = DEFAULT_GUIDANCE  # rtc only: one of GUIDANCE_VARIANTS
 
     def __post_init__(self) -> None:
+        if self.guidance not in GUIDANCE_VARIANTS:
+            raise ValueError(
+                f"unknown guidance {self.guidance!r}; known: {', '.join(GUIDANCE_VARIANTS)}"
+            )
         if self.mode not in EXECUTION_MODES:
             raise ValueError(
                 f"unknown execution mode {self.mode!r}; known: {', '.join(EXECUTION_MODES)}"
@@ -63,6 +71,7 @@ class ChunkRequest:
     obs_tick: int  # the tick of the observation the chunk is computed from (its row 0)
     prefix: np.ndarray | None  # (K, 14) actions scheduled from obs_tick on (rtc only)
     delay: int  # estimated ticks before the chunk arrives
+    guidance: str = DEFAULT_GUIDANCE  # how the sampler pulls toward the prefix
 
 
 class ChunkExecution:
@@ -103,7 +112,9 @@ class ChunkExecution:
         prefix = None
         if self.mode == "rtc" and not self.schedule.empty:
             prefix = self.schedule.ahead(obs_tick)
-        self.pending = ChunkRequest(obs_tick, prefix, self.delay_estimate())
+        self.pending = ChunkRequest(
+            obs_tick, prefix, self.delay_estimate(), self.config.guidance
+        )
         return self.pending
 
     def deliver(self, chunk: np.ndarray, request: ChunkRequest, first_tick: int) -> int:

@@ -13,7 +13,13 @@ from typing import Any, Protocol
 import numpy as np
 
 from app.runtime.events import EventLog
-from app.runtime.execution import DEFAULT_EXECUTION, ChunkExecution, ChunkRequest, ExecutionConfig
+from app.runtime.execution import (
+    DEFAULT_EXECUTION,
+    DEFAULT_GUIDANCE,
+    ChunkExecution,
+    ChunkRequest,
+    ExecutionConfig,
+)
 from app.runtime.history import Ring
 
 
@@ -37,6 +43,7 @@ class RunnerConfig:
     execution_horizon: int | None = None  # ticks executed before the next request; None: fraction
     replan_fraction: float = 0.5  # ask for the next chunk once this much of the current one ran
     delay_window: int = 10  # the rtc delay is the largest of this many measured delays
+    guidance: str = DEFAULT_GUIDANCE  # rtc: "vjp" (the paper's) or "jacobian-free"
     camera_wait_s: float = 5.0  # how long to wait for a first frame of every policy camera
 
     def __post_init__(self) -> None:
@@ -47,7 +54,11 @@ class RunnerConfig:
     def execution_config(self) -> ExecutionConfig:
         """The chunk execution these options describe."""
         return ExecutionConfig(
-            self.execution, self.execution_horizon, self.replan_fraction, self.delay_window
+            self.execution,
+            self.execution_horizon,
+            self.replan_fraction,
+            self.delay_window,
+            self.guidance,
         )
 
 
@@ -276,17 +287,22 @@ def infer_chunk(policy: ChunkPolicy, obs: dict[str, Any], request: ChunkRequest)
     A policy whose `infer` takes no prefix (no guided sampling) is asked unguided: rtc then
     runs as naive replacement.
     """
-    if request.prefix is None or not takes_prefix(policy):
+    if request.prefix is None or not takes(policy, "prefix", "delay"):
         return policy.infer(obs)
-    return policy.infer(obs, prefix=request.prefix, delay=request.delay)
+    rtc: dict[str, Any] = {"prefix": request.prefix, "delay": request.delay}
+    if takes(policy, "guidance"):
+        from pi0_core.fast.guidance import GuidanceConfig
+
+        rtc["guidance"] = GuidanceConfig(jacobian=request.guidance == "vjp")
+    return policy.infer(obs, **rtc)
 
 
-def takes_prefix(policy: ChunkPolicy) -> bool:
-    """Whether `policy.infer` accepts `prefix` and `delay` (guided sampling)."""
+def takes(policy: ChunkPolicy, *names: str) -> bool:
+    """Whether `policy.infer` accepts these keyword arguments."""
     try:
         parameters = inspect.signature(policy.infer).parameters.values()
     except (TypeError, ValueError):
         return False
-    names = {parameter.name for parameter in parameters}
-    var_keyword = any(parameter.kind is parameter.VAR_KEYWORD for parameter in parameters)
-    return var_keyword or {"prefix", "delay"} <= names
+    if any(parameter.kind is parameter.VAR_KEYWORD for parameter in parameters):
+        return True
+    return set(names) <= {parameter.name for parameter in parameters}

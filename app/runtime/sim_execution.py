@@ -14,7 +14,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.runtime.execution import ChunkExecution, ChunkRequest, ExecutionConfig
+from app.runtime.execution import (
+    DEFAULT_GUIDANCE,
+    ChunkExecution,
+    ChunkRequest,
+    ExecutionConfig,
+)
 from app.runtime.policy_runner import ChunkPolicy, infer_chunk
 from drivers.sim.evaluate import checked_chunk, observe
 from drivers.sim.world import CONTROL_PERIOD, AlohaSim
@@ -80,7 +85,7 @@ class ScheduledController:
 
 
 def scheduled_controllers(
-    mode: str, delay_ticks: int
+    mode: str, delay_ticks: int, guidance: str = DEFAULT_GUIDANCE
 ) -> Callable[[ChunkPolicy, AlohaSim, tuple[int, int], int], ScheduledController]:
     """An `evaluate(controller=...)` factory: `mode` execution, `replan` as its horizon."""
     if delay_ticks < 0:
@@ -89,8 +94,8 @@ def scheduled_controllers(
     def make(
         policy: ChunkPolicy, sim: AlohaSim, image_size: tuple[int, int], replan: int
     ) -> ScheduledController:
-        config = ExecutionConfig(mode, execution_horizon=replan)
+        config = ExecutionConfig(mode, execution_horizon=replan, guidance=guidance)
         return ScheduledController(policy, sim, image_size, config, delay_ticks)
 
-    ExecutionConfig(mode)  # an unknown mode fails here, before any episode
+    ExecutionConfig(mode, guidance=guidance)  # an unknown name fails here, before any episode
     return make
