@@ -65,7 +65,7 @@ def run_bench(args: argparse.Namespace) -> int:
 
     quiet_render_logs()
     tasks = tuple(args.tasks or TASKS)
-    episodes = args.episodes or 10
+    episodes = 10 if args.episodes is None else args.episodes
     delays = tuple(getattr(args, "delays", None) or DELAYS)
     modes = tuple(getattr(args, "modes", None) or BENCH_MODES)
     _check(tasks, episodes, delays, modes)
@@ -149,15 +149,15 @@ def time_guidance(policy, delay: int = 6) -> dict:
             obs, prefix=prefix, delay=delay, guidance=GuidanceConfig(jacobian=False)
         ),
     }
-    timing = {}
-    for key, infer in variants.items():
+    for infer in variants.values():
         infer()  # warm up
-        times = []
-        for _ in range(TIMING_CHUNKS):
+    times: dict[str, list[float]] = {key: [] for key in variants}
+    for _ in range(TIMING_CHUNKS):  # interleaved, so a busy moment hits every variant alike
+        for key, infer in variants.items():
             started = time.perf_counter()
             infer()
-            times.append((time.perf_counter() - started) * 1000.0)
-        timing[key] = round(statistics.median(times), 1)
+            times[key].append((time.perf_counter() - started) * 1000.0)
+    timing = {key: round(statistics.median(values), 1) for key, values in times.items()}
     timing["rtc_ratio"] = round(timing["rtc_ms"] / timing["unguided_ms"], 2)
     return timing
 
