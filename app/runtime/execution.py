@@ -105,16 +105,18 @@ class ChunkExecution:
             return False
         if self.schedule.empty:
             return True
-        return self.schedule.executed(tick) >= self.config.horizon(self.schedule.chunk_length)
+        length = self.schedule.chunk_length
+        threshold = self.config.horizon(length)
+        if self.mode != "sync":  # ask early enough that the chunk comes before this one ends
+            threshold = max(1, min(threshold, length - self.delay_estimate() - 1))
+        return self.schedule.executed(tick) >= threshold
 
     def request(self, obs_tick: int) -> ChunkRequest:
         """Register a request from the observation of `obs_tick`; rtc gets the actions ahead."""
         prefix = None
         if self.mode == "rtc" and not self.schedule.empty:
             prefix = self.schedule.ahead(obs_tick)
-        self.pending = ChunkRequest(
-            obs_tick, prefix, self.delay_estimate(), self.config.guidance
-        )
+        self.pending = ChunkRequest(obs_tick, prefix, self.delay_estimate(), self.config.guidance)
         return self.pending
 
     def deliver(self, chunk: np.ndarray, request: ChunkRequest, first_tick: int) -> int:

@@ -25,6 +25,15 @@ def test_next_chunk_is_asked_for_after_the_execution_horizon_and_once() -> None:
     assert not execution.needs_chunk(5)  # one request in flight at a time
 
 
+def test_a_long_measured_delay_brings_the_request_forward_except_in_sync() -> None:
+    for mode, first_request in (("naive", 2), ("sync", 4)):
+        execution = ChunkExecution(ExecutionConfig(mode, execution_horizon=4))
+        execution.deliver(chunk(0.0), execution.request(0), 7)  # measured: 7 of 10 ticks
+        start = 7 if mode == "sync" else 0
+        ticks = [tick for tick in range(start, start + 10) if execution.needs_chunk(tick)]
+        assert ticks[0] == start + first_request  # naive: 10 - 7 - 1 rows executed
+
+
 def test_sync_holds_the_horizons_last_action_then_starts_the_next_chunk_from_its_first() -> None:
     execution = started("sync", horizon=4)
     request = execution.request(4)
