@@ -72,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--seconds must be positive")
     if args.rate <= 0:
         raise ValueError("--rate must be positive")
+    if args.blend and args.execution not in (None, "blend"):
+        raise ValueError(f"--blend contradicts --execution {args.execution}")
     from app.runtime.headless import print_summary, watch
     from app.runtime.policy_runner import RunnerConfig
     from app.runtime.recorder import RecorderConfig
@@ -101,8 +103,6 @@ def run(args: argparse.Namespace) -> int:
         from drivers.sim.tasks import get_task
 
         seconds = get_task(args.task).episode_steps / args.rate
-    if args.blend and args.execution not in (None, "blend"):
-        raise ValueError(f"--blend contradicts --execution {args.execution}")
     execution = "blend" if args.blend else args.execution or DEFAULT_EXECUTION
     runner = RunnerConfig(
         execution=execution,
