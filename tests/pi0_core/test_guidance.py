@@ -128,3 +128,28 @@ def test_batched_rows_are_guided_independently(policy) -> None:
     alone = policy.infer(obs, make_noise(1), prefix=previous, delay=4)
     assert np.allclose(rows[0], alone, atol=1e-4)
     assert np.allclose(rows[1], policy.infer(obs, make_noise(1)), atol=1e-4)
+
+
+def test_the_samplers_vector_jacobian_product_goes_through_the_network(policy, monkeypatch) -> None:
+    import pi0_core.fast.sampler as sampler_module
+
+    checks = []
+
+    def checked(velocity, x, t, guidance):
+        direction, error = torch.randn_like(x), torch.randn_like(x)
+        with torch.enable_grad():
+            x_in = x.detach().requires_grad_(True)
+            vjp = torch.autograd.grad(x_in - t * velocity(x_in), x_in, error)[0]
+        h = 1e-3
+        with torch.no_grad():
+            plus, minus = x + h * direction, x - h * direction
+            jvp = (plus - t * velocity(plus) - minus + t * velocity(minus)) / (2 * h)
+        checks.append(((vjp * direction).sum().item(), (error * jvp).sum().item()))
+        return guided_velocity(velocity, x, t, guidance)
+
+    monkeypatch.setattr(sampler_module, "guided_velocity", checked)
+    obs = make_observation()
+    policy.infer(obs, make_noise(1), prefix=policy.infer(obs, make_noise(0)), delay=2)
+    assert len(checks) == policy.model.config.num_inference_steps
+    for backward, forward in checks:  # <J^T e, u> == <e, J u>, J u by finite differences
+        assert backward == pytest.approx(forward, rel=1e-2, abs=1e-3)
