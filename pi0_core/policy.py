@@ -13,6 +13,7 @@ from transformers import PI0ForConditionalGeneration
 from pi0_core import checkpoint
 from pi0_core.adapters import make_adapter
 from pi0_core.fast import FastOptions, default_options, fast_sample_actions
+from pi0_core.fast.guidance import Guidance, GuidanceConfig, soft_mask
 from pi0_core.layouts import read_folder
 from pi0_core.layouts.resolve import DEFAULT_CAMERAS, resolve
 from pi0_core.model import image_token_id, tokens_per_image
@@ -54,6 +55,7 @@ class Policy:
         self.model_card = model_card
         self.use_fast_sampler = True  # pi0_core.fast; False: transformers' stock loop
         self.fast_options: FastOptions | None = None  # None: the fastest exact choice per device
+        self.guidance = GuidanceConfig()  # real-time chunking's β and variant, when given a prefix
         self.adapter = make_adapter(spec.adapter)
         stats = spec.stats
         self.input_transform = compose(
@@ -73,6 +75,9 @@ class Policy:
             "actions", stats.action_mean, stats.action_std, spec.std_floor, spec.std_eps
         )
         self.layout = "pi0studio"  # the layout it was loaded from
+        self.normalize_actions = Normalize(
+            "actions", stats.action_mean, stats.action_std, spec.std_floor, spec.std_eps
+        )
 
     cameras = property(lambda self: self.spec.cameras, doc="camera names, in model order")
     state_dim = property(lambda self: self.spec.state_dim, doc="robot state width")
@@ -188,19 +193,83 @@ class Policy:
         }
         return moved, states
 
-    def sample_chunk(self, inputs: dict[str, torch.Tensor], noise: torch.Tensor) -> torch.Tensor:
+    def sample_chunk(
+        self,
+        inputs: dict[str, torch.Tensor],
+        noise: torch.Tensor,
+        guidance: Guidance | None = None,
+    ) -> torch.Tensor:
         """Denoise `noise` (B, chunk, max_dim) into normalised, padded action chunks.
 
         The fast sampler returns what stock `sample_actions` returns (to float32 rounding) with
-        less work per chunk; `use_fast_sampler = False` runs the stock loop.
+        less work per chunk; `use_fast_sampler = False` runs the stock loop. Guided sampling
+        (real-time chunking) runs only in the fast sampler.
         """
         if self.use_fast_sampler:
-            return fast_sample_actions(self.model, **inputs, noise=noise, options=self.fast_options)
+            extra = {} if guidance is None else {"guidance": guidance}
+            return fast_sample_actions(
+                self.model, **inputs, noise=noise, options=self.fast_options, **extra
+            )
+        if guidance is not None:
+            raise ValueError("guided sampling (a prefix) needs the fast sampler")
         return self.model.sample_actions(**inputs, noise=noise)
 
+    def guidance_for(
+        self,
+        prefixes: Sequence[np.ndarray | None],
+        delays: Sequence[int],
+        config: GuidanceConfig | None = None,
+    ) -> Guidance | None:
+        """The sampler's target and soft mask for each row's prefix (robot units), or None.
+
+        A row's prefix is the previous chunk's actions from the new chunk's first tick on; its
+        first `delay` actions run anyway while the new chunk is computed.
+        """
+        spec = self.spec
+        shape = (len(prefixes), spec.chunk_size, spec.max_dim)
+        target, weights = np.zeros(shape, np.float32), np.zeros(shape, np.float32)
+        for row, (prefix, delay) in enumerate(zip(prefixes, delays, strict=True)):
+            if int(delay) < 0:
+                raise ValueError(f"delay must be >= 0 ticks, got {delay}")
+            if prefix is None or len(prefix) == 0:
+                continue
+            prefix = np.asarray(prefix, np.float32)[: spec.chunk_size]
+            if prefix.ndim != 2 or prefix.shape[1] != spec.action_dim:
+                raise ValueError(
+                    f"prefix has shape {prefix.shape}, expected (K, {spec.action_dim})"
+                )
+            model_actions = self.adapter.training_actions(prefix)
+            normalised = self.normalize_actions({"actions": model_actions})["actions"]
+            target[row, : len(prefix), : spec.action_dim] = normalised
+            mask = soft_mask(len(prefix), int(delay), spec.chunk_size)
+            weights[row, :, : spec.action_dim] = mask[:, None]
+        if not weights.any():
+            return None  # nothing to guide toward: exactly the unguided sampler
+        return Guidance(
+            torch.from_numpy(target), torch.from_numpy(weights), config or self.guidance
+        )
+
     @torch.no_grad()
-    def infer_batch(self, observations: Sequence[dict], noise: object = None) -> np.ndarray:
-        """(B, chunk_size, action_dim) actions for a list of observations."""
+    def infer_batch(
+        self,
+        observations: Sequence[dict],
+        noise: object = None,
+        prefix: Sequence[np.ndarray | None] | None = None,
+        delay: int | Sequence[int] = 0,
+        guidance: GuidanceConfig | None = None,
+    ) -> np.ndarray:
+        """(B, chunk_size, action_dim) actions for a list of observations.
+
+        prefix: per row, the previous chunk's actions still ahead (robot units) or None;
+        delay: ticks (per row, or one for all) before the new chunk starts. Without a prefix
+        the result is the unguided sampler's, exactly.
+        """
+        guided = None
+        if prefix is not None:
+            if len(prefix) != len(observations):
+                raise ValueError(f"{len(prefix)} prefixes for {len(observations)} observations")
+            delays = [delay] * len(prefix) if isinstance(delay, int | np.integer) else delay
+            guided = self.guidance_for(prefix, list(delays), guidance)
         inputs, states = self.prepare_with_states(observations)
         shape = (len(observations), self.spec.chunk_size, self.spec.max_dim)
         if noise is None:
@@ -208,13 +277,25 @@ class Policy:
         noise = torch.as_tensor(noise).to(self.device, self.dtype)
         if tuple(noise.shape) != shape:
             raise ValueError(f"noise has shape {tuple(noise.shape)}, expected {shape}")
-        padded = self.sample_chunk(inputs, noise)
+        padded = self.sample_chunk(inputs, noise, guided)
         actions = padded[..., : self.spec.action_dim].float().cpu().numpy()
         actions = self.unnormalize_actions({"actions": actions})["actions"]
         return self.adapter.actions(actions, states)
 
-    def infer(self, obs: dict, noise: object = None) -> np.ndarray:
-        """(chunk_size, action_dim) actions for one observation; noise is (chunk, max_dim)."""
+    def infer(
+        self,
+        obs: dict,
+        noise: object = None,
+        prefix: np.ndarray | None = None,
+        delay: int = 0,
+        guidance: GuidanceConfig | None = None,
+    ) -> np.ndarray:
+        """(chunk_size, action_dim) actions for one observation; noise is (chunk, max_dim).
+
+        prefix (K, action_dim): the previous chunk's actions from this chunk's first tick on;
+        delay: ticks that pass before this chunk starts (real-time chunking, `infer_batch`).
+        """
         if noise is not None:
             noise = torch.as_tensor(noise)[None]
-        return self.infer_batch([obs], noise)[0]
+        prefixes = None if prefix is None else [prefix]
+        return self.infer_batch([obs], noise, prefixes, delay, guidance)[0]

@@ -7,7 +7,7 @@ import importlib
 
 from app.cli.checkpoint_options import add_checkpoint_options
 
-HELP = "benchmarks: --recording, --bus, --policy, --loop, --dataset (numbers go in the README)"
+HELP = "benchmarks: --recording, --bus, --policy, --loop, --dataset, --latency (README numbers)"
 
 # flag -> "module:function"; each function takes the parsed args and returns an exit code.
 BENCHES = {
@@ -16,6 +16,7 @@ BENCHES = {
     "policy": "pi0_core.bench:run_bench",
     "loop": "app.runtime.bench:run_bench",
     "dataset": "pi0_core.train.data_bench:run_bench",
+    "latency": "app.runtime.latency_bench:run_bench",
 }
 
 
@@ -27,7 +28,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--policy", action="store_true", help="π0 inference: stock vs ours")
     group.add_argument("--loop", action="store_true", help="50 Hz control loop in the simulator")
     group.add_argument(
-        "--dataset", action="store_true", help="training from a LeRobot folder vs JPEG HDF5"
+        "--dataset",
+        action="store_true",
+        help="training from a LeRobot folder vs JPEG HDF5",
+    )
+    group.add_argument(
+        "--latency", action="store_true", help="success and smoothness per task x delay x mode"
     )
     parser.add_argument("--preset", default="tiny", help="model preset (--policy)")
     parser.add_argument("--device", default="cpu", help="cpu or cuda (--policy)")
@@ -45,6 +51,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="one JSON object on the last line")
     parser.add_argument("--train-step", action="store_true", help="time a training step (--policy)")
     add_checkpoint_options(parser)
+    parser.add_argument("--tasks", nargs="+", default=None, help="simulator tasks (--latency)")
+    parser.add_argument("--episodes", type=int, default=None, help="episodes per cell (--latency)")
+    parser.add_argument(
+        "--delays", type=int, nargs="+", default=None, help="delays in ticks (--latency)"
+    )
+    parser.add_argument(
+        "--modes", nargs="+", default=None, help="execution modes (--latency, default all)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

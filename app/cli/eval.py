@@ -34,6 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--replan", type=int, default=25, help="steps of each action chunk to execute (default 25)"
     )
+    add_latency_arguments(parser)
     parser.add_argument(
         "--size",
         type=parse_size,
@@ -56,6 +57,52 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--json", action="store_true", help="one JSON object on the last line")
     add_checkpoint_options(parser)
+
+
+def add_latency_arguments(parser: argparse.ArgumentParser) -> None:
+    """How chunks are executed and how late they arrive (default: lockstep, as before)."""
+    late = parser.add_mutually_exclusive_group()
+    late.add_argument(
+        "--latency-ms",
+        type=float,
+        default=None,
+        metavar="L",
+        help="each chunk arrives L ms after its observation; the simulator runs on meanwhile",
+    )
+    late.add_argument(
+        "--delay-ticks",
+        type=int,
+        default=None,
+        metavar="D",
+        help="each chunk arrives D control ticks (20 ms) after its observation",
+    )
+    parser.add_argument(
+        "--execution",
+        choices=("sync", "naive", "blend", "rtc"),
+        default="sync",
+        help="how chunks are executed, as in the app (default sync: the robot waits)",
+    )
+    parser.add_argument(
+        "--guidance",
+        choices=("vjp", "jacobian-free"),
+        default="vjp",
+        help="rtc's guidance: the paper's vector-Jacobian product (default) or Jacobian-free",
+    )
+
+
+def delay_ticks_of(args: argparse.Namespace) -> int:
+    """The --latency-ms or --delay-ticks option as control ticks (0 when neither is given)."""
+    from app.runtime.sim_execution import delay_ticks_for
+
+    if args.delay_ticks is not None:
+        if args.delay_ticks < 0:
+            raise ValueError(f"--delay-ticks must be >= 0, got {args.delay_ticks}")
+        return args.delay_ticks
+    if args.latency_ms is not None:
+        if not args.latency_ms >= 0:
+            raise ValueError(f"--latency-ms must be >= 0, got {args.latency_ms:g}")
+        return delay_ticks_for(args.latency_ms)
+    return 0
 
 
 def add_check_arguments(parser: argparse.ArgumentParser) -> None:
@@ -87,6 +134,10 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--episodes must be at least 1, got {args.episodes}")
     if args.replan < 1:
         raise ValueError(f"--replan must be at least 1, got {args.replan}")
+    from app.runtime.sim_execution import scheduled_controllers
+
+    delay_ticks = delay_ticks_of(args)
+    controllers = scheduled_controllers(args.execution, delay_ticks, args.guidance)
     policy = (
         None
         if args.policy == "scripted"
@@ -108,10 +159,19 @@ def run(args: argparse.Namespace) -> int:
                 image_size=size,
                 video_dir=args.video,
                 on_episode=lambda outcome: bar.update(1),
+                controller=controllers,
+                execution=args.execution,
+                delay_ticks=delay_ticks,
             )
     print(
         f"{task}: {report.successes}/{len(report.outcomes)} successful "
         f"({100 * report.success_rate:.1f}%), {report.seconds_per_episode:.2f} s per episode",
+        flush=True,
+    )
+    summary = report.summary()
+    print(
+        f"  execution {args.execution}, delay {delay_ticks} ticks: largest switch step "
+        f"{summary['max_switch_step']} rad, mean |jerk| {summary['mean_abs_jerk']} rad/s³",
         flush=True,
     )
     reached = ", ".join(f"{name} {count}" for name, count in report.stages_reached().items())

@@ -6,6 +6,12 @@ import argparse
 
 from app.cli.checkpoint_options import add_checkpoint_options, checkpoint_options
 from app.cli.gui import add_allow_uncalibrated
+from app.runtime.execution import (
+    DEFAULT_EXECUTION,
+    DEFAULT_GUIDANCE,
+    EXECUTION_MODES,
+    GUIDANCE_VARIANTS,
+)
 
 HELP = "run a policy on the simulator, the virtual bus or ALOHA arms, printing telemetry"
 
@@ -31,7 +37,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=0.5,
         help="fraction of a chunk executed before asking for the next one",
     )
-    parser.add_argument("--blend", action="store_true", help="cross-fade overlapping chunks")
+    parser.add_argument(
+        "--execution",
+        choices=EXECUTION_MODES,
+        default=None,
+        help=f"how chunks are executed (default {DEFAULT_EXECUTION}; see docs/latency.md)",
+    )
+    parser.add_argument(
+        "--execution-horizon",
+        type=int,
+        default=None,
+        metavar="TICKS",
+        help="ticks of a chunk executed before the next request (default: --replan of a chunk)",
+    )
+    parser.add_argument(
+        "--guidance",
+        choices=GUIDANCE_VARIANTS,
+        default=DEFAULT_GUIDANCE,
+        help=f"rtc's guidance (default {DEFAULT_GUIDANCE})",
+    )
+    parser.add_argument(
+        "--blend", action="store_true", help="cross-fade overlapping chunks (= --execution blend)"
+    )
     parser.add_argument("--device", default=None, help="torch device for the policy")
     parser.add_argument(
         "--compile",
@@ -49,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--seconds must be positive")
     if args.rate <= 0:
         raise ValueError("--rate must be positive")
+    if args.blend and args.execution not in (None, "blend"):
+        raise ValueError(f"--blend contradicts --execution {args.execution}")
     from app.runtime.headless import print_summary, watch
     from app.runtime.policy_runner import RunnerConfig
     from app.runtime.recorder import RecorderConfig, recording_folder
@@ -82,7 +111,13 @@ def run(args: argparse.Namespace) -> int:
         from drivers.sim.tasks import get_task
 
         seconds = get_task(args.task).episode_steps / args.rate
-    runner = RunnerConfig(replan_fraction=args.replan, blend=args.blend)
+    execution = "blend" if args.blend else args.execution or DEFAULT_EXECUTION
+    runner = RunnerConfig(
+        execution=execution,
+        execution_horizon=args.execution_horizon,
+        replan_fraction=args.replan,
+        guidance=args.guidance,
+    )
     recorder = RecorderConfig(fps=args.rate, robot=robot.kind, sim=robot.kind != "aloha")
     session = RobotSession(
         robot,

@@ -57,7 +57,8 @@ def summary_lines(snap: SessionSnapshot, elapsed_s: float) -> list[str]:
     if snap.chunks:
         lines.append(
             f"policy: {snap.chunks} chunks, last inference {snap.inference_ms:.0f} ms, "
-            f"underruns {snap.underruns}"
+            f"underruns {snap.underruns}, execution {snap.execution or '-'}, "
+            f"delay {snap.delay_ticks} ticks"
         )
     if snap.episodes_saved:
         lines.append(

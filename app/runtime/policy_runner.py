@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import threading
 import time
@@ -11,8 +12,14 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from app.runtime.chunks import ActionSchedule
 from app.runtime.events import EventLog
+from app.runtime.execution import (
+    DEFAULT_EXECUTION,
+    DEFAULT_GUIDANCE,
+    ChunkExecution,
+    ChunkRequest,
+    ExecutionConfig,
+)
 from app.runtime.history import Ring
 
 
@@ -21,23 +28,38 @@ class ChunkPolicy(Protocol):
 
     cameras: tuple[str, ...]
 
-    def infer(self, obs: dict[str, Any]) -> np.ndarray:
-        """(chunk, 14) actions from {"images": {cam: (H,W,3) uint8}, "state": (14,), "prompt"}."""
+    def infer(self, obs: dict[str, Any], **rtc: Any) -> np.ndarray:
+        """(chunk, 14) actions from {"images": {cam: (H,W,3) uint8}, "state": (14,), "prompt"}.
+
+        In rtc mode it is also given `prefix` ((K, 14) actions still ahead) and `delay` (ticks).
+        """
 
 
 @dataclass(frozen=True)
 class RunnerConfig:
     """When to ask for the next chunk and how to join it to the current one."""
 
+    execution: str = DEFAULT_EXECUTION  # sync, naive, blend or rtc (app.runtime.execution)
+    execution_horizon: int | None = None  # ticks executed before the next request; None: fraction
     replan_fraction: float = 0.5  # ask for the next chunk once this much of the current one ran
-    blend: bool = False  # temporal ensembling: cross-fade the overlap of old and new chunk
+    delay_window: int = 10  # the rtc delay is the largest of this many measured delays
+    guidance: str = DEFAULT_GUIDANCE  # rtc: "vjp" (the paper's) or "jacobian-free"
     camera_wait_s: float = 5.0  # how long to wait for a first frame of every policy camera
 
     def __post_init__(self) -> None:
-        if not 0 < self.replan_fraction <= 1:
-            raise ValueError("replan_fraction must be in (0, 1]")
+        self.execution_config()  # checks the mode and horizons
         if self.camera_wait_s <= 0:
             raise ValueError("camera_wait_s must be positive")
+
+    def execution_config(self) -> ExecutionConfig:
+        """The chunk execution these options describe."""
+        return ExecutionConfig(
+            self.execution,
+            self.execution_horizon,
+            self.replan_fraction,
+            self.delay_window,
+            self.guidance,
+        )
 
 
 @dataclass(frozen=True)
@@ -49,6 +71,8 @@ class RunnerStatus:
     underruns: int
     chunk_prompt: str  # the prompt the current chunk was computed with
     ahead: np.ndarray  # (K, 14) actions still scheduled
+    execution: str = DEFAULT_EXECUTION  # the execution mode
+    delay_ticks: int = 0  # the delay estimate in use (largest recent measured delay)
 
 
 @dataclass
@@ -77,7 +101,7 @@ class PolicyRunner:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._schedule = ActionSchedule(blend=self.config.blend)
+        self._execution = ChunkExecution(self.config.execution_config())
         self._latest: _Observation | None = None
         self._tick = 0
         self._engaged = False
@@ -137,7 +161,9 @@ class PolicyRunner:
                 inference_ms=self.inference_ms,
                 underruns=self.underruns,
                 chunk_prompt=self.chunk_prompt,
-                ahead=self._schedule.ahead(self._tick),
+                ahead=self._execution.ahead(self._tick),
+                execution=self._execution.mode,
+                delay_ticks=self._execution.delay_estimate(),
             )
 
     def latencies_ms(self) -> np.ndarray:
@@ -163,10 +189,10 @@ class PolicyRunner:
         """The scheduled action for `tick`, or None (waiting for the first chunk, or ran out)."""
         with self._lock:
             self._tick = tick
-            action = self._schedule.action(tick)
+            action = self._execution.action(tick)
             if self._needs_chunk_locked(tick):
                 self._wake.set()
-            if action is None and not self._schedule.empty and self._engaged:
+            if action is None and not self._execution.schedule.empty and self._engaged:
                 self.underruns += 1
                 if not self._starved:
                     self._starved = True
@@ -180,13 +206,10 @@ class PolicyRunner:
     def _needs_chunk_locked(self, tick: int) -> bool:
         if not self._engaged or self._policy is None:
             return False
-        if self._schedule.empty:
-            return True
-        threshold = max(1, int(self._schedule.chunk_length * self.config.replan_fraction))
-        return self._schedule.executed(tick) >= threshold
+        return self._execution.needs_chunk(tick)
 
     def _reset_locked(self) -> None:
-        self._schedule.clear()
+        self._execution.clear()
         self._generation += 1
         self._starved = False
 
@@ -197,11 +220,17 @@ class PolicyRunner:
             with self._lock:
                 if not self._needs_chunk_locked(self._tick) or self._latest is None:
                     continue
-                request = (self._policy, self._latest, self._prompt, self._generation)
+                policy, obs, prompt, generation = (
+                    self._policy, self._latest, self._prompt, self._generation
+                )  # fmt: skip
             try:
-                if not self._frames_ready(request[0], request[1]):
+                if not self._frames_ready(policy, obs):
                     continue
-                self._infer(*request)
+                with self._lock:
+                    if generation != self._generation:
+                        continue
+                    request = self._execution.request(obs.tick)
+                self._infer(policy, obs, prompt, generation, request)
             except Exception as exc:  # a policy failure stops the policy, never the loop
                 with self._lock:
                     self._engaged = False
@@ -222,17 +251,27 @@ class PolicyRunner:
         self._stop.wait(0.02)
         return False
 
-    def _infer(self, policy: ChunkPolicy, obs: _Observation, prompt: str, generation: int) -> None:
+    def _infer(
+        self,
+        policy: ChunkPolicy,
+        obs: _Observation,
+        prompt: str,
+        generation: int,
+        request: ChunkRequest,
+    ) -> None:
         images = {camera: obs.images[camera] for camera in policy.cameras}
         started = time.monotonic()
-        chunk = np.asarray(policy.infer({"images": images, "state": obs.state, "prompt": prompt}))
+        chunk = np.asarray(
+            infer_chunk(policy, {"images": images, "state": obs.state, "prompt": prompt}, request)
+        )
         elapsed_ms = (time.monotonic() - started) * 1000.0
         if chunk.ndim != 2 or chunk.shape[1] != len(obs.state):
             raise ValueError(f"policy returned actions of shape {chunk.shape}")
         with self._lock:
             if generation != self._generation:
                 return  # reset while we were busy: this chunk belongs to the past
-            skipped = self._schedule.install(chunk, obs.tick, self._tick)
+            # This tick's action was already taken from the old schedule: the next is the first.
+            skipped = self._execution.deliver(chunk, request, self._tick + 1)
             self.inference_ms = elapsed_ms
             self._latencies.append(elapsed_ms)
             if skipped < 0:
@@ -240,3 +279,30 @@ class PolicyRunner:
                 return
             self.chunks += 1
             self.chunk_prompt = prompt
+
+
+def infer_chunk(policy: ChunkPolicy, obs: dict[str, Any], request: ChunkRequest) -> np.ndarray:
+    """The policy's chunk for one request: guided by the actions ahead when it carries them.
+
+    A policy whose `infer` takes no prefix (no guided sampling) is asked unguided: rtc then
+    runs as naive replacement.
+    """
+    if request.prefix is None or not takes(policy, "prefix", "delay"):
+        return policy.infer(obs)
+    rtc: dict[str, Any] = {"prefix": request.prefix, "delay": request.delay}
+    if takes(policy, "guidance"):
+        from pi0_core.fast.guidance import GuidanceConfig
+
+        rtc["guidance"] = GuidanceConfig(jacobian=request.guidance == "vjp")
+    return policy.infer(obs, **rtc)
+
+
+def takes(policy: ChunkPolicy, *names: str) -> bool:
+    """Whether `policy.infer` accepts these keyword arguments."""
+    try:
+        parameters = inspect.signature(policy.infer).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    if any(parameter.kind is parameter.VAR_KEYWORD for parameter in parameters):
+        return True
+    return set(names) <= {parameter.name for parameter in parameters}

@@ -274,6 +274,8 @@ class RobotSession:
             history_action=history_action,
             chunk_ahead=runner.ahead,
             inference_ms=runner.inference_ms,
+            execution=runner.execution,
+            delay_ticks=runner.delay_ticks,
             chunks=runner.chunks,
             underruns=runner.underruns,
             recorder_dropped=rec.dropped,

@@ -82,3 +82,5 @@ class SessionSnapshot:
     last_episode_rate_hz: float = 0.0  # mean rate of the last saved episode
     recording_failures: tuple[str, ...] = ()  # episode files that could not be opened or saved
     task_problem: str | None = None  # simulator: why success cannot be judged for the prompt
+    execution: str = ""  # how chunks are executed: sync, naive, blend or rtc
+    delay_ticks: int = 0  # the chunk delay in use (largest recent measured delay, ticks)

@@ -16,9 +16,10 @@ from typing import Protocol
 import numpy as np
 
 from drivers.sim.scripted import make_demonstrator
+from drivers.sim.smoothness import max_switch_step, mean_abs_jerk
 from drivers.sim.tasks import get_task
 from drivers.sim.video import VIDEO_CAMERA, VIDEO_SIZE, EpisodeVideo
-from drivers.sim.world import CAMERAS, AlohaSim
+from drivers.sim.world import CAMERAS, CONTROL_PERIOD, AlohaSim
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,20 @@ class ChunkPolicy(Protocol):
         """(chunk, 14) joint targets from {"images": {cam: HxWx3}, "state": (14,), "prompt"}."""
 
 
+class Controller(Protocol):
+    """One action per step from a policy's chunks."""
+
+    calls: int  # chunks asked for
+    switch_ticks: list[int]  # steps at which a new chunk replaced the previous one
+
+    def __call__(self, step: int) -> np.ndarray:
+        """The (14,) action for this step (called once per step, in order)."""
+
+
+# (policy, simulator, camera image size, replan) -> the controller of one episode.
+ControllerFactory = Callable[[ChunkPolicy, AlohaSim, tuple[int, int], int], Controller]
+
+
 @dataclass(frozen=True)
 class EpisodeOutcome:
     """The result of one evaluated episode."""
@@ -44,6 +59,8 @@ class EpisodeOutcome:
     seconds: float
     policy_calls: int
     stage: int = 0  # highest milestone reached (task.stages); len(stages) + 1 on success
+    max_switch_step: float | None = None  # largest arm-joint command step at a chunk switch, rad
+    mean_abs_jerk: float | None = None  # mean |jerk| of the arm-joint commands, rad/s³
 
 
 @dataclass(frozen=True)
@@ -53,6 +70,8 @@ class EvalReport:
     task: str
     outcomes: tuple[EpisodeOutcome, ...]
     stages: tuple[str, ...] = ()  # the task's milestones before success
+    execution: str = "sync"  # how chunks were executed (app.runtime.execution's modes)
+    delay_ticks: int = 0  # ticks each chunk took to arrive after its observation
 
     @property
     def successes(self) -> int:
@@ -84,7 +103,21 @@ class EvalReport:
             "seconds_per_episode": round(self.seconds_per_episode, 3),
             "failed_seeds": [o.seed for o in self.outcomes if not o.success],
             "stages_reached": self.stages_reached(),
+            "execution": self.execution,
+            "delay_ticks": self.delay_ticks,
+            "max_switch_step": self.max_switch_step(),
+            "mean_abs_jerk": self.mean_abs_jerk(),
         }
+
+    def max_switch_step(self) -> float | None:
+        """The largest arm-joint command step at any chunk switch of any episode, rad."""
+        steps = [o.max_switch_step for o in self.outcomes if o.max_switch_step is not None]
+        return round(max(steps), 5) if steps else None
+
+    def mean_abs_jerk(self) -> float | None:
+        """Mean over episodes of the mean |jerk| of the arm-joint commands, rad/s³."""
+        jerks = [o.mean_abs_jerk for o in self.outcomes if o.mean_abs_jerk is not None]
+        return round(float(np.mean(jerks)), 3) if jerks else None
 
 
 class ChunkController:
@@ -97,9 +130,12 @@ class ChunkController:
         self.chunk: np.ndarray | None = None  # (chunk, 14)
         self.used = 0
         self.calls = 0
+        self.switch_ticks: list[int] = []
 
     def __call__(self, step: int) -> np.ndarray:
         if self.chunk is None or self.used >= min(self.replan, len(self.chunk)):
+            if self.chunk is not None:
+                self.switch_ticks.append(step)
             self.chunk = self._infer()
             self.used = 0
         action = self.chunk[self.used]
@@ -108,16 +144,27 @@ class ChunkController:
 
     def observation(self) -> dict:
         """Images of the policy's cameras, the joint state and the episode's prompt."""
-        height, width = self.image_size
-        images = {cam: self.sim.render(cam, height, width) for cam in self.policy.cameras}
-        return {"images": images, "state": self.sim.qpos(), "prompt": self.sim.prompt}
+        return observe(self.sim, self.policy.cameras, self.image_size)
 
     def _infer(self) -> np.ndarray:
-        chunk = np.asarray(self.policy.infer(self.observation()), dtype=np.float32)
+        chunk = checked_chunk(self.policy.infer(self.observation()))
         self.calls += 1
-        if chunk.ndim != 2 or chunk.shape[1] != 14 or len(chunk) == 0:
-            raise ValueError(f"the policy returned actions of shape {chunk.shape}, not (chunk, 14)")
         return chunk
+
+
+def observe(sim: AlohaSim, cameras: tuple[str, ...], image_size: tuple[int, int]) -> dict:
+    """A policy observation: images of `cameras`, the joint state and the episode's prompt."""
+    height, width = image_size
+    images = {cam: sim.render(cam, height, width) for cam in cameras}
+    return {"images": images, "state": sim.qpos(), "prompt": sim.prompt}
+
+
+def checked_chunk(actions: object) -> np.ndarray:
+    """The policy's answer as a (chunk, 14) float32 array; a clear error for anything else."""
+    chunk = np.asarray(actions, dtype=np.float32)
+    if chunk.ndim != 2 or chunk.shape[1] != 14 or len(chunk) == 0:
+        raise ValueError(f"the policy returned actions of shape {chunk.shape}, not (chunk, 14)")
+    return chunk
 
 
 def evaluate(
@@ -129,8 +176,16 @@ def evaluate(
     image_size: tuple[int, int] = (96, 128),
     video_dir: Path | str | None = None,
     on_episode: Callable[[EpisodeOutcome], None] | None = None,
+    controller: ControllerFactory | None = None,
+    execution: str = "sync",
+    delay_ticks: int = 0,
 ) -> EvalReport:
-    """Run `episodes` episodes with seeds `seed, seed + 1, ...`; `policy=None` is the expert."""
+    """Run `episodes` episodes with seeds `seed, seed + 1, ...`; `policy=None` is the expert.
+
+    controller: how chunks become actions (default: lockstep, `ChunkController`); the app's
+    runtime gives its own scheduling with a simulated delay. `execution` and `delay_ticks`
+    only label the report.
+    """
     spec = get_task(task)
     _check(policy, episodes, replan)
     outcomes = []
@@ -140,7 +195,7 @@ def evaluate(
             if video_dir is not None:
                 video = EpisodeVideo(Path(video_dir) / f"{spec.name}_seed{episode_seed}.mp4")
             try:
-                outcome = run_one(sim, policy, episode_seed, replan, image_size, video)
+                outcome = run_one(sim, policy, episode_seed, replan, image_size, video, controller)
             finally:
                 if video is not None:
                     video.close()
@@ -148,7 +203,7 @@ def evaluate(
             outcomes.append(outcome)
             if on_episode is not None:
                 on_episode(outcome)
-    return EvalReport(spec.name, tuple(outcomes), spec.stages)
+    return EvalReport(spec.name, tuple(outcomes), spec.stages, execution, delay_ticks)
 
 
 def run_one(
@@ -158,6 +213,7 @@ def run_one(
     replan: int = DEFAULT_REPLAN,
     image_size: tuple[int, int] = (96, 128),
     video: EpisodeVideo | None = None,
+    make_controller: ControllerFactory | None = None,
 ) -> EpisodeOutcome:
     """One episode from `seed` until success or the task's length."""
     started = time.perf_counter()
@@ -165,10 +221,14 @@ def run_one(
     if policy is None:
         controller, chunk_controller = make_demonstrator(sim), None
     else:
-        controller = chunk_controller = ChunkController(policy, sim, replan, image_size)
+        make_controller = make_controller or _lockstep
+        controller = chunk_controller = make_controller(policy, sim, image_size, replan)
     success, steps, stage = False, 0, 0
+    commands = []
     for step in range(sim.task.episode_steps):
-        sim.set_action(controller(step))
+        action = np.asarray(controller(step), np.float32)
+        commands.append(action)
+        sim.set_action(action)
         sim.step()
         steps += 1
         if video is not None:
@@ -179,7 +239,19 @@ def run_one(
         stage = max(stage, sim.stage())
     calls = chunk_controller.calls if chunk_controller is not None else 0
     seconds = time.perf_counter() - started
-    return EpisodeOutcome(seed, success, steps, seconds, calls, stage)
+    switches = chunk_controller.switch_ticks if chunk_controller is not None else []
+    actions = np.stack(commands)
+    return EpisodeOutcome(
+        seed, success, steps, seconds, calls, stage,
+        max_switch_step(actions, switches), mean_abs_jerk(actions, CONTROL_PERIOD),
+    )  # fmt: skip
+
+
+def _lockstep(
+    policy: ChunkPolicy, sim: AlohaSim, image_size: tuple[int, int], replan: int
+) -> ChunkController:
+    """The simulator waits for every chunk (zero latency): `replan` steps of each are run."""
+    return ChunkController(policy, sim, replan, image_size)
 
 
 def _check(policy: ChunkPolicy | None, episodes: int, replan: int) -> None:

@@ -17,6 +17,7 @@ from pi0_core.fast.compile import maybe_compile
 from pi0_core.fast.cuda_graph import CapturedChunk, clone_tree, copy_tree, tree_signature
 from pi0_core.fast.fused import FusedWeights, fused_rope, fused_velocity
 from pi0_core.fast.geometry import ChunkGeometry, build_geometry
+from pi0_core.fast.guidance import Guidance, guided_velocity
 from pi0_core.fast.options import FastOptions, default_options
 from pi0_core.fast.parts import Pi0Parts, UnsupportedModelError, weights_stamp
 from pi0_core.fast.passes import KV, encode_prefix, encode_state, velocity
@@ -101,9 +102,15 @@ class FastSampler:
         attention_mask: torch.Tensor | None = None,
         pixel_attention_mask: torch.BoolTensor | None = None,
         num_steps: int | None = None,
+        guidance: Guidance | None = None,
         **kwargs: Any,
     ) -> torch.Tensor:
-        """(B, chunk, max_action_dim) actions, as `model.sample_actions` with the same arguments."""
+        """(B, chunk, max_action_dim) actions, as `model.sample_actions` with the same arguments.
+
+        guidance: inpaint onto a previous chunk (real-time chunking); None samples as stock.
+        """
+        if kwargs and guidance is not None:
+            raise ValueError(f"guided sampling takes no extra arguments, got {sorted(kwargs)}")
         if kwargs:
             log.warning("fast sampler: extra arguments %s, running stock", sorted(kwargs))
             return self.model.sample_actions(
@@ -119,6 +126,7 @@ class FastSampler:
                 attention_mask,
                 pixel_attention_mask,
                 num_steps,
+                guidance,
             )
 
     __call__ = sample_actions
@@ -132,6 +140,7 @@ class FastSampler:
         attention_mask: torch.Tensor | None,
         pixel_attention_mask: torch.Tensor | None,
         num_steps: int | None,
+        guidance: Guidance | None = None,
     ) -> torch.Tensor:
         config, options, parts = self.model.config, self.options, self.parts
         num_steps = num_steps or config.num_inference_steps
@@ -156,7 +165,10 @@ class FastSampler:
         )
         workspace = self._workspace(batch, geometry.prefix_len, dtype, device)
         time_table = self._time_table(batch, num_steps, device)
-        if self._graphs_enabled(device):
+        if guidance is not None:  # eager: a backward pass per step does not fit one graph
+            guidance = _on(guidance, chunk.noise)
+            actions = self._compute(chunk, workspace.kv, time_table, attention_mask, guidance)
+        elif self._graphs_enabled(device):
             actions = self._replay(workspace, chunk, time_table, attention_mask)
         else:
             actions = self._compute(chunk, workspace.kv, time_table, attention_mask)
@@ -171,6 +183,7 @@ class FastSampler:
         kv: KV,
         time_table: torch.Tensor,
         attention_mask: torch.Tensor | None,
+        guidance: Guidance | None = None,
     ) -> torch.Tensor:
         """Prefix, state, then the Euler steps: everything that runs on the device."""
         options, parts, geometry = self.options, self.parts, chunk.geometry
@@ -183,7 +196,9 @@ class FastSampler:
                 parts, chunk.state, geometry, kv, options.pack_gqa, options.gelu_by_sigmoid
             )
         step_state = None if options.cache_state_kv else chunk.state
-        return self._denoise(chunk.noise, step_state, geometry, kv, time_table, attention_mask)
+        return self._denoise(
+            chunk.noise, step_state, geometry, kv, time_table, attention_mask, guidance
+        )
 
     def _denoise(
         self,
@@ -193,10 +208,14 @@ class FastSampler:
         kv: KV,
         time_table: torch.Tensor,
         attention_mask: torch.Tensor | None,
+        guidance: Guidance | None = None,
     ) -> torch.Tensor:
-        """Euler steps from t=1 to t=0: x <- x + dt * v(x, t)."""
+        """Euler steps from t=1 to t=0: x <- x + dt * v(x, t), v guided when asked."""
         options, parts = self.options, self.parts
+        # A backward pass needs each step's keys/values as values, not writes into the buffer.
+        in_place = options.kv_buffer and (guidance is None or not guidance.config.jacobian)
         num_steps = time_table.shape[0]
+        expert = time_terms = rope = None
         if self._fused is not None:
             expert = self._fused.current()
             time_terms = expert.time_terms(time_table)
@@ -206,16 +225,22 @@ class FastSampler:
             if not options.hoist_masks:  # stock rebuilds them for every step
                 geometry, _ = self._geometry(attention_mask, geometry.prefix_len, x.device)
                 rope = fused_rope(geometry.action_rope)
-            if self._fused is not None:
-                v = self._velocity_fused(
-                    expert, x, time_terms[step], rope, geometry.action_mask,
-                    geometry.prefix_len + 1, kv, options.kv_buffer, options.pack_gqa,
-                )  # fmt: skip
-            else:
-                v = self._velocity(
-                    parts, x, time_table[step], state, geometry, kv, options.kv_buffer,
+
+            def velocity_at(x: torch.Tensor, step: int = step, geometry=geometry, rope=rope):
+                if self._fused is not None:
+                    return self._velocity_fused(
+                        expert, x, time_terms[step], rope, geometry.action_mask,
+                        geometry.prefix_len + 1, kv, in_place, options.pack_gqa,
+                    )  # fmt: skip
+                return self._velocity(
+                    parts, x, time_table[step], state, geometry, kv, in_place,
                     options.pack_gqa, options.gelu_by_sigmoid,
                 )  # fmt: skip
+
+            if guidance is None:
+                v = velocity_at(x)
+            else:
+                v = guided_velocity(velocity_at, x, 1.0 + step * dt, guidance)
             x = x + dt * v.to(x.dtype)
         return x
 
@@ -296,6 +321,15 @@ class FastSampler:
         return self._time_tables[key]
 
 
+def _on(guidance: Guidance, like: torch.Tensor) -> Guidance:
+    """The guidance tensors in the dtype and on the device of x_t."""
+    return Guidance(
+        target=guidance.target.to(like.device, like.dtype),
+        weights=guidance.weights.to(like.device, like.dtype),
+        config=guidance.config,
+    )
+
+
 _SAMPLERS: weakref.WeakKeyDictionary[nn.Module, dict[FastOptions | None, FastSampler]] = (
     weakref.WeakKeyDictionary()
 )
@@ -312,11 +346,19 @@ def fast_sample_actions(
     pixel_attention_mask: torch.BoolTensor | None = None,
     num_steps: int | None = None,
     options: FastOptions | None = None,
+    guidance: Guidance | None = None,
     **kwargs: Any,
 ) -> torch.Tensor:
-    """`model.sample_actions(...)`, faster; one FastSampler per (model, options) is kept."""
+    """`model.sample_actions(...)`, faster; one FastSampler per (model, options) is kept.
+
+    guidance (real-time chunking) needs the fast sampler: a model it cannot run is an error then.
+    """
     args = (state, input_ids, pixel_values, noise, attention_mask, pixel_attention_mask, num_steps)
+    if guidance is not None:
+        kwargs = {**kwargs, "guidance": guidance}
     if model in _UNSUPPORTED:
+        if guidance is not None:
+            raise UnsupportedModelError("guided sampling needs the fast sampler")
         return model.sample_actions(*args, **kwargs)
     samplers = _SAMPLERS.setdefault(model, {})
     if options not in samplers:
@@ -325,5 +367,7 @@ def fast_sample_actions(
         except UnsupportedModelError as exc:
             log.warning("fast π0 sampler not usable, running stock: %s", exc)
             _UNSUPPORTED.add(model)
+            if guidance is not None:
+                raise
             return model.sample_actions(*args, **kwargs)
     return samplers[options].sample_actions(*args, **kwargs)

@@ -63,6 +63,11 @@ class OperateTab(QWidget):
         self.policy_name.setStyleSheet("font-size: 14px; font-weight: bold;")
         self.policy_name.setWordWrap(True)
         self.task_state = QLabel()
+        self.execution_state = QLabel()
+        self.execution_state.setToolTip(
+            "How action chunks are executed, the delay the next chunk is planned for "
+            "(largest of the last measured, in 20 ms ticks at 50 Hz) and the last inference time"
+        )
         self.space_stops = QCheckBox("Space bar = E-STOP while the policy runs")
         self.space_stops.setChecked(settings.estop_on_space())
         self.space_stops.toggled.connect(lambda on: settings.set_value("safety/estop_on_space", on))
@@ -91,6 +96,7 @@ class OperateTab(QWidget):
         scene_buttons.addWidget(self.new_scene_button)
         prompt_layout.addLayout(scene_buttons)
         prompt_layout.addWidget(self.task_state)
+        prompt_layout.addWidget(self.execution_state)
         prompt_layout.addWidget(self.space_stops)
         policy_group = QGroupBox("Policy")
         policy_layout = QVBoxLayout(policy_group)
@@ -189,3 +195,14 @@ class OperateTab(QWidget):
         elif snapshot.task_success is not None:
             state += " · task succeeded ✓" if snapshot.task_success else " · task not done yet"
         self.task_state.setText(state)
+        self.execution_state.setText(execution_text(snapshot))
+
+
+def execution_text(snapshot: SessionSnapshot) -> str:
+    """'execution rtc · delay 4 ticks · inference 72 ms' for the Operate tab."""
+    if not snapshot.execution:
+        return ""
+    return (
+        f"execution {snapshot.execution} · delay {snapshot.delay_ticks} ticks · "
+        f"inference {snapshot.inference_ms:.0f} ms"
+    )

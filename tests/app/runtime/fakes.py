@@ -111,14 +111,17 @@ class FakePolicy:
         self.latency_s = latency_s
         self.nan = nan
         self.requests: list[dict] = []
+        self.guidance: list[dict] = []  # the prefix and delay of each rtc request
         self.lock = threading.Lock()
         self.rng = np.random.default_rng(0)
         self.gate = threading.Event()  # clear it to make inference wait (a very slow model)
         self.gate.set()
 
-    def infer(self, obs: dict) -> np.ndarray:
+    def infer(self, obs: dict, **rtc) -> np.ndarray:
         with self.lock:
             self.requests.append(obs)
+            if rtc:
+                self.guidance.append(rtc)
         self.gate.wait()
         time.sleep(self.latency_s)
         steps = np.linspace(0, 1, self.chunk, dtype=np.float32)[:, None]

@@ -16,6 +16,7 @@ from recordings.validate import validate_path
         (["teleop", "--seconds", "-1"], "--seconds must be positive"),
         (["teleop", "--record", "x", "--episodes", "2"], "needs --episode-seconds"),
         (["run", "--seconds", "0"], "--seconds must be positive"),
+        (["run", "--blend", "--execution", "rtc"], "--blend contradicts --execution rtc"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_code_2(argv, message, capsys) -> None:

@@ -38,6 +38,15 @@ def test_prompt_and_enter_runs_policy_and_joints_move(qtbot, fake_studio):
     assert fake_studio.settings.recent_prompts()[0] == "wave both arms"
 
 
+def test_operate_tab_shows_the_execution_mode_delay_and_latency(qtbot, fake_studio):
+    _run_with_enter(qtbot, fake_studio, "wave")
+    snapshot = fake_studio.controller.snapshot
+    qtbot.waitUntil(lambda: snapshot().chunks > 1, timeout=10000)
+    label = _operate(fake_studio).execution_state
+    qtbot.waitUntil(lambda: "execution rtc" in label.text(), timeout=5000)
+    assert "delay" in label.text() and "inference" in label.text()
+
+
 def _stops_and_latches(qtbot, studio, press) -> None:
     _run_with_enter(qtbot, studio, "wave")
     snapshot = studio.controller.snapshot

@@ -32,6 +32,8 @@ def test_eval_scripted_prints_json_last(capsys: pytest.CaptureFixture[str]) -> N
         (["--task", "stack_cups", "--policy", "scripted"], "unknown task"),
         (["--task", "pick_color", "--episodes", "0", "--policy", "scripted"], "at least 1"),
         (["--task", "pick_color", "--checkpoint", "/no/such/dir"], "no checkpoint directory"),
+        (["--task", "pick_color", "--policy", "scripted", "--latency-ms", "-5"], ">= 0"),
+        (["--task", "pick_color", "--policy", "scripted", "--delay-ticks", "-1"], ">= 0"),
     ],
 )
 def test_eval_bad_input_is_one_line(
