@@ -31,6 +31,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     start = parser.add_mutually_exclusive_group()
     start.add_argument("--preset", help="train from scratch: tiny or pi0")
     start.add_argument("--init", help="start from this checkpoint directory")
+    parser.add_argument(
+        "--stats",
+        choices=("init", "data", "merge"),
+        help="with --init, normalise with the checkpoint's statistics (init, the default), the "
+        "new data's (data), or the checkpoint's widened where the data need it (merge)",
+    )
     parser.add_argument("--steps", type=int, help="optimiser steps (default 20000)")
     parser.add_argument("--batch-size", type=int, help="samples per process per step (default 32)")
     parser.add_argument("--lr", type=float, help="peak learning rate (default: by preset)")
@@ -112,6 +118,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 # CLI option -> TrainConfig field, for options whose default lives in TrainConfig.
 _FIELDS = {
+    "stats": "stats",
     "steps": "steps",
     "batch_size": "batch_size",
     "lr": "lr",

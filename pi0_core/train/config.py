@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from pi0_core.presets import get_preset
+from pi0_core.train.start_stats import STATS_MODES
 from pi0_core.transforms import check_crop
 
 MAX_LR = 0.1  # beyond this AdamW diverges on any transformer: surely a typo
@@ -22,6 +23,7 @@ class TrainConfig:
     out: str  # output directory: metrics.jsonl, checkpoints/, final/, resume/, train.log
     preset: str | None = None  # build a fresh network of this preset...
     init: str | None = None  # ...or start from this checkpoint (ours or transformers π0)
+    stats: str = "init"  # with init: its normalisation ("init"), the data's, or "merge" of both
     steps: int = 20_000  # optimiser steps
     batch_size: int = 32  # samples per process per step
     lr: float | None = None  # peak learning rate (None: the preset's scratch or fine-tune rate)
@@ -61,6 +63,8 @@ class TrainConfig:
             get_preset(self.preset)
         if not self.data:
             raise ValueError("no training data given (--data DIR[,DIR...])")
+        if self.stats not in STATS_MODES:
+            raise ValueError(f"--stats must be one of {', '.join(STATS_MODES)}, got {self.stats!r}")
         if self.steps < 1:
             raise ValueError(f"--steps must be at least 1, got {self.steps}")
         if self.batch_size < 1:

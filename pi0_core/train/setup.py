@@ -15,9 +15,11 @@ from pi0_core.spec import PolicySpec
 from pi0_core.tokenizer import BYTE_TOKENIZER_FILE, PromptTokenizer, load_tokenizer, make_tokenizer
 from pi0_core.train.config import TrainConfig
 from pi0_core.train.objects import ObjectTargets, named_object
+from pi0_core.train.start_stats import choose_stats, outside_line
+from recordings import layout
 from recordings.dataset import EpisodeDataset
 from recordings.files import episode_files
-from recordings.stats import compute_norm_stats
+from recordings.stats import NormStats, compute_norm_stats
 from recordings.validate import validate_file
 
 log = logging.getLogger(__name__)
@@ -80,7 +82,7 @@ def build(config: TrainConfig) -> RunParts:
         chunk_size=model.config.chunk_size,
         max_dim=model.config.max_action_dim,
         tokenizer=tokenizer.kind,
-        stats=compute_norm_stats(paths),
+        stats=_stats(config, init_spec, paths),
         adapter=adapter,
         camera_size=_camera_size(dataset),
         crops=_crops(config, init_spec),
@@ -92,6 +94,19 @@ def build(config: TrainConfig) -> RunParts:
     if config.named_loss > 0:
         _check_named(dataset, objects)
     return RunParts(model.float().train(), tokenizer, spec, dataset, config.lr or lr, objects)
+
+
+def _stats(config: TrainConfig, init_spec: PolicySpec | None, paths: list[Path]) -> NormStats:
+    """The run's normalisation: with --init, the checkpoint's (by default), the data's or both."""
+    data = compute_norm_stats(paths)
+    if config.init is None:
+        return data
+    checkpoint = init_spec.stats if init_spec else None
+    if checkpoint is None:
+        log.info("%s has no normalisation statistics: using the data's", config.init)
+    else:
+        log.info(outside_line(checkpoint, data, layout.JOINT_NAMES, config.stats))
+    return choose_stats(config.stats, checkpoint, data)
 
 
 def _check_named(dataset: EpisodeDataset, objects: ObjectTargets) -> None:
