@@ -40,7 +40,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--steps", type=int, help="optimiser steps (default 20000)")
     parser.add_argument("--batch-size", type=int, help="samples per process per step (default 32)")
     parser.add_argument("--lr", type=float, help="peak learning rate (default: by preset)")
-    parser.add_argument("--warmup-steps", type=int, help="linear warm-up steps (default 500)")
+    parser.add_argument(
+        "--warmup-steps",
+        type=int,
+        help="linear warm-up steps (default: 5%% of --steps, at most 500)",
+    )
+    parser.add_argument(
+        "--ema-decay",
+        type=float,
+        help="decay of the weights' moving average that checkpoints hold (default: a horizon of "
+        "a tenth of --steps, 0.9-0.999)",
+    )
     parser.add_argument("--lora", action="store_true", help="LoRA on language model and expert")
     parser.add_argument("--no-augment", action="store_true", help="no image augmentation")
     parser.add_argument(
@@ -123,6 +133,7 @@ _FIELDS = {
     "batch_size": "batch_size",
     "lr": "lr",
     "warmup_steps": "warmup_steps",
+    "ema_decay": "ema_decay",
     "seed": "seed",
     "eval_task": "eval_task",
     "eval_every": "eval_every",

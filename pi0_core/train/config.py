@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from pi0_core.presets import get_preset
+from pi0_core.train.schedule import ema_decay_for, warmup_for
 from pi0_core.train.start_stats import STATS_MODES
 from pi0_core.transforms import check_crop
 
@@ -28,10 +29,12 @@ class TrainConfig:
     batch_size: int = 32  # samples per process per step
     lr: float | None = None  # peak learning rate (None: the preset's scratch or fine-tune rate)
     weight_decay: float = 1e-4  # AdamW decoupled weight decay
-    warmup_steps: int = 500  # linear warm-up, then cosine decay to min_lr_ratio * lr
+    warmup_steps: int | None = None  # linear warm-up, then cosine decay to min_lr_ratio * lr by
+    # the last step (None: 5 % of the steps, at most 500)
     min_lr_ratio: float = 0.1
     grad_clip: float = 1.0  # max global gradient norm
-    ema_decay: float = 0.999  # weights saved in checkpoints are this EMA of the trained ones
+    ema_decay: float | None = None  # checkpoints hold this EMA of the trained weights (None: a
+    # horizon of a tenth of the steps, decay 0.9-0.999)
     lora: bool = False  # train LoRA adapters on the language model and expert instead
     lora_rank: int = 16
     augment: bool = True  # crop/rotate non-wrist cameras, colour jitter on all
@@ -71,7 +74,9 @@ class TrainConfig:
             raise ValueError(f"--batch-size must be at least 1, got {self.batch_size}")
         if self.lr is not None and not 0 < self.lr <= MAX_LR:
             raise ValueError(f"--lr {self.lr} is out of range (0, {MAX_LR}]")
-        if not 0 <= self.ema_decay < 1:
+        if self.warmup_steps is not None and self.warmup_steps < 1:
+            raise ValueError(f"--warmup-steps must be at least 1, got {self.warmup_steps}")
+        if self.ema_decay is not None and not 0 <= self.ema_decay < 1:
             raise ValueError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
         if self.save_every < 1 or self.log_every < 1 or self.num_workers < 0:
             raise ValueError("--save-every must be positive and --num-workers not negative")
@@ -93,6 +98,16 @@ class TrainConfig:
             check_crop(camera, crop)
         if (self.eval_every > 0) != (self.eval_task is not None):
             raise ValueError("--eval-task and --eval-every go together")
+
+    @property
+    def warmup(self) -> int:
+        """Warm-up steps: the ones given, else sized to the run."""
+        return self.warmup_steps if self.warmup_steps is not None else warmup_for(self.steps)
+
+    @property
+    def ema(self) -> float:
+        """EMA decay: the one given, else sized to the run."""
+        return self.ema_decay if self.ema_decay is not None else ema_decay_for(self.steps)
 
     @property
     def needs_objects(self) -> bool:

@@ -126,7 +126,7 @@ class Run:
         self.optimizer = make_optimizer(
             self.model.named_parameters(), self.parts.lr, config.weight_decay
         )
-        self.ema = EMA(self.model, config.ema_decay)
+        self.ema = EMA(self.model, config.ema)
         probes = {id(p) for aux in self.auxiliaries for p in aux.probe.parameters()}
         self._network_parameters = [
             p for p in self.model.parameters() if p.requires_grad and id(p) not in probes
@@ -251,7 +251,7 @@ class Run:
         config, device = self.config, self.processes.device
         generator = torch.Generator().manual_seed(step_seed(config.seed, self.processes.rank, step))
         peak = self.parts.lr
-        lr = learning_rate(step, peak, config.warmup_steps, config.steps, config.min_lr_ratio)
+        lr = learning_rate(step, peak, config.warmup, config.steps, config.min_lr_ratio)
         set_learning_rate(self.optimizer, lr)
         inputs = {key: value.to(device) for key, value in model_inputs(batch).items()}
         if config.augment:

@@ -39,7 +39,7 @@ def model_card(
         f"- parameters: {parameters / 1e6:.2f} M"
         + (" (LoRA fine-tune, merged)" if config.lora else ""),
         f"- steps: {step} of {config.steps}, batch {config.batch_size}, peak lr {peak_lr:g}, "
-        f"EMA {config.ema_decay} (these weights are the EMA)",
+        f"warm-up {config.warmup} steps, EMA {config.ema:.4g} (these weights are the EMA)",
     ]
     if last_loss is not None:
         lines.append(f"- last training loss: {last_loss:.4f}")
