@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from pi0_core.presets import get_preset
+from pi0_core.train.rehearsal import check_rehearsals
 from pi0_core.train.schedule import ema_decay_for, warmup_for
 from pi0_core.train.start_stats import STATS_MODES
 from pi0_core.transforms import check_crop
@@ -22,6 +23,7 @@ class TrainConfig:
 
     data: tuple[str, ...]  # episode files and/or folders
     out: str  # output directory: metrics.jsonl, checkpoints/, final/, resume/, train.log
+    rehearse: tuple[str, ...] = ()  # "DIR[,DIR][:FRACTION]": other episodes in every batch
     preset: str | None = None  # build a fresh network of this preset...
     init: str | None = None  # ...or start from this checkpoint (ours or transformers π0)
     stats: str = "init"  # with init: its normalisation ("init"), the data's, or "merge" of both
@@ -68,6 +70,7 @@ class TrainConfig:
             raise ValueError("no training data given (--data DIR[,DIR...])")
         if self.stats not in STATS_MODES:
             raise ValueError(f"--stats must be one of {', '.join(STATS_MODES)}, got {self.stats!r}")
+        check_rehearsals(self.rehearse)
         if self.steps < 1:
             raise ValueError(f"--steps must be at least 1, got {self.steps}")
         if self.batch_size < 1:
@@ -129,7 +132,7 @@ class TrainConfig:
         data = json.loads(text)
         names = {f.name for f in fields(cls)}
         data = {key: value for key, value in data.items() if key in names}
-        for key in ("data", "cameras"):
+        for key in ("data", "cameras", "rehearse"):
             if data.get(key) is not None:
                 data[key] = tuple(data[key])
         return cls(**data)

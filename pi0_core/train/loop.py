@@ -44,6 +44,7 @@ from pi0_core.train.objects import (
     detach_probe,
     object_loss,
 )
+from pi0_core.train.rehearsal import MixedSampler
 from pi0_core.train.schedule import learning_rate, make_optimizer, set_learning_rate
 from pi0_core.transforms import model_inputs
 
@@ -193,14 +194,18 @@ class Run:
             named=config.named_loss > 0,
         )
         weights = sampling_weights(parts.dataset, config)
-        sampler = ResumableSampler(
-            len(parts.dataset),
-            config.seed,
-            self.processes.rank,
-            self.processes.world,
-            start=self.start_step * config.batch_size,
-            weights=weights,
-        )
+        start = self.start_step * config.batch_size
+        if parts.pools:  # --rehearse: every batch mixes the new data and the rehearsed
+            sampler = MixedSampler(parts.pools, config.seed, self.processes.rank, start, weights)
+        else:
+            sampler = ResumableSampler(
+                len(parts.dataset),
+                config.seed,
+                self.processes.rank,
+                self.processes.world,
+                start=start,
+                weights=weights,
+            )
         return DataLoader(
             TransformedDataset(parts.dataset, transform),
             batch_size=config.batch_size,

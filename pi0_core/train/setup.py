@@ -15,6 +15,7 @@ from pi0_core.spec import PolicySpec
 from pi0_core.tokenizer import BYTE_TOKENIZER_FILE, PromptTokenizer, load_tokenizer, make_tokenizer
 from pi0_core.train.config import TrainConfig
 from pi0_core.train.objects import ObjectTargets, named_object
+from pi0_core.train.rehearsal import Pool, batch_pools, check_rehearsals
 from pi0_core.train.start_stats import choose_stats, outside_line
 from recordings import layout
 from recordings.dataset import EpisodeDataset
@@ -35,6 +36,7 @@ class RunParts:
     dataset: EpisodeDataset
     lr: float  # peak learning rate: the config's, else the preset's default
     objects: ObjectTargets | None = None  # targets of the auxiliary object-position loss
+    pools: list[Pool] | None = None  # with --rehearse: the new data's and each rehearsal's share
 
 
 def checked_episodes(data: tuple[str, ...]) -> list[Path]:
@@ -49,7 +51,9 @@ def checked_episodes(data: tuple[str, ...]) -> list[Path]:
 
 def build(config: TrainConfig) -> RunParts:
     """Load and check the data, then build or load the network to match it."""
-    paths = checked_episodes(config.data)
+    new = checked_episodes(config.data)
+    rehearsed = [checked_episodes(r.paths) for r in check_rehearsals(config.rehearse)]
+    paths = new + [path for group in rehearsed for path in group]
     if config.init is not None:
         model, tokenizer, init_spec = _from_checkpoint(Path(config.init))
         preset_name = init_spec.preset if init_spec else "pi0"
@@ -72,6 +76,7 @@ def build(config: TrainConfig) -> RunParts:
     _check_prompts(dataset)
     _check_dims(dataset, model, init_spec, config.init)
     log.info("%d episodes, %d samples, cameras %s", len(paths), len(dataset), dataset.cameras)
+    pools = _pools(dataset, [len(new), *map(len, rehearsed)], config) if rehearsed else None
     spec = PolicySpec(
         preset=preset_name,
         cameras=dataset.cameras,
@@ -82,7 +87,7 @@ def build(config: TrainConfig) -> RunParts:
         chunk_size=model.config.chunk_size,
         max_dim=model.config.max_action_dim,
         tokenizer=tokenizer.kind,
-        stats=_stats(config, init_spec, paths),
+        stats=_stats(config, init_spec, new, paths),
         adapter=adapter,
         camera_size=_camera_size(dataset),
         crops=_crops(config, init_spec),
@@ -93,11 +98,31 @@ def build(config: TrainConfig) -> RunParts:
         log.info("object positions of %s", ", ".join(objects.names))
     if config.named_loss > 0:
         _check_named(dataset, objects)
-    return RunParts(model.float().train(), tokenizer, spec, dataset, config.lr or lr, objects)
+    network = model.float().train()
+    return RunParts(network, tokenizer, spec, dataset, config.lr or lr, objects, pools)
 
 
-def _stats(config: TrainConfig, init_spec: PolicySpec | None, paths: list[Path]) -> NormStats:
-    """The run's normalisation: with --init, the checkpoint's (by default), the data's or both."""
+def _pools(dataset: EpisodeDataset, episodes: list[int], config: TrainConfig) -> list[Pool]:
+    """The dataset's index ranges of the new data and of each rehearsed group of episodes."""
+    lengths, sizes, first = dataset.episode_lengths, [], 0
+    for count in episodes:
+        sizes.append(sum(lengths[first : first + count]))
+        first += count
+    fractions = [r.fraction for r in check_rehearsals(config.rehearse)]
+    pools = batch_pools(sizes, fractions, config.batch_size)
+    shares = ", ".join(
+        f"{r.text} ({n} episodes, {p.per_batch} per batch)"
+        for r, n, p in zip(check_rehearsals(config.rehearse), episodes[1:], pools[1:], strict=True)
+    )
+    log.info("rehearsing %s; the new data %d per batch", shares, pools[0].per_batch)
+    return pools
+
+
+def _stats(
+    config: TrainConfig, init_spec: PolicySpec | None, new: list[Path], paths: list[Path]
+) -> NormStats:
+    """The run's normalisation: with --init, the checkpoint's (by default), the data's (all
+    episodes trained on, rehearsed ones too) or both; the log line compares the new data."""
     data = compute_norm_stats(paths)
     if config.init is None:
         return data
@@ -105,7 +130,8 @@ def _stats(config: TrainConfig, init_spec: PolicySpec | None, paths: list[Path])
     if checkpoint is None:
         log.info("%s has no normalisation statistics: using the data's", config.init)
     else:
-        log.info(outside_line(checkpoint, data, layout.JOINT_NAMES, config.stats))
+        fresh = data if len(new) == len(paths) else compute_norm_stats(new)
+        log.info(outside_line(checkpoint, fresh, layout.JOINT_NAMES, config.stats))
     return choose_stats(config.stats, checkpoint, data)
 
 
