@@ -118,7 +118,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, help="random seed (default 0)")
     parser.add_argument("--eval-task", help="simulator task to evaluate on")
     parser.add_argument("--eval-every", type=int, help="evaluate every K steps")
-    parser.add_argument("--eval-episodes", type=int, help="rollouts per evaluation (default 10)")
+    parser.add_argument(
+        "--eval-episodes", type=int, help="rollouts per evaluation and task (default 10)"
+    )
+    parser.add_argument(
+        "--eval-seed", type=int, help="first seed of the evaluations (default 100000)"
+    )
+    parser.add_argument(
+        "--no-compare",
+        action="store_true",
+        help="with --init, skip evaluating the starting checkpoint and the result on every "
+        "task it knows (done when the episodes come from a simulated task or --eval-task is "
+        "given)",
+    )
     parser.add_argument("--cameras", type=_csv, help="subset of the data's cameras, in order")
     parser.add_argument("--prompt", help="prompt for episodes that have none")
     parser.add_argument(
@@ -146,6 +158,7 @@ _FIELDS = {
     "eval_task": "eval_task",
     "eval_every": "eval_every",
     "eval_episodes": "eval_episodes",
+    "eval_seed": "eval_seed",
     "cameras": "cameras",
     "prompt": "prompt",
     "save_every": "save_every",
@@ -187,6 +200,7 @@ def build_config(args: argparse.Namespace):
         augment=not args.no_augment,
         augment_geometry=not args.colour_augment_only,
         grad_checkpointing=args.grad_checkpointing,
+        compare=not args.no_compare,
         crops=dict(args.crop) if args.crop else None,
         **given,
     )

@@ -58,6 +58,8 @@ class TrainConfig:
     eval_task: str | None = None  # simulator task to evaluate on
     eval_every: int = 0  # evaluate every K steps (0: never)
     eval_episodes: int = 10
+    eval_seed: int = 100_000  # first seed of every evaluation (apart from the demos' seeds)
+    compare: bool = True  # with init: evaluate it and the result on the same seeds, every task
     num_workers: int = 1  # DataLoader worker processes
     threads: int = 0  # torch CPU threads per process (0: idle cores / processes, at least 1)
 
