@@ -126,3 +126,35 @@ def tail_lines(path: str | Path, count: int = 20) -> list[str]:
     except FileNotFoundError:
         return []
     return text.splitlines()[-count:]
+
+
+BEFORE, AFTER = "eval_before", "eval_after"  # the trainer's metrics keys (pi0_core.train.compare)
+
+
+def before_after(records: list[dict]) -> tuple[dict[str, float], dict[str, float]]:
+    """The last before/after success rates per task a run's metrics hold ({} where none)."""
+    found = {BEFORE: {}, AFTER: {}}
+    for record in records:
+        for key in found:
+            if isinstance(record.get(key), dict):
+                found[key] = record[key]
+    return found[BEFORE], found[AFTER]
+
+
+def worse_than_start(before: dict[str, float], after: dict[str, float]) -> list[str]:
+    """Tasks the result does worse on than the checkpoint it started from."""
+    return [task for task, rate in after.items() if task in before and rate < before[task]]
+
+
+def worse_warning(before: dict[str, float], after: dict[str, float]) -> str | None:
+    """In words, where the result is worse than its starting checkpoint; None if nowhere."""
+    worse = worse_than_start(before, after)
+    if not worse:
+        return None
+    drops = ", ".join(
+        f"{task} ({before[task]:.0%} before, {after[task]:.0%} after)" for task in worse
+    )
+    return (
+        f"This policy does worse than the one it was fine-tuned from on {drops}, measured on "
+        "the same simulator seeds."
+    )

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListWidget,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
@@ -29,9 +30,17 @@ from app.ui.folder_field import FolderField
 from app.ui.layouts import set_style, stacked, titled
 from app.ui.session_controller import SessionController
 from app.ui.settings import Settings
+from app.ui.tabs.before_after import BeforeAfterTable
 from app.ui.tabs.checkpoint_list import CheckpointList
 from app.ui.tabs.training_curves import TrainingCurves
-from app.ui.training import MAX_LOSS_WEIGHT, PRESETS, TrainingConfig, can_resume
+from app.ui.training import (
+    MAX_LOSS_WEIGHT,
+    PRESETS,
+    TrainingConfig,
+    before_after,
+    can_resume,
+    worse_warning,
+)
 from app.ui.training_run import TrainingRun
 
 START_FROM = ("bundled policy", "checkpoint directory", "new model from a preset")
@@ -113,6 +122,7 @@ class FinetuneTab(QWidget):
 
     def _build_monitor(self) -> None:
         self.curves = TrainingCurves()
+        self.before_after = BeforeAfterTable()
         self.checkpoints = CheckpointList()
         self.checkpoints.use_requested.connect(self.use_checkpoint)
         self.log = QPlainTextEdit()
@@ -153,8 +163,12 @@ class FinetuneTab(QWidget):
         bottom.addWidget(checkpoint_box)
         bottom.addWidget(titled("Trainer output", self.log))
         bottom.setSizes([450, 550])
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(self.curves)
+        top.addWidget(titled("Before / after (simulator success)", self.before_after))
+        top.setSizes([720, 280])
         monitor = QSplitter(Qt.Orientation.Vertical)
-        monitor.addWidget(self.curves)
+        monitor.addWidget(top)
         monitor.addWidget(bottom)
         monitor.setSizes([480, 360])
         split = QSplitter(Qt.Orientation.Horizontal)
@@ -224,6 +238,7 @@ class FinetuneTab(QWidget):
         if self.run.running or not out:
             return
         self.checkpoints.clear()
+        self.before_after.clear()
         if self.run.attach(out):
             self.state.setText(f"Run folder {out}: its curves and checkpoints are shown.")
         self._enable_buttons()
@@ -242,6 +257,7 @@ class FinetuneTab(QWidget):
         set_style(self.log, "")
         self.log.clear()
         self.checkpoints.clear()
+        self.before_after.clear()
         self.state.setText(f"{'Resuming' if resume else 'Training'} into {config.out}…")
         self._show_progress()
         self._enable_buttons()
@@ -252,6 +268,7 @@ class FinetuneTab(QWidget):
         if run.metrics is None or run.out is None:
             return
         self.curves.show_metrics(run.metrics)
+        self.before_after.show_metrics(run.metrics)
         self.checkpoints.show_run(run.out, run.metrics)
 
     def _append_output(self) -> None:
@@ -294,9 +311,34 @@ class FinetuneTab(QWidget):
             set_style(self.state, "")
 
     def use_checkpoint(self, path: str) -> None:
-        """Load a checkpoint as the policy for Operate."""
+        """Load a checkpoint as the policy for Operate; first ask, in words, when the run
+        measured it worse than its starting checkpoint on any task."""
+        warning = self._worse_warning(path)
+        if warning is not None:
+            self.state.setText(warning)
+            set_style(self.state, "color: #b71c1c; font-weight: bold;")
+            if not self.confirm_worse(warning):
+                return
         self.controller.load_policy(path)
         self.policy_chosen.emit()
+
+    def _worse_warning(self, path: str) -> str | None:
+        """The warning for the run's measured result (its final checkpoint), if it is worse."""
+        run = self.run
+        if run.metrics is None or run.out is None or Path(path) != Path(run.out) / "final":
+            return None
+        return worse_warning(*before_after(run.metrics.records))
+
+    def confirm_worse(self, warning: str) -> bool:
+        """Ask whether to use a policy measured worse than its start anyway."""
+        answer = QMessageBox.warning(
+            self,
+            "Worse than the starting policy",
+            f"{warning}\n\nUse it anyway?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     def shutdown(self) -> None:
         """Stop a running trainer (it saves its resume state) and wait for it."""
