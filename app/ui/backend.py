@@ -79,6 +79,33 @@ def close_session(session: Any) -> None:
     session.stop()
 
 
+@dataclass(frozen=True)
+class FinetuneDefaults:
+    """What `main.py train --init` does unless told: the Fine-tune tab shows these."""
+
+    steps: int
+    batch_size: int
+    rehearse: float  # share of each batch rehearsing the starting checkpoint's data
+    stats: str  # whose normalisation statistics
+
+
+def finetune_defaults() -> FinetuneDefaults:
+    """The trainer's fine-tuning defaults (pi0_core.train.finetune_defaults, no torch)."""
+    from pi0_core.train import finetune_defaults as defaults
+
+    return FinetuneDefaults(
+        defaults.STEPS, defaults.BATCH_SIZE, defaults.REHEARSE_FRACTION, defaults.STATS
+    )
+
+
+def default_lr(preset: str, from_checkpoint: bool) -> float:
+    """The trainer's default peak learning rate for a network of `preset`."""
+    from pi0_core.presets import get_preset
+
+    model = get_preset(preset)
+    return model.finetune_lr if from_checkpoint else model.scratch_lr
+
+
 def bundled_checkpoint() -> Path | None:
     """The checkpoint shipped with the app, or None when it is not there."""
     if missing_module("pi0_core.bundled"):

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from pi0_core.presets import get_preset
+from pi0_core.train import finetune_defaults
 from pi0_core.train.rehearsal import check_rehearsals
 from pi0_core.train.schedule import ema_decay_for, warmup_for
 from pi0_core.train.start_stats import STATS_MODES
@@ -26,7 +27,7 @@ class TrainConfig:
     rehearse: tuple[str, ...] = ()  # "DIR[,DIR][:FRACTION]": other episodes in every batch
     preset: str | None = None  # build a fresh network of this preset...
     init: str | None = None  # ...or start from this checkpoint (ours or transformers π0)
-    stats: str = "init"  # with init: its normalisation ("init"), the data's, or "merge" of both
+    stats: str = finetune_defaults.STATS  # with init: its normalisation, the data's, or "merge"
     steps: int = 20_000  # optimiser steps
     batch_size: int = 32  # samples per process per step
     lr: float | None = None  # peak learning rate (None: the preset's scratch or fine-tune rate)

@@ -10,7 +10,9 @@ import numpy as np
 import torch
 from torch.utils.data import Sampler
 
-DEFAULT_FRACTION = 0.5  # share of each batch when --rehearse DIR gives none
+from pi0_core.train.finetune_defaults import REHEARSE_FRACTION
+
+DEFAULT_FRACTION = REHEARSE_FRACTION  # share of each batch when --rehearse DIR gives none
 INIT = "init"  # --rehearse init: the starting checkpoint's own data, regenerated
 
 

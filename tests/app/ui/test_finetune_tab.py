@@ -151,3 +151,24 @@ def test_use_this_policy_loads_at_once_when_not_worse(finetune, tmp_path, monkey
     monkeypatch.setattr(finetune.controller, "load_policy", loaded.append)
     finetune.use_checkpoint(str(tmp_path / "run" / "final"))
     assert loaded == [str(tmp_path / "run" / "final")]
+
+
+def test_form_shows_the_trainers_fine_tuning_defaults(finetune, tmp_path):
+    from pi0_core.presets import get_preset
+    from pi0_core.train import finetune_defaults
+
+    finetune.start_from.setCurrentIndex(0)  # the bundled policy
+    assert finetune.steps.value() == finetune_defaults.STEPS
+    assert finetune.batch_size.value() == finetune_defaults.BATCH_SIZE
+    assert finetune.lr.value() == pytest.approx(get_preset("tiny").finetune_lr)
+    assert finetune.rehearse.isChecked()
+    assert finetune.rehearse_share.value() == pytest.approx(finetune_defaults.REHEARSE_FRACTION)
+    assert finetune.stats.currentText() == finetune_defaults.STATS
+    finetune.add_dataset(str(tmp_path / "data"))
+    finetune.out.set_path(str(tmp_path / "run"))
+    arguments = FinetuneTab.config(finetune).arguments()
+    assert f"init:{finetune_defaults.REHEARSE_FRACTION:g}" in arguments
+    finetune.start_from.setCurrentIndex(2)  # a preset: nothing to rehearse, its scratch rate
+    assert not finetune.rehearse.isEnabled()
+    assert finetune.lr.value() == pytest.approx(get_preset("tiny").scratch_lr)
+    assert "--rehearse" not in FinetuneTab.config(finetune).arguments()

@@ -69,3 +69,22 @@ def test_the_loss_weight_limit_is_the_trainers():
     from pi0_core.train.config import MAX_OBJECT_LOSS
 
     assert MAX_LOSS_WEIGHT == MAX_OBJECT_LOSS
+
+
+def test_from_a_checkpoint_the_arguments_say_stats_and_rehearsal():
+    rehearsed = TrainingConfig(data=("a",), out="run", init="ckpt", preset=None, rehearse=0.5)
+    arguments = rehearsed.arguments()
+    assert arguments[arguments.index("--stats") :][:4] == [
+        "--stats",
+        "init",
+        "--rehearse",
+        "init:0.5",
+    ]
+    assert "--lr" not in arguments  # None: the trainer's default
+    plain = TrainingConfig(data=("a",), out="run", init="ckpt", preset=None, stats="merge")
+    assert plain.arguments()[-3:] == ["--stats", "merge", "--no-rehearse"]
+
+
+def test_rehearsed_share_must_be_a_fraction():
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        TrainingConfig(data=("a",), out="run", init="ckpt", preset=None, rehearse=1.0)
