@@ -111,7 +111,7 @@ def _pools(dataset: EpisodeDataset, episodes: list[int], config: TrainConfig) ->
     fractions = [r.fraction for r in check_rehearsals(config.rehearse)]
     pools = batch_pools(sizes, fractions, config.batch_size)
     shares = ", ".join(
-        f"{r.text} ({n} episodes, {p.per_batch} per batch)"
+        f"{', '.join(Path(path).name for path in r.paths)} ({n} episodes, {p.per_batch} per batch)"
         for r, n, p in zip(check_rehearsals(config.rehearse), episodes[1:], pools[1:], strict=True)
     )
     log.info("rehearsing %s; the new data %d per batch", shares, pools[0].per_batch)
