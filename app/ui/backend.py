@@ -161,6 +161,23 @@ def start_recording(recorder: Any, plan: RecordPlan) -> None:
     recorder.start_episodes(plan.prompt, plan.episodes, plan.episode_s)
 
 
+EXPERT_DEMO_SIZE = (240, 320)  # the bundled policy's training images (its model card)
+
+
+def expert_demos(task: str, episodes: int, folder: str | Path) -> int:
+    """Write `episodes` scripted-expert demonstrations of a simulated task into `folder` (JPEG,
+    with the objects' poses, as `main.py demos`); seeds continue after the folder's episodes.
+    Returns how many it wrote."""
+    from drivers.sim.demos import generate_episodes
+
+    folder = Path(folder)
+    first_seed = len(list(folder.glob("episode_*.hdf5"))) if folder.is_dir() else 0
+    summary = generate_episodes(
+        task, episodes, folder, seed=first_seed, size=EXPERT_DEMO_SIZE, compress=True
+    )
+    return len(summary.written)
+
+
 def sim_tasks() -> tuple[str, ...]:
     """Names of the simulated tasks (empty when the simulator is not installed)."""
     if missing_module("drivers.sim.tasks"):

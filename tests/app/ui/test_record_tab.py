@@ -35,3 +35,28 @@ def test_start_without_folder_says_why(qtbot, fake_studio):
     tab.buttons["start"].click()
     assert "choose a dataset folder" in fake_studio.window.health.currentMessage()
     assert fake_studio.controller.recorder.status().state == "idle"
+
+
+def test_scripted_expert_records_the_planned_episodes_in_the_background(
+    qtbot, fake_studio, tmp_path, monkeypatch
+):
+    from app.ui import backend
+
+    calls = []
+    monkeypatch.setattr(
+        backend, "expert_demos", lambda task, n, folder: calls.append((task, n, folder)) or n
+    )
+    tab = fake_studio.window.tab("Record")
+    tab.folder.set_path(str(tmp_path / "expert"))
+    tab.episodes.setValue(3)
+    tab.expert.click()
+    qtbot.waitUntil(lambda: "Wrote 3 episodes" in tab.expert_status.text(), timeout=5000)
+    assert calls == [(fake_studio.controller.choice.task, 3, str(tmp_path / "expert"))]
+    assert tab.expert.isEnabled()
+
+
+def test_scripted_expert_needs_a_folder(fake_studio):
+    tab = fake_studio.window.tab("Record")
+    tab.folder.edit.setText("")
+    tab.expert.click()
+    assert tab.expert_status.text() == "Choose a dataset folder first."
