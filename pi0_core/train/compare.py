@@ -50,15 +50,23 @@ def worse_tasks(before: dict[str, float], after: dict[str, float]) -> list[str]:
     return [task for task, rate in after.items() if task in before and rate < before[task]]
 
 
+def learned_tasks(config: TrainConfig, prompts: Iterable[str]) -> tuple[str, ...]:
+    """The simulated tasks the result has seen: the starting checkpoint's (from its card) and
+    those whose prompts the episodes have."""
+    data_tasks = sorted({task for task in map(sim_task_of, set(prompts)) if task is not None})
+    known = known_tasks(read_card(config.init)) if config.init is not None else ()
+    return tuple(dict.fromkeys([*known, *data_tasks]))
+
+
 def compare_tasks(config: TrainConfig, prompts: Iterable[str]) -> tuple[str, ...]:
     """The tasks to compare on: none unless the episodes come from a simulated task or
     --eval-task is given; then every task the starting checkpoint's card names, and those."""
     if config.init is None or not config.compare:
         return ()
-    data_tasks = [task for task in map(sim_task_of, set(prompts)) if task is not None]
-    if not data_tasks and config.eval_task is None:
+    prompts = set(prompts)
+    if not any(sim_task_of(p) for p in prompts) and config.eval_task is None:
         return ()
-    named = [*known_tasks(read_card(config.init)), *sorted(data_tasks)]
+    named = list(learned_tasks(config, prompts))
     if config.eval_task is not None:
         named.append(config.eval_task)
     return tuple(dict.fromkeys(named))

@@ -401,6 +401,7 @@ class Run:
                 self.last_loss,
                 self.success_rate,
                 self.comparison,
+                compare.learned_tasks(self.config, self.parts.dataset.prompts),
             )
             target = f"{CHECKPOINTS_DIR}/step_{done:06d}"
             checkpoint.save_checkpoint(self.out / target, network, tokenizer, spec, card)

@@ -21,6 +21,7 @@ def model_card(
     last_loss: float | None,
     success_rate: float | None,
     comparison: Comparison | None = None,
+    tasks: tuple[str, ...] = (),
 ) -> str:
     """Markdown text of the model card."""
     start = f"from `{config.init}`" if config.init else f"from scratch (preset `{config.preset}`)"
@@ -50,10 +51,10 @@ def model_card(
         lines.append(f"- simulator success rate on {config.eval_task}: {success_rate:.0%}")
     if config.rehearse:
         lines.append(f"- rehearsed in every batch: {'; '.join(config.rehearse)}")
-    if comparison is not None:
-        lines.append(f"{TASKS_LINE}{', '.join(comparison.tasks)}")
-        if comparison.after:
-            lines += ["", "## Before and after", "", _comparison_text(comparison)]
+    if tasks:
+        lines.append(f"{TASKS_LINE}{', '.join(tasks)}")
+    if comparison is not None and comparison.after:
+        lines += ["", "## Before and after", "", _comparison_text(comparison)]
     lines += _inherited_recipes(config)
     return "\n".join(lines) + "\n"
 
