@@ -34,7 +34,9 @@ def parse_cameras(text: str) -> tuple[str, ...]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Task, how many episodes, where, and how the images are recorded."""
-    parser.add_argument("--task", required=True, help="transfer_cube, insertion or pick_color")
+    parser.add_argument(
+        "--task", required=True, help="transfer_cube, insertion, pick_color or place_cube"
+    )
     parser.add_argument("--episodes", type=int, required=True, help="successful episodes to write")
     parser.add_argument("--out", required=True, help="folder for episode_<i>.hdf5 files")
     parser.add_argument("--seed", type=int, default=0, help="first seed (default 0)")

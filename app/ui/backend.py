@@ -126,6 +126,33 @@ def close_session(session: Any) -> None:
     session.stop()
 
 
+@dataclass(frozen=True)
+class FinetuneDefaults:
+    """What `main.py train --init` does unless told: the Fine-tune tab shows these."""
+
+    steps: int
+    batch_size: int
+    rehearse: float  # share of each batch rehearsing the starting checkpoint's data
+    stats: str  # whose normalisation statistics
+
+
+def finetune_defaults() -> FinetuneDefaults:
+    """The trainer's fine-tuning defaults (pi0_core.train.finetune_defaults, no torch)."""
+    from pi0_core.train import finetune_defaults as defaults
+
+    return FinetuneDefaults(
+        defaults.STEPS, defaults.BATCH_SIZE, defaults.REHEARSE_FRACTION, defaults.STATS
+    )
+
+
+def default_lr(preset: str, from_checkpoint: bool) -> float:
+    """The trainer's default peak learning rate for a network of `preset`."""
+    from pi0_core.presets import get_preset
+
+    model = get_preset(preset)
+    return model.finetune_lr if from_checkpoint else model.scratch_lr
+
+
 def bundled_checkpoint() -> Path | None:
     """The checkpoint shipped with the app, or None when it is not there."""
     if missing_module("pi0_core.bundled"):
@@ -204,6 +231,23 @@ def start_recording(recorder: Any, plan: RecordPlan, sink: Any = None) -> None:
     )
     recorder.set_folder(sink.staging if sink is not None else plan.folder)
     recorder.start_episodes(plan.prompt, plan.episodes, plan.episode_s)
+
+
+EXPERT_DEMO_SIZE = (240, 320)  # the bundled policy's training images (its model card)
+
+
+def expert_demos(task: str, episodes: int, folder: str | Path) -> int:
+    """Write `episodes` scripted-expert demonstrations of a simulated task into `folder` (JPEG,
+    with the objects' poses, as `main.py demos`); seeds continue after the folder's episodes.
+    Returns how many it wrote."""
+    from drivers.sim.demos import generate_episodes
+
+    folder = Path(folder)
+    first_seed = len(list(folder.glob("episode_*.hdf5"))) if folder.is_dir() else 0
+    summary = generate_episodes(
+        task, episodes, folder, seed=first_seed, size=EXPERT_DEMO_SIZE, compress=True
+    )
+    return len(summary.written)
 
 
 def sim_tasks() -> tuple[str, ...]:

@@ -46,6 +46,10 @@ class SessionController(QObject):
         self.policy_loading = False
         self.default_prompt = ""  # the simulator's prompt for its scene, "" on hardware
 
+    def run_in_background(self, work: Callable[..., Any], *args: Any, **callbacks: Any) -> Future:
+        """Run slow work (e.g. the scripted expert's demos) off the GUI thread."""
+        return self._tasks.submit(work, *args, **callbacks)
+
     # --- opening and closing -------------------------------------------------------------
     def open(self, choice: RobotChoice) -> None:
         """Close the current session (if any) and open `choice` in the background."""

@@ -23,9 +23,9 @@ class TrainingConfig:
     out: str  # run folder: metrics.jsonl, checkpoints/, final/, train.log
     init: str | None = None  # start from this checkpoint directory ...
     preset: str | None = "tiny"  # ... or from a fresh model of this preset
-    steps: int = 1000
+    steps: int = 300
     batch_size: int = 8
-    lr: float = 1e-4
+    lr: float | None = None  # None: the trainer's default (the preset's)
     lora: bool = False  # train low-rank adapters instead of every weight
     eval_task: str | None = None  # simulator task to evaluate on, or None
     eval_every: int = 0  # steps between evaluations (0 = only with the checkpoints)
@@ -35,6 +35,9 @@ class TrainingConfig:
     # Auxiliary losses (0 = off); both need episodes that store object poses (env_state).
     object_loss: float = 0.0  # weight of: where every object is, from the image tokens
     named_loss: float = 0.0  # weight of: where the object the prompt names is
+    # From a checkpoint: share of each batch rehearsing its own (regenerated) data, None: off.
+    rehearse: float | None = None
+    stats: str = "init"  # from a checkpoint: whose normalisation statistics (train --stats)
 
     def __post_init__(self) -> None:
         if not self.data:
@@ -43,8 +46,10 @@ class TrainingConfig:
             raise ValueError("choose an output folder for the run")
         if (self.init is None) == (self.preset is None):
             raise ValueError("start from either a checkpoint or a preset")
-        if self.steps < 1 or self.batch_size < 1 or self.lr <= 0:
+        if self.steps < 1 or self.batch_size < 1 or (self.lr is not None and self.lr <= 0):
             raise ValueError("steps, batch size and learning rate must be positive")
+        if self.rehearse is not None and not 0 < self.rehearse < 1:
+            raise ValueError("the rehearsed share of each batch must be between 0 and 1")
         for name, weight in (("object", self.object_loss), ("named-object", self.named_loss)):
             if not (math.isfinite(weight) and 0 <= weight <= MAX_LOSS_WEIGHT):
                 raise ValueError(
@@ -57,7 +62,12 @@ class TrainingConfig:
         args = ["train", "--data", ",".join(self.data), "--out", self.out]
         args += ["--init", self.init] if self.init else ["--preset", str(self.preset)]
         args += ["--steps", str(self.steps), "--batch-size", str(self.batch_size)]
-        args += ["--lr", f"{self.lr:g}"]
+        if self.lr is not None:
+            args += ["--lr", f"{self.lr:g}"]
+        if self.init:
+            args += ["--stats", self.stats]
+            rehearse = ["--rehearse", f"init:{self.rehearse:g}"] if self.rehearse else []
+            args += rehearse or ["--no-rehearse"]
         if self.lora:
             args.append("--lora")
         if self.eval_task:
@@ -126,3 +136,35 @@ def tail_lines(path: str | Path, count: int = 20) -> list[str]:
     except FileNotFoundError:
         return []
     return text.splitlines()[-count:]
+
+
+BEFORE, AFTER = "eval_before", "eval_after"  # the trainer's metrics keys (pi0_core.train.compare)
+
+
+def before_after(records: list[dict]) -> tuple[dict[str, float], dict[str, float]]:
+    """The last before/after success rates per task a run's metrics hold ({} where none)."""
+    found = {BEFORE: {}, AFTER: {}}
+    for record in records:
+        for key in found:
+            if isinstance(record.get(key), dict):
+                found[key] = record[key]
+    return found[BEFORE], found[AFTER]
+
+
+def worse_than_start(before: dict[str, float], after: dict[str, float]) -> list[str]:
+    """Tasks the result does worse on than the checkpoint it started from."""
+    return [task for task, rate in after.items() if task in before and rate < before[task]]
+
+
+def worse_warning(before: dict[str, float], after: dict[str, float]) -> str | None:
+    """In words, where the result is worse than its starting checkpoint; None if nowhere."""
+    worse = worse_than_start(before, after)
+    if not worse:
+        return None
+    drops = ", ".join(
+        f"{task} ({before[task]:.0%} before, {after[task]:.0%} after)" for task in worse
+    )
+    return (
+        f"This policy does worse than the one it was fine-tuned from on {drops}, measured on "
+        "the same simulator seeds."
+    )

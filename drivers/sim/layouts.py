@@ -63,3 +63,22 @@ def pick_color_layout(rng: np.random.Generator) -> Layout:
         for color, c in zip(COLORS, centres, strict=True)
     }
     return Layout(poses, target_color=target)
+
+
+# place_cube: the cube where the right arm picks well, the square nearer the middle of the table.
+PLACE_CUBE_LO, PLACE_CUBE_HI = np.array([0.10, 0.40]), np.array([0.22, 0.60])
+PLACE_SQUARE_LO, PLACE_SQUARE_HI = np.array([-0.04, 0.40]), np.array([0.04, 0.60])
+PLACE_MIN_SEPARATION = 0.10  # centre to centre: the cube never starts on the square
+SQUARE_HALF = 0.04  # half the side of the marked square
+SQUARE_HEIGHT = 0.001  # the mark's centre: just above the table top
+
+
+def place_cube_layout(rng: np.random.Generator) -> Layout:
+    """The red cube and the yellow square at random places at least 10 cm apart."""
+    cube = rng.uniform(PLACE_CUBE_LO, PLACE_CUBE_HI)
+    square = rng.uniform(PLACE_SQUARE_LO, PLACE_SQUARE_HI)
+    while np.linalg.norm(cube - square) < PLACE_MIN_SEPARATION:
+        square = rng.uniform(PLACE_SQUARE_LO, PLACE_SQUARE_HI)
+    return Layout(
+        {"red_cube_joint": _pose(*cube, CUBE_HALF), "square_joint": _pose(*square, SQUARE_HEIGHT)}
+    )

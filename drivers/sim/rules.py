@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from drivers.sim.layouts import COLORS, CUBE_HALF
+import numpy as np
+
+from drivers.sim.layouts import COLORS, CUBE_HALF, SQUARE_HALF
 
 LEFT_FINGERS = ("vx300s_left/10_left_gripper_finger", "vx300s_left/10_right_gripper_finger")
 RIGHT_FINGERS = ("vx300s_right/10_left_gripper_finger", "vx300s_right/10_right_gripper_finger")
@@ -23,6 +25,9 @@ class SceneView(Protocol):
 
     def body_height(self, body: str) -> float:
         """World z of a body's origin (metres; the table top is at 0)."""
+
+    def body_position(self, body: str) -> np.ndarray:
+        """World (x, y, z) of a body's origin."""
 
 
 def _touch(contacts: set[frozenset[str]], a: str, b: str) -> bool:
@@ -101,3 +106,28 @@ def pick_color_stage(view: SceneView) -> int:
         return 0
     lifted = view.body_height(f"{target_color}_cube") - CUBE_HALF >= LIFT_HEIGHT
     return 2 if lifted else 1
+
+
+PLACE_CUBE_STAGES = ("right gripper touches the cube", "cube lifted", "cube over the square")
+
+
+def _cube_over_square(view: SceneView) -> bool:
+    """The cube's centre within the marked square, seen from above."""
+    offset = view.body_position("red_cube")[:2] - view.body_position("square")[:2]
+    return bool(np.all(np.abs(offset) <= SQUARE_HALF))
+
+
+def place_cube_success(view: SceneView) -> bool:
+    """The cube rests on the table inside the yellow square, let go by the right gripper."""
+    resting = abs(view.body_height("red_cube") - CUBE_HALF) < RESTING_TOLERANCE
+    held = _touches_any(view.contacts(), "red_box", RIGHT_FINGERS)
+    return resting and not held and _cube_over_square(view)
+
+
+def place_cube_stage(view: SceneView) -> int:
+    """0-3: the right gripper touches the cube, lifts it, then holds it over the square."""
+    if not _touches_any(view.contacts(), "red_box", RIGHT_FINGERS):
+        return 0
+    if view.body_height("red_cube") - CUBE_HALF < RESTING_TOLERANCE:
+        return 1
+    return 3 if _cube_over_square(view) else 2

@@ -18,6 +18,7 @@ SCENES = {
     "transfer_cube": ("gym_aloha", "bimanual_viperx_transfer_cube.xml"),
     "insertion": ("gym_aloha", "bimanual_viperx_insertion.xml"),
     "pick_color": ("ours", "bimanual_viperx_pick_color.xml"),
+    "place_cube": ("ours", "bimanual_viperx_place_cube.xml"),
 }
 
 

@@ -85,6 +85,34 @@ def pick_color_pick(sim: AlohaSim, now: dict[str, Waypoint]) -> Plans:
     return {"right": right}
 
 
+# ---------------------------------------------------------------- place_cube
+PLACE_CARRY_HEIGHT = 0.10  # the cube's bottom this far above the table while carried
+PLACE_DROP_HEIGHT = 0.006  # and this far when let go
+
+
+def place_cube_pick(sim: AlohaSim, now: dict[str, Waypoint]) -> Plans:
+    """Right picks the cube from above and lifts it; the left arm stays put."""
+    tips = sim.body_position("red_cube") + _up(GRASP_ABOVE_CENTRE)
+    right = [*_grasp_from_above(tips), Waypoint(160, tips + _up(PLACE_CARRY_HEIGHT), DOWN, CLOSED)]
+    return {"right": right}
+
+
+def place_cube_place(sim: AlohaSim, now: dict[str, Waypoint]) -> Plans:
+    """Carry the cube (where it really hangs in the fingers) over the square, set it down, let
+    go and back off upwards."""
+    hold = now["right"].position - sim.body_position("red_cube")  # fingertips from cube centre
+    over = sim.body_position("square") * [1, 1, 0] + _up(0.02 + PLACE_CARRY_HEIGHT) + hold
+    down = over - _up(PLACE_CARRY_HEIGHT - PLACE_DROP_HEIGHT)
+    right = [
+        Waypoint(215, over, DOWN, CLOSED),
+        Waypoint(250, down, DOWN, CLOSED),
+        Waypoint(262, down, DOWN, CLOSED),
+        Waypoint(275, down, DOWN, OPEN),
+        Waypoint(310, down + _up(0.10), DOWN, OPEN),
+    ]
+    return {"right": right}
+
+
 # ---------------------------------------------------------------- insertion
 SOCKET_HELD_AT = np.array([-0.08, 0.5, 0.20])  # socket centre while the peg goes in
 SOCKET_GRIP = np.array([-0.03, 0.0, 0.0])  # left fingertips on the socket's closed half
@@ -132,5 +160,6 @@ def _move_peg_end(sim: AlohaSim, right: Waypoint, outside: float, t: int) -> Way
 SCRIPTS: dict[str, dict[int, Planner]] = {
     "transfer_cube": {0: transfer_cube_reach, 230: transfer_cube_handover},
     "pick_color": {0: pick_color_pick},
+    "place_cube": {0: place_cube_pick, 170: place_cube_place},
     "insertion": {0: insertion_reach, 200: insertion_align, 250: insertion_insert},
 }

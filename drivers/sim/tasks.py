@@ -112,6 +112,20 @@ TASKS = {
         stage=rules.pick_color_stage,
         colors=layouts.COLORS,
     ),
+    "place_cube": Task(
+        name="place_cube",
+        prompts=(
+            "put the red cube on the yellow square",
+            "place the cube in the yellow square",
+            "move the red cube onto the yellow mark",
+            "set the cube down on the yellow square",
+        ),
+        episode_steps=350,
+        sample_layout=layouts.place_cube_layout,
+        is_success=rules.place_cube_success,
+        stages=rules.PLACE_CUBE_STAGES,
+        stage=rules.place_cube_stage,
+    ),
 }
 
 

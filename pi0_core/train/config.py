@@ -8,6 +8,10 @@ from pathlib import Path
 
 from pi0_core.adapters import convention_name
 from pi0_core.presets import get_preset
+from pi0_core.train import finetune_defaults
+from pi0_core.train.rehearsal import check_rehearsals
+from pi0_core.train.schedule import ema_decay_for, warmup_for
+from pi0_core.train.start_stats import STATS_MODES
 from pi0_core.transforms import check_crop
 
 MAX_LR = 0.1  # beyond this AdamW diverges on any transformer: surely a typo
@@ -21,18 +25,22 @@ class TrainConfig:
 
     data: tuple[str, ...]  # episode files and/or folders
     out: str  # output directory: metrics.jsonl, checkpoints/, final/, resume/, train.log
+    rehearse: tuple[str, ...] = ()  # "DIR[,DIR][:FRACTION]": other episodes in every batch
     preset: str | None = None  # build a fresh network of this preset...
     init: str | None = None  # ...or start from this checkpoint (any layout, pi0_core.layouts)
     tokenizer: str | None = None  # tokenizer for an --init folder without one
     convention: str | None = None  # joint convention (default: --init's; identity from scratch)
+    stats: str = finetune_defaults.STATS  # with init: its normalisation, the data's, or "merge"
     steps: int = 20_000  # optimiser steps
     batch_size: int = 32  # samples per process per step
     lr: float | None = None  # peak learning rate (None: the preset's scratch or fine-tune rate)
     weight_decay: float = 1e-4  # AdamW decoupled weight decay
-    warmup_steps: int = 500  # linear warm-up, then cosine decay to min_lr_ratio * lr
+    warmup_steps: int | None = None  # linear warm-up, then cosine decay to min_lr_ratio * lr by
+    # the last step (None: 5 % of the steps, at most 500)
     min_lr_ratio: float = 0.1
     grad_clip: float = 1.0  # max global gradient norm
-    ema_decay: float = 0.999  # weights saved in checkpoints are this EMA of the trained ones
+    ema_decay: float | None = None  # checkpoints hold this EMA of the trained weights (None: a
+    # horizon of a tenth of the steps, decay 0.9-0.999)
     lora: bool = False  # train LoRA adapters on the language model and expert instead
     lora_rank: int = 16
     augment: bool = True  # crop/rotate non-wrist cameras, colour jitter on all
@@ -55,6 +63,8 @@ class TrainConfig:
     eval_task: str | None = None  # simulator task to evaluate on
     eval_every: int = 0  # evaluate every K steps (0: never)
     eval_episodes: int = 10
+    eval_seed: int = 100_000  # first seed of every evaluation (apart from the demos' seeds)
+    compare: bool = True  # with init: evaluate it and the result on the same seeds, every task
     num_workers: int = 1  # DataLoader worker processes
     threads: int = 0  # torch CPU threads per process (0: idle cores / processes, at least 1)
     fsdp: bool = False  # under torchrun: shard weights, gradients and optimiser state (FSDP2)
@@ -68,13 +78,18 @@ class TrainConfig:
             get_preset(self.preset)
         if not self.data:
             raise ValueError("no training data given (--data DIR[,DIR...])")
+        if self.stats not in STATS_MODES:
+            raise ValueError(f"--stats must be one of {', '.join(STATS_MODES)}, got {self.stats!r}")
+        check_rehearsals(self.rehearse)
         if self.steps < 1:
             raise ValueError(f"--steps must be at least 1, got {self.steps}")
         if self.batch_size < 1:
             raise ValueError(f"--batch-size must be at least 1, got {self.batch_size}")
         if self.lr is not None and not 0 < self.lr <= MAX_LR:
             raise ValueError(f"--lr {self.lr} is out of range (0, {MAX_LR}]")
-        if not 0 <= self.ema_decay < 1:
+        if self.warmup_steps is not None and self.warmup_steps < 1:
+            raise ValueError(f"--warmup-steps must be at least 1, got {self.warmup_steps}")
+        if self.ema_decay is not None and not 0 <= self.ema_decay < 1:
             raise ValueError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
         if self.save_every < 1 or self.log_every < 1 or self.num_workers < 0:
             raise ValueError("--save-every must be positive and --num-workers not negative")
@@ -98,6 +113,16 @@ class TrainConfig:
             raise ValueError("--eval-task and --eval-every go together")
 
     @property
+    def warmup(self) -> int:
+        """Warm-up steps: the ones given, else sized to the run."""
+        return self.warmup_steps if self.warmup_steps is not None else warmup_for(self.steps)
+
+    @property
+    def ema(self) -> float:
+        """EMA decay: the one given, else sized to the run."""
+        return self.ema_decay if self.ema_decay is not None else ema_decay_for(self.steps)
+
+    @property
     def needs_objects(self) -> bool:
         """Whether an auxiliary loss reads the simulator's object poses."""
         return self.object_loss > 0 or self.named_loss > 0
@@ -117,7 +142,7 @@ class TrainConfig:
         data = json.loads(text)
         names = {f.name for f in fields(cls)}
         data = {key: value for key, value in data.items() if key in names}
-        for key in ("data", "cameras"):
+        for key in ("data", "cameras", "rehearse"):
             if data.get(key) is not None:
                 data[key] = tuple(data[key])
         return cls(**data)

@@ -22,3 +22,15 @@ def sim_success_rate(policy: object, task: str, episodes: int, seed: int) -> flo
     image_size = sim_evaluate.render_size_for(policy)
     report = sim_evaluate.evaluate(task, policy, episodes, seed=seed, image_size=image_size)
     return float(report.success_rate)
+
+
+def sim_task_of(prompt: str) -> str | None:
+    """The simulated task one of whose phrasings `prompt` is, else None (or no simulator)."""
+    try:
+        tasks = importlib.import_module("drivers.sim.tasks")
+    except ImportError:
+        return None
+    for task in tasks.TASKS.values():
+        if prompt in task.all_prompts():
+            return task.name
+    return None

@@ -19,7 +19,7 @@ from pi0_core.adapters import make_adapter
 from pi0_core.model import count_parameters, image_token_id, tokens_per_image
 from pi0_core.policy import Policy
 from pi0_core.threads import cpu_threads
-from pi0_core.train import distributed, resume, setup, sharding
+from pi0_core.train import compare, distributed, resume, setup, sharding
 from pi0_core.train.augment import augment_batch, drop_state
 from pi0_core.train.config import TrainConfig
 from pi0_core.train.data import (
@@ -35,7 +35,7 @@ from pi0_core.train.ema import EMA
 from pi0_core.train.evaluation import sim_success_rate
 from pi0_core.train.lora import apply_lora, merged
 from pi0_core.train.loss import flow_matching_loss
-from pi0_core.train.metrics import MetricsLog, log_to_file
+from pi0_core.train.metrics import MetricsLog, log_to_file, read_metrics
 from pi0_core.train.model_card import model_card
 from pi0_core.train.objects import (
     ObjectProbe,
@@ -44,6 +44,7 @@ from pi0_core.train.objects import (
     detach_probe,
     object_loss,
 )
+from pi0_core.train.rehearsal import MixedSampler
 from pi0_core.train.schedule import learning_rate, make_optimizer, set_learning_rate
 from pi0_core.transforms import model_inputs
 
@@ -127,7 +128,7 @@ class Run:
         self.optimizer = make_optimizer(
             self.model.named_parameters(), self.parts.lr, config.weight_decay
         )
-        self.ema = EMA(self.model, config.ema_decay)
+        self.ema = EMA(self.model, config.ema)
         probes = {id(p) for aux in self.auxiliaries for p in aux.probe.parameters()}
         self._network_parameters = [
             p for p in self.model.parameters() if p.requires_grad and id(p) not in probes
@@ -147,6 +148,7 @@ class Run:
         )
         self.last_loss: float | None = None
         self.success_rate: float | None = None
+        self.comparison: compare.Comparison | None = None  # before/after, with --init
 
     def _prepare_model(self, model: torch.nn.Module) -> torch.nn.Module:
         # The expert reads embeddings, never token ids: its token table gets no gradient.
@@ -197,14 +199,18 @@ class Run:
             named=config.named_loss > 0,
         )
         weights = sampling_weights(parts.dataset, config)
-        sampler = ResumableSampler(
-            len(parts.dataset),
-            config.seed,
-            self.processes.rank,
-            self.processes.world,
-            start=self.start_step * config.batch_size,
-            weights=weights,
-        )
+        start = self.start_step * config.batch_size
+        if parts.pools:  # --rehearse: every batch mixes the new data and the rehearsed
+            sampler = MixedSampler(parts.pools, config.seed, self.processes.rank, start, weights)
+        else:
+            sampler = ResumableSampler(
+                len(parts.dataset),
+                config.seed,
+                self.processes.rank,
+                self.processes.world,
+                start=start,
+                weights=weights,
+            )
         return DataLoader(
             TransformedDataset(parts.dataset, transform),
             batch_size=config.batch_size,
@@ -227,6 +233,7 @@ class Run:
             unit="step",
             mininterval=1.0,
         )
+        self._compare_before()
         window = _Window()
         for step in range(self.start_step, last):
             loss, auxiliary, grad_norm, lr = self._step(next(batches), step)
@@ -239,6 +246,8 @@ class Run:
                 record = self._record(done, grad_norm, lr, window)
                 if evaluate:
                     record["eval_success_rate"] = self._evaluate(done)
+                if done == config.steps and self.comparison is not None:
+                    record[compare.AFTER] = self._compare_after(done)
                 if self.metrics:
                     self.metrics.write(record)
                 window = _Window()
@@ -255,7 +264,7 @@ class Run:
         config, device = self.config, self.processes.device
         generator = torch.Generator().manual_seed(step_seed(config.seed, self.processes.rank, step))
         peak = self.parts.lr
-        lr = learning_rate(step, peak, config.warmup_steps, config.steps, config.min_lr_ratio)
+        lr = learning_rate(step, peak, config.warmup, config.steps, config.min_lr_ratio)
         set_learning_rate(self.optimizer, lr)
         inputs = {key: value.to(device) for key, value in model_inputs(batch).items()}
         if config.augment:
@@ -340,12 +349,53 @@ class Run:
         if self.processes.is_main:
             policy = Policy(network, self.parts.tokenizer, self.parts.spec, name=f"step {done}")
             config = self.config
-            rate = sim_success_rate(policy, config.eval_task, config.eval_episodes, config.seed)
+            rate = sim_success_rate(
+                policy, config.eval_task, config.eval_episodes, config.eval_seed
+            )
             if rate is not None:
                 self.success_rate = rate
                 log.info("step %d: success rate on %s %.0f%%", done, config.eval_task, 100 * rate)
         distributed.barrier(self.processes)
         return rate
+
+    def _compare_before(self) -> None:
+        """Evaluate the starting checkpoint on every task it knows (once: a resumed run reads
+        the result back from metrics.jsonl)."""
+        tasks = compare.compare_tasks(self.config, self.parts.dataset.prompts)
+        if not tasks:
+            return
+        config = self.config
+        self.comparison = compare.Comparison(tasks, config.eval_episodes, config.eval_seed)
+        if self.processes.is_main:
+            saved = [r for r in read_metrics(self.out) if compare.BEFORE in r]
+            if saved and self.start_step > 0:
+                self.comparison.before = saved[-1][compare.BEFORE]
+            else:
+                log.info("evaluating the starting checkpoint on %s", ", ".join(tasks))
+                start = Policy.load(config.init, device=self.processes.device)
+                self.comparison.before = compare.success_rates(
+                    start, tasks, config.eval_episodes, config.eval_seed
+                )
+                self.metrics.write({"step": 0, compare.BEFORE: self.comparison.before})
+        distributed.barrier(self.processes)
+
+    def _compare_after(self, done: int) -> dict[str, float] | None:
+        """Evaluate the result on the same tasks and seeds as the starting checkpoint."""
+        comparison, after = self.comparison, None
+        if self.processes.is_main:
+            policy = Policy(self._export(), self.parts.tokenizer, self.parts.spec, name="result")
+            after = compare.success_rates(
+                policy, comparison.tasks, comparison.episodes, comparison.seed
+            )
+            comparison.after = after
+            log.info(compare.comparison_line(comparison))
+            worse = comparison.worse()
+            if worse:
+                log.warning(
+                    "the result is worse than the starting checkpoint on %s", ", ".join(worse)
+                )
+        distributed.barrier(self.processes)
+        return after
 
     def _save(self, done: int) -> None:
         network = self._gathered()
@@ -362,6 +412,8 @@ class Run:
                 self.parts.lr,
                 self.last_loss,
                 self.success_rate,
+                self.comparison,
+                compare.learned_tasks(self.config, self.parts.dataset.prompts),
             )
             target = f"{CHECKPOINTS_DIR}/step_{done:06d}"
             checkpoint.save_checkpoint(self.out / target, network, tokenizer, spec, card)

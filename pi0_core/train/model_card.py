@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 
 from pi0_core.spec import PolicySpec
+from pi0_core.train.card_tasks import TASKS_LINE, demo_recipes, read_card
+from pi0_core.train.compare import Comparison
 from pi0_core.train.config import TrainConfig
 
 
@@ -18,6 +20,8 @@ def model_card(
     peak_lr: float,
     last_loss: float | None,
     success_rate: float | None,
+    comparison: Comparison | None = None,
+    tasks: tuple[str, ...] = (),
 ) -> str:
     """Markdown text of the model card."""
     start = f"from `{config.init}`" if config.init else f"from scratch (preset `{config.preset}`)"
@@ -39,13 +43,51 @@ def model_card(
         f"- parameters: {parameters / 1e6:.2f} M"
         + (" (LoRA fine-tune, merged)" if config.lora else ""),
         f"- steps: {step} of {config.steps}, batch {config.batch_size}, peak lr {peak_lr:g}, "
-        f"EMA {config.ema_decay} (these weights are the EMA)",
+        f"warm-up {config.warmup} steps, EMA {config.ema:.4g} (these weights are the EMA)",
     ]
     if last_loss is not None:
         lines.append(f"- last training loss: {last_loss:.4f}")
     if success_rate is not None:
         lines.append(f"- simulator success rate on {config.eval_task}: {success_rate:.0%}")
+    if config.rehearse:
+        lines.append(f"- rehearsed in every batch: {'; '.join(config.rehearse)}")
+    if tasks:
+        lines.append(f"{TASKS_LINE}{', '.join(tasks)}")
+    if comparison is not None and comparison.after:
+        lines += ["", "## Before and after", "", _comparison_text(comparison)]
+    lines += _inherited_recipes(config)
     return "\n".join(lines) + "\n"
+
+
+def _comparison_text(comparison: Comparison) -> str:
+    worse = comparison.worse()
+    verdict = (
+        f"**Worse than the starting checkpoint on {', '.join(worse)}.**"
+        if worse
+        else "Not worse than the starting checkpoint on any task."
+    )
+    return (
+        f"Simulator success on {comparison.episodes} episodes per task, seeds "
+        f"{comparison.seed}-{comparison.seed + comparison.episodes - 1} for both:\n\n"
+        f"{comparison.table()}\n\n{verdict}"
+    )
+
+
+def _inherited_recipes(config: TrainConfig) -> list[str]:
+    """The starting checkpoint's demos commands, so `--rehearse init` works from this one too."""
+    if config.init is None:
+        return []
+    recipes = demo_recipes(read_card(config.init))
+    if not recipes:
+        return []
+    return [
+        "",
+        "## The starting checkpoint's data",
+        "",
+        "```bash",
+        *(f"{recipe.command} --out DIR" for recipe in recipes),
+        "```",
+    ]
 
 
 def _crops_text(spec: PolicySpec) -> str:

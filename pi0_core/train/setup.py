@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,8 +21,12 @@ from pi0_core.tokenizer import PromptTokenizer, load_tokenizer, make_tokenizer, 
 from pi0_core.train.config import TrainConfig
 from pi0_core.train.convention_stats import convention_stats
 from pi0_core.train.objects import ObjectTargets, named_object
+from pi0_core.train.rehearsal import Pool, batch_pools, check_rehearsals
+from pi0_core.train.start_stats import choose_stats, outside_line
+from recordings import layout
 from recordings.dataset import EpisodeDataset
 from recordings.sources import EpisodeRef, checked_episode_sources
+from recordings.stats import NormStats
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +41,7 @@ class RunParts:
     dataset: EpisodeDataset
     lr: float  # peak learning rate: the config's, else the preset's default
     objects: ObjectTargets | None = None  # targets of the auxiliary object-position loss
+    pools: list[Pool] | None = None  # with --rehearse: the new data's and each rehearsal's share
 
 
 def checked_episodes(data: tuple[str, ...], camera_map: dict | None = None) -> list[EpisodeRef]:
@@ -46,7 +52,10 @@ def checked_episodes(data: tuple[str, ...], camera_map: dict | None = None) -> l
 
 def build(config: TrainConfig) -> RunParts:
     """Load and check the data, then build or load the network to match it."""
-    paths = checked_episodes(config.data, config.camera_map)
+    new = checked_episodes(config.data, config.camera_map)
+    rehearsed = [checked_episodes(r.paths, config.camera_map)
+                 for r in check_rehearsals(config.rehearse)]  # fmt: skip
+    paths = new + [path for group in rehearsed for path in group]
     if config.init is not None:
         model, tokenizer, init_spec, adapter, budget = _from_checkpoint(
             Path(config.init), config.tokenizer, config.convention
@@ -71,6 +80,7 @@ def build(config: TrainConfig) -> RunParts:
     _check_prompts(dataset)
     _check_dims(dataset, model, init_spec, config.init)
     log.info("%d episodes, %d samples, cameras %s", len(paths), len(dataset), dataset.cameras)
+    pools = _pools(dataset, [len(new), *map(len, rehearsed)], config) if rehearsed else None
     spec = PolicySpec(
         preset=preset_name,
         cameras=dataset.cameras,
@@ -81,7 +91,13 @@ def build(config: TrainConfig) -> RunParts:
         chunk_size=model.config.chunk_size,
         max_dim=model.config.max_action_dim,
         tokenizer=tokenizer.kind,
-        stats=convention_stats(paths, make_adapter(adapter), model.config.chunk_size),
+        stats=_stats(
+            config,
+            init_spec,
+            new,
+            paths,
+            lambda refs: convention_stats(refs, make_adapter(adapter), model.config.chunk_size),
+        ),
         adapter=adapter,
         camera_size=_camera_size(dataset),
         crops=_crops(config, init_spec),
@@ -92,7 +108,46 @@ def build(config: TrainConfig) -> RunParts:
         log.info("object positions of %s", ", ".join(objects.names))
     if config.named_loss > 0:
         _check_named(dataset, objects)
-    return RunParts(model.float().train(), tokenizer, spec, dataset, config.lr or lr, objects)
+    network = model.float().train()
+    return RunParts(network, tokenizer, spec, dataset, config.lr or lr, objects, pools)
+
+
+def _pools(dataset: EpisodeDataset, episodes: list[int], config: TrainConfig) -> list[Pool]:
+    """The dataset's index ranges of the new data and of each rehearsed group of episodes."""
+    lengths, sizes, first = dataset.episode_lengths, [], 0
+    for count in episodes:
+        sizes.append(sum(lengths[first : first + count]))
+        first += count
+    fractions = [r.fraction for r in check_rehearsals(config.rehearse)]
+    pools = batch_pools(sizes, fractions, config.batch_size)
+    shares = ", ".join(
+        f"{', '.join(Path(path).name for path in r.paths)} ({n} episodes, {p.per_batch} per batch)"
+        for r, n, p in zip(check_rehearsals(config.rehearse), episodes[1:], pools[1:], strict=True)
+    )
+    log.info("rehearsing %s; the new data %d per batch", shares, pools[0].per_batch)
+    return pools
+
+
+def _stats(
+    config: TrainConfig,
+    init_spec: PolicySpec | None,
+    new: list,
+    paths: list,
+    compute_norm_stats: Callable[[list], NormStats],
+) -> NormStats:
+    """The run's normalisation: with --init, the checkpoint's (by default), the data's (all
+    episodes trained on, rehearsed ones too, in the run's joint convention) or both; the log
+    line compares the new data."""
+    data = compute_norm_stats(paths)
+    if config.init is None:
+        return data
+    checkpoint = init_spec.stats if init_spec else None
+    if checkpoint is None:
+        log.info("%s has no normalisation statistics: using the data's", config.init)
+    else:
+        fresh = data if len(new) == len(paths) else compute_norm_stats(new)
+        log.info(outside_line(checkpoint, fresh, layout.JOINT_NAMES, config.stats))
+    return choose_stats(config.stats, checkpoint, data)
 
 
 def _check_named(dataset: EpisodeDataset, objects: ObjectTargets) -> None:

@@ -160,6 +160,7 @@ def test_dims_must_match_the_init_checkpoint(tmp_path: Path) -> None:
         ("lr", 5.0, "--lr 5.0 is out of range"),
         ("preset", "huge", "unknown preset 'huge'; known presets: pi0, tiny"),
         ("state_dropout", 1.0, "--state-dropout must be in"),
+        ("stats", "mean", "--stats must be one of init, data, merge"),
     ],
 )
 def test_bad_settings_are_refused(field: str, value: object, message: str) -> None:

@@ -67,6 +67,14 @@ class RecordTab(QWidget):
             "rerecord": QPushButton("Re-record"),
             "discard": QPushButton("Discard"),
         }
+        self.expert = QPushButton("Record with the scripted expert")
+        self.expert.setToolTip(
+            "Simulator only: the task's scripted expert performs the planned number of "
+            "episodes into the dataset folder (240x320, JPEG), for fine-tuning"
+        )
+        self.expert.clicked.connect(self.record_expert)
+        self.expert_status = QLabel()
+        self.expert_status.setWordWrap(True)
         self.countdown = QLabel("not recording")
         self.countdown.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.countdown.setStyleSheet("font-size: 26px; font-weight: bold; padding: 6px;")
@@ -105,9 +113,10 @@ class RecordTab(QWidget):
         grid = QGridLayout()
         for index, button in enumerate(self.buttons.values()):
             grid.addWidget(button, index // 2, index % 2)
+        grid.addWidget(self.expert, 2, 0, 1, 2)
         controls = stacked(
             titled("Control", self.teleop, self.squeeze, self.leader),
-            titled("Episodes", form, grid),
+            titled("Episodes", form, grid, self.expert_status),
             self.countdown,
             self.counter,
             titled("Saved in this session (⚠ = rate fell short)", self.saved),
@@ -156,6 +165,31 @@ class RecordTab(QWidget):
             self.controller.message.emit(f"Cannot record: {exc}")
             return
         self.prompt.remember(plan.prompt)
+
+    def record_expert(self) -> None:
+        """Let the simulator's scripted expert perform the planned episodes into the folder."""
+        choice, folder = self.controller.choice, self.folder.path
+        if choice is None or choice.kind == "aloha":
+            self.expert_status.setText("The scripted expert runs in the simulator only.")
+            return
+        if not folder:
+            self.expert_status.setText("Choose a dataset folder first.")
+            return
+        episodes = self.episodes.value()
+        self.expert.setEnabled(False)
+        self.expert_status.setText(f"The expert is performing {episodes} {choice.task} episodes…")
+        self.controller.run_in_background(
+            backend.expert_demos,
+            choice.task,
+            episodes,
+            folder,
+            on_done=lambda written: self._expert_done(f"Wrote {written} episodes into {folder}."),
+            on_error=lambda error: self._expert_done(f"The expert failed: {error}"),
+        )
+
+    def _expert_done(self, text: str) -> None:
+        self.expert.setEnabled(True)
+        self.expert_status.setText(text)
 
     def _command(self, command: Callable[[Any], None]) -> None:
         recorder = self.controller.recorder

@@ -17,6 +17,14 @@ from app.cli.main import main
         (["--preset", "huge"], "error: unknown preset 'huge'; known presets: pi0, tiny"),
         (["--preset", "tiny", "--lr", "3"], "error: --lr 3.0 is out of range (0, 0.1]"),
         ([], "error: give exactly one of --preset NAME or --init CHECKPOINT"),
+        (
+            ["--preset", "tiny", "--rehearse", "old:0.6", "--rehearse", "older:0.5"],
+            "error: --rehearse fractions add up to 1.1: they must leave the new data room",
+        ),
+        (
+            ["--preset", "tiny", "--rehearse", "init"],
+            "error: --rehearse init needs --init CHECKPOINT",
+        ),
     ],
 )
 def test_bad_options_give_one_line(tmp_path: Path, capsys, extra: list, message: str) -> None:

@@ -104,3 +104,71 @@ def test_failed_training_shows_its_error(qtbot, finetune, tmp_path):
     assert "Training failed" in finetune.state.text()
     assert "no_such_folder" in finetune.log.toPlainText()
     assert finetune.start_button.isEnabled()
+
+
+def _run_with_comparison(run, before: dict, after: dict) -> None:
+    (run / "final").mkdir(parents=True)
+    lines = [
+        {"step": 0, "eval_before": before},
+        {"step": 1, "loss": 0.1, "lr": 1e-4},
+        {"step": 2, "loss": 0.05, "lr": 1e-5, "eval_after": after},
+    ]
+    (run / "metrics.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+
+
+def test_opened_run_shows_before_and_after_beside_the_curves(finetune, tmp_path):
+    _run_with_comparison(
+        tmp_path / "run",
+        {"pick_color": 0.8, "insertion": 0.6},
+        {"pick_color": 0.9, "insertion": 0.4},
+    )
+    finetune.out.set_path(str(tmp_path / "run"))
+    table = finetune.before_after.table
+    rows = [[table.item(r, c).text() for c in range(4)] for r in range(table.rowCount())]
+    assert rows == [["pick_color", "80%", "90%", "+10 pts"], ["insertion", "60%", "40%", "-20 pts"]]
+    assert "worse than the one it was fine-tuned from on insertion (60% before, 40% after)" in (
+        finetune.before_after.verdict.text()
+    )
+
+
+def test_use_this_policy_asks_in_words_when_worse(finetune, tmp_path, monkeypatch):
+    _run_with_comparison(tmp_path / "run", {"transfer_cube": 1.0}, {"transfer_cube": 0.15})
+    finetune.out.set_path(str(tmp_path / "run"))
+    asked, loaded = [], []
+    monkeypatch.setattr(finetune, "confirm_worse", lambda text: asked.append(text) or False)
+    monkeypatch.setattr(finetune.controller, "load_policy", loaded.append)
+    finetune.use_checkpoint(str(tmp_path / "run" / "final"))
+    assert loaded == []
+    assert "transfer_cube (100% before, 15% after)" in asked[0]
+    assert "worse" in finetune.state.text()
+
+
+def test_use_this_policy_loads_at_once_when_not_worse(finetune, tmp_path, monkeypatch):
+    _run_with_comparison(tmp_path / "run", {"pick_color": 0.8}, {"pick_color": 0.85})
+    finetune.out.set_path(str(tmp_path / "run"))
+    loaded = []
+    monkeypatch.setattr(finetune, "confirm_worse", lambda text: pytest.fail("asked"))
+    monkeypatch.setattr(finetune.controller, "load_policy", loaded.append)
+    finetune.use_checkpoint(str(tmp_path / "run" / "final"))
+    assert loaded == [str(tmp_path / "run" / "final")]
+
+
+def test_form_shows_the_trainers_fine_tuning_defaults(finetune, tmp_path):
+    from pi0_core.presets import get_preset
+    from pi0_core.train import finetune_defaults
+
+    finetune.start_from.setCurrentIndex(0)  # the bundled policy
+    assert finetune.steps.value() == finetune_defaults.STEPS
+    assert finetune.batch_size.value() == finetune_defaults.BATCH_SIZE
+    assert finetune.lr.value() == pytest.approx(get_preset("tiny").finetune_lr)
+    assert finetune.rehearse.isChecked()
+    assert finetune.rehearse_share.value() == pytest.approx(finetune_defaults.REHEARSE_FRACTION)
+    assert finetune.stats.currentText() == finetune_defaults.STATS
+    finetune.add_dataset(str(tmp_path / "data"))
+    finetune.out.set_path(str(tmp_path / "run"))
+    arguments = FinetuneTab.config(finetune).arguments()
+    assert f"init:{finetune_defaults.REHEARSE_FRACTION:g}" in arguments
+    finetune.start_from.setCurrentIndex(2)  # a preset: nothing to rehearse, its scratch rate
+    assert not finetune.rehearse.isEnabled()
+    assert finetune.lr.value() == pytest.approx(get_preset("tiny").scratch_lr)
+    assert "--rehearse" not in FinetuneTab.config(finetune).arguments()

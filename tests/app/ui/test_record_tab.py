@@ -59,3 +59,28 @@ def test_episodes_saved_as_lerobot_are_encoded_after_each_one(qtbot, fake_studio
     assert "stack the blocks" in results[0].message
     assert not list((folder / ".recording").glob("*.hdf5"))
     assert not tab.buttons["rerecord"].isEnabled()  # what is encoded stays
+
+
+def test_scripted_expert_records_the_planned_episodes_in_the_background(
+    qtbot, fake_studio, tmp_path, monkeypatch
+):
+    from app.ui import backend
+
+    calls = []
+    monkeypatch.setattr(
+        backend, "expert_demos", lambda task, n, folder: calls.append((task, n, folder)) or n
+    )
+    tab = fake_studio.window.tab("Record")
+    tab.folder.set_path(str(tmp_path / "expert"))
+    tab.episodes.setValue(3)
+    tab.expert.click()
+    qtbot.waitUntil(lambda: "Wrote 3 episodes" in tab.expert_status.text(), timeout=5000)
+    assert calls == [(fake_studio.controller.choice.task, 3, str(tmp_path / "expert"))]
+    assert tab.expert.isEnabled()
+
+
+def test_scripted_expert_needs_a_folder(fake_studio):
+    tab = fake_studio.window.tab("Record")
+    tab.folder.edit.setText("")
+    tab.expert.click()
+    assert tab.expert_status.text() == "Choose a dataset folder first."

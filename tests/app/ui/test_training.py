@@ -79,3 +79,22 @@ def test_a_run_checkpoint_is_named_with_its_run():
     assert policy_name(Path("runs/ft-1/final"), "final") == "ft-1/final"
     assert policy_name(Path("runs/ft-1/checkpoints/step_300"), "step_300") == "ft-1/step_300"
     assert policy_name(Path("pi0_core/checkpoints/tiny_aloha_sim"), "tiny") == "tiny"
+
+
+def test_from_a_checkpoint_the_arguments_say_stats_and_rehearsal():
+    rehearsed = TrainingConfig(data=("a",), out="run", init="ckpt", preset=None, rehearse=0.5)
+    arguments = rehearsed.arguments()
+    assert arguments[arguments.index("--stats") :][:4] == [
+        "--stats",
+        "init",
+        "--rehearse",
+        "init:0.5",
+    ]
+    assert "--lr" not in arguments  # None: the trainer's default
+    plain = TrainingConfig(data=("a",), out="run", init="ckpt", preset=None, stats="merge")
+    assert plain.arguments()[-3:] == ["--stats", "merge", "--no-rehearse"]
+
+
+def test_rehearsed_share_must_be_a_fraction():
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        TrainingConfig(data=("a",), out="run", init="ckpt", preset=None, rehearse=1.0)

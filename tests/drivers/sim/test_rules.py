@@ -155,3 +155,32 @@ def test_pick_color_stages_count_only_the_named_cube() -> None:
     assert pick_color_stage(_Contacts(*grip, target_color="red", blue_cube=0.2)) == 0
     assert pick_color_stage(_Contacts(*grip, target_color="blue")) == 1
     assert pick_color_stage(_Contacts(*grip, target_color="blue", blue_cube=0.02 + 0.051)) == 2
+
+
+def _square(sim: AlohaSim) -> np.ndarray:
+    return sim.body_position("square").copy()
+
+
+def test_place_cube_resting_on_the_square_is_success(make_sim) -> None:
+    sim = make_sim("place_cube", seed=1)
+    _place(sim, "red_cube_joint", _square(sim) * [1, 1, 0] + [0.03, -0.03, 0.02])
+    _settle(sim)
+    assert sim.success()
+
+
+def test_place_cube_beside_the_square_is_failure(make_sim) -> None:
+    sim = make_sim("place_cube", seed=1)
+    assert not sim.success()  # where it starts
+    _place(sim, "red_cube_joint", _square(sim) * [1, 1, 0] + [0.05, 0.0, 0.02])
+    _settle(sim)
+    assert not sim.success()
+
+
+def test_place_cube_still_held_over_the_square_is_failure(make_sim) -> None:
+    sim = make_sim("place_cube", seed=1)
+    _put_in_gripper(sim, "right", "red_cube_joint")
+    _settle(sim)
+    cube = sim.body_position("red_cube")
+    _place(sim, "square_joint", cube * [1, 1, 0] + [0, 0, 0.001])
+    _settle(sim)
+    assert sim.stage() == 3 and not sim.success()
