@@ -125,6 +125,7 @@ TASKS = {
         is_success=rules.place_cube_success,
         stages=rules.PLACE_CUBE_STAGES,
         stage=rules.place_cube_stage,
+        objects=("cube", "square", "mark"),
     ),
 }
 

@@ -19,7 +19,8 @@ def test_train_runs_from_a_lerobot_folder(tmp_path: Path, micro_init: Path) -> N
     data = export_folder(tmp_path)
     config = train_config(data, tmp_path / "out", micro_init, steps=3, num_workers=1)
     final = train(config)
-    assert [record["step"] for record in read_metrics(tmp_path / "out")] == [1, 2, 3]
+    steps = [record["step"] for record in read_metrics(tmp_path / "out") if "loss" in record]
+    assert steps == [1, 2, 3]
     assert Policy.load(final, device="cpu").cameras == ("cam_high", "cam_left_wrist")
 
 
