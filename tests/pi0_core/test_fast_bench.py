@@ -63,6 +63,8 @@ def test_policy_bench_times_the_checkpoint_it_is_given(tmp_path, monkeypatch, ca
     for (name, timed), (_, original) in zip(
         case.model.state_dict().items(), saved.model.state_dict().items(), strict=True
     ):
+        if name.endswith("dit.embed_tokens.weight"):
+            continue  # the expert's token table is never used, so never loaded (strict loading)
         assert torch.equal(timed, original), name  # the checkpoint's weights, not random ones
     monkeypatch.setattr(bench, "_rounds", lambda args, preset, device: (0, 1))
     assert bench.run_bench(_args(checkpoint=str(tmp_path / "ckpt"))) == 0
