@@ -49,7 +49,7 @@ def _episode(kind, spec, policy, seed, rate_hz, runner, image_size) -> EpisodeOu
     sim = simulator_of(robot)
     session = RobotSession(robot, policy, rate_hz=rate_hz, runner=runner)
     start = time.monotonic()
-    stage, success = 0, False
+    stage, success, steps, chunks = 0, False, 0, 0
     try:
         session.start()
         session.set_prompt(sim.prompt)
@@ -58,7 +58,7 @@ def _episode(kind, spec, policy, seed, rate_hz, runner, image_size) -> EpisodeOu
         while True:
             snap = session.snapshot()
             steps = snap.tick - first_tick
-            success = bool(snap.task_success)
+            success, chunks = bool(snap.task_success), snap.chunks
             stage = max(stage, sim.stage())
             if success or snap.error or steps >= spec.episode_steps:
                 break
@@ -73,6 +73,6 @@ def _episode(kind, spec, policy, seed, rate_hz, runner, image_size) -> EpisodeOu
         success=success,
         steps=steps,
         seconds=time.monotonic() - start,
-        policy_calls=snap.chunks,
+        policy_calls=chunks,
         stage=stage,
     )
