@@ -55,6 +55,10 @@ def _stops_and_latches(qtbot, studio, press) -> None:
     assert snapshot().estopped  # latched at once, from the GUI thread
     qtbot.waitUntil(lambda: snapshot().estop_latency_ticks is not None, timeout=2000)
     assert snapshot().estop_latency_ticks <= 1
+    # The hold write has left; a snapshot published before it may still show the tick before.
+    qtbot.waitUntil(lambda: snapshot().estop_latency_ms is not None, timeout=2000)
+    applied = snapshot().tick
+    qtbot.waitUntil(lambda: snapshot().tick > applied + 1, timeout=2000)
     frozen = snapshot().qpos.copy()
     qtbot.wait(200)
     np.testing.assert_allclose(snapshot().qpos, frozen)
