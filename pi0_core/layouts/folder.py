@@ -40,6 +40,9 @@ class CheckpointFolder:
     cameras: tuple[str, ...] | None = None  # model order
     token_budget: int = 48
     problems: tuple[str, ...] = field(default=())  # what stops it from running as it is
+    # What no option can fix (an action space or input this network cannot honour): the load
+    # refuses. Each is also among `problems`, so that `inspect` lists it.
+    refusals: tuple[str, ...] = field(default=())
 
 
 def read_json(path: Path) -> dict:

@@ -64,14 +64,17 @@ def read(directory: Path, tensors: dict[str, TensorInfo]) -> CheckpointFolder:
         max_state_dim=int(config.get("max_state_dim", 32)),
         max_action_dim=int(config.get("max_action_dim", 32)),
     )
-    problems: list[str] = []
+    refusals: list[str] = []
     resolution = config.get("image_resolution") or config.get("resize_imgs_with_padding")
     if resolution and tuple(resolution) != (preset.image_size, preset.image_size):
-        problems.append(
+        refusals.append(
             f"image_resolution {list(resolution)}: the network takes {preset.image_size}"
         )
     if config.get("use_relative_actions"):
-        problems.append("use_relative_actions (LeRobot's relative actions) is not supported")
+        # Its actions are offsets from the state: run as absolute goals they would drive
+        # every joint toward zero.
+        refusals.append("use_relative_actions (LeRobot's relative actions) is not supported")
+    problems = list(refusals)
     try:
         stats = _legacy_stats(directory, tensors) if legacy else _processor_stats(directory)
     except (ValueError, FileNotFoundError) as exc:
@@ -97,6 +100,7 @@ def read(directory: Path, tensors: dict[str, TensorInfo]) -> CheckpointFolder:
         cameras=_cameras(config),
         token_budget=int(config.get("tokenizer_max_length", preset.token_budget)),
         problems=tuple(problems),
+        refusals=tuple(refusals),
     )
 
 

@@ -29,6 +29,16 @@ class MissingInputError(ValueError):
     """The folder lacks something needed to run; the message names the option that supplies it."""
 
 
+class UnsupportedCheckpointError(ValueError):
+    """The checkpoint asks for something this network cannot honour; no option fixes it."""
+
+
+def check_supported(folder: CheckpointFolder, where: str) -> None:
+    """Refuse, in one line, a checkpoint that asks for what this network cannot honour."""
+    if folder.refusals:
+        raise UnsupportedCheckpointError(f"{where}: {'; '.join(folder.refusals)}: refusing it")
+
+
 def resolve(
     folder: CheckpointFolder,
     norm_stats: object = None,
@@ -42,6 +52,7 @@ def resolve(
         convention = convention_name(convention)
     convention = convention or folder.convention
     where = f"{folder.directory} ({folder.layout} layout)"
+    check_supported(folder, where)
     if stats is None:
         raise MissingInputError(f"{where} has no normalisation statistics: give {STATS_OPTION}")
     if convention is None:

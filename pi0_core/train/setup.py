@@ -12,7 +12,7 @@ from transformers import PI0ForConditionalGeneration
 from pi0_core.adapters import convention_name, make_adapter
 from pi0_core.layouts import read_folder
 from pi0_core.layouts.folder import TOKENIZER_OPTION
-from pi0_core.layouts.resolve import MissingInputError
+from pi0_core.layouts.resolve import MissingInputError, check_supported
 from pi0_core.model import build_model
 from pi0_core.network import load_network
 from pi0_core.presets import PRESETS, get_preset
@@ -167,8 +167,9 @@ def _check_named(dataset: EpisodeDataset, objects: ObjectTargets) -> None:
 def _from_checkpoint(path: Path, tokenizer: str | None, convention: str | None):
     """Network (strict, any layout), tokenizer, our spec if any, convention and token budget."""
     folder = read_folder(path)
-    model = load_network(folder.config, folder.rules, folder.tensors)
     where = f"--init {path} ({folder.layout} layout)"
+    check_supported(folder, where)
+    model = load_network(folder.config, folder.rules, folder.tensors)
     source = tokenizer or folder.tokenizer
     if source is None:
         raise MissingInputError(f"{where} has no tokenizer: give {TOKENIZER_OPTION}")

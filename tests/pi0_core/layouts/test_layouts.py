@@ -158,3 +158,23 @@ def test_lerobot_camera_names_map_to_this_robots() -> None:
         "cam_high",
         "cam_low",
     )
+
+
+@pytest.mark.parametrize(
+    "change, named",
+    [
+        ({"use_relative_actions": True}, "use_relative_actions"),
+        ({"image_resolution": [448, 448]}, "image_resolution"),
+    ],
+)
+def test_lerobot_action_space_we_cannot_honour_is_refused(tmp_path: Path, change, named) -> None:
+    from pi0_core.describe import describe
+    from pi0_core.layouts.resolve import UnsupportedCheckpointError
+
+    folder = convert(aloha_policy(LEROBOT_RULE), tmp_path / "lerobot", to="lerobot")
+    config = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps({**config, **change}))
+    with pytest.raises(UnsupportedCheckpointError, match=named) as refused:
+        Policy.load(folder, device="cpu")
+    assert "\n" not in str(refused.value)
+    assert any(named in problem for problem in describe(folder)["problems"])

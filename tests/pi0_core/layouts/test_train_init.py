@@ -33,3 +33,17 @@ def test_init_from_openpi_with_a_delta_convention(tmp_path: Path) -> None:
     qpos = load_episode(data / "episode_0.hdf5").qpos
     converted = np.stack([adapter.observation({"state": s})["state"] for s in qpos])
     np.testing.assert_allclose(policy.spec.stats.state_mean, converted.mean(0), atol=1e-5)
+
+
+def test_init_from_a_relative_action_checkpoint_is_refused(tmp_path: Path) -> None:
+    import json
+
+    from pi0_core.convert import convert
+    from pi0_core.layouts.resolve import UnsupportedCheckpointError
+
+    data = write_folder(tmp_path / "data", episodes=1, steps=12)
+    init = convert(make_policy(), tmp_path / "lerobot", to="lerobot")
+    config = json.loads((init / "config.json").read_text())
+    (init / "config.json").write_text(json.dumps({**config, "use_relative_actions": True}))
+    with pytest.raises(UnsupportedCheckpointError, match="use_relative_actions"):
+        train(_config(data, tmp_path / "out", init, steps=2))
