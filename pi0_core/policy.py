@@ -219,11 +219,14 @@ class Policy:
         prefixes: Sequence[np.ndarray | None],
         delays: Sequence[int],
         config: GuidanceConfig | None = None,
+        states: np.ndarray | None = None,
     ) -> Guidance | None:
         """The sampler's target and soft mask for each row's prefix (robot units), or None.
 
         A row's prefix is the previous chunk's actions from the new chunk's first tick on; its
-        first `delay` actions run anyway while the new chunk is computed.
+        first `delay` actions run anyway while the new chunk is computed. `states`: (B, D) the
+        rows' states in the network's convention, which a delta convention's targets are taken
+        relative to (the new chunk is predicted from them, not from the old chunk's state).
         """
         spec = self.spec
         shape = (len(prefixes), spec.chunk_size, spec.max_dim)
@@ -238,7 +241,8 @@ class Policy:
                 raise ValueError(
                     f"prefix has shape {prefix.shape}, expected (K, {spec.action_dim})"
                 )
-            model_actions = self.adapter.training_actions(prefix)
+            state = None if states is None else states[row]
+            model_actions = self.adapter.training_actions(prefix, state)
             normalised = self.normalize_actions({"actions": model_actions})["actions"]
             target[row, : len(prefix), : spec.action_dim] = normalised
             mask = soft_mask(len(prefix), int(delay), spec.chunk_size)
@@ -264,13 +268,13 @@ class Policy:
         delay: ticks (per row, or one for all) before the new chunk starts. Without a prefix
         the result is the unguided sampler's, exactly.
         """
+        if prefix is not None and len(prefix) != len(observations):
+            raise ValueError(f"{len(prefix)} prefixes for {len(observations)} observations")
+        inputs, states = self.prepare_with_states(observations)
         guided = None
         if prefix is not None:
-            if len(prefix) != len(observations):
-                raise ValueError(f"{len(prefix)} prefixes for {len(observations)} observations")
             delays = [delay] * len(prefix) if isinstance(delay, int | np.integer) else delay
-            guided = self.guidance_for(prefix, list(delays), guidance)
-        inputs, states = self.prepare_with_states(observations)
+            guided = self.guidance_for(prefix, list(delays), guidance, states)
         shape = (len(observations), self.spec.chunk_size, self.spec.max_dim)
         if noise is None:
             noise = torch.randn(shape, device=self.device, dtype=self.dtype)

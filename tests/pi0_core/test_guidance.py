@@ -153,3 +153,17 @@ def test_the_samplers_vector_jacobian_product_goes_through_the_network(policy, m
     assert len(checks) == policy.model.config.num_inference_steps
     for backward, forward in checks:  # <J^T e, u> == <e, J u>, J u by finite differences
         assert backward == pytest.approx(forward, rel=1e-2, abs=1e-3)
+
+
+def test_delta_convention_guides_toward_the_prefix_relative_to_the_new_state() -> None:
+    from tests.pi0_core.layouts.writers import aloha_observation, aloha_policy, noise
+
+    policy = aloha_policy({"adapter": "openpi_aloha_delta"})
+    previous = policy.infer(aloha_observation(0), noise(0))
+    later = aloha_observation(0)
+    later["state"] = later["state"] + 0.2  # the arm has moved on since the previous chunk
+    config, delay = GuidanceConfig(beta=10.0, jacobian=False), 4
+    free = policy.infer(later, noise(1))
+    guided = policy.infer(later, noise(1), prefix=previous, delay=delay, guidance=config)
+    gap = np.abs(free[:delay] - previous[:delay]).max()
+    assert np.abs(guided[:delay] - previous[:delay]).max() < 0.02 * gap
