@@ -67,10 +67,12 @@ class RecordTab(QWidget):
             "rerecord": QPushButton("Re-record"),
             "discard": QPushButton("Discard"),
         }
-        self.expert = QPushButton("Record with the scripted expert")
+        self.expert = QPushButton("Generate the episodes offline (scripted expert)")
         self.expert.setToolTip(
             "Simulator only: the task's scripted expert performs the planned number of "
-            "episodes into the dataset folder (240x320, JPEG), for fine-tuning"
+            "episodes into the dataset folder faster than real time (240x320, JPEG), for "
+            "fine-tuning. Start records in real time instead, through the leader arms "
+            "(played by the expert or the keyboard), as with real arms."
         )
         self.expert.clicked.connect(self.record_expert)
         self.expert_status = QLabel()
@@ -221,6 +223,8 @@ class RecordTab(QWidget):
                 self.episode_s.setValue(played.episode_seconds)
         self._shown_played = played
         self.leader.setVisible(played is not None)
+        choice = self.controller.choice
+        self.expert.setVisible(choice is None or choice.kind != "aloha")  # simulator only
 
     # --- display -------------------------------------------------------------------------
     def show_snapshot(self, snapshot: SessionSnapshot | None) -> None:
