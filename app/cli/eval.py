@@ -9,6 +9,7 @@ from pathlib import Path
 
 from app.cli.checkpoint_options import add_checkpoint_options, checkpoint_options
 from app.cli.demos import parse_size, quiet_render_logs
+from app.runtime.execution import DEFAULT_GUIDANCE, GUIDANCE_VARIANTS
 
 HELP = "closed-loop evaluation in the simulator: success rate over seeded episodes"
 BUNDLED = "bundled"  # --checkpoint with no directory
@@ -86,9 +87,10 @@ def add_latency_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--guidance",
-        choices=("vjp", "jacobian-free"),
-        default="vjp",
-        help="rtc's guidance: the paper's vector-Jacobian product (default) or Jacobian-free",
+        choices=GUIDANCE_VARIANTS,
+        default=DEFAULT_GUIDANCE,
+        help=f"rtc's guidance: the paper's vector-Jacobian product or Jacobian-free "
+        f"(default {DEFAULT_GUIDANCE})",
     )
 
 
