@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from app.cli.checkpoint_options import add_checkpoint_options, checkpoint_options
 from app.cli.demos import parse_size, quiet_render_logs
-from app.runtime.execution import DEFAULT_GUIDANCE, GUIDANCE_VARIANTS
+from app.runtime.execution import DEFAULT_EXECUTION, DEFAULT_GUIDANCE, GUIDANCE_VARIANTS
 
 HELP = "closed-loop evaluation in the simulator: success rate over seeded episodes"
 BUNDLED = "bundled"  # --checkpoint with no directory
@@ -82,8 +83,9 @@ def add_latency_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--execution",
         choices=("sync", "naive", "blend", "rtc"),
-        default="sync",
-        help="how chunks are executed, as in the app (default sync: the robot waits)",
+        default=None,
+        help="how chunks are executed, as in the app (default: sync, the robot waits, in the "
+        f"lockstep evaluation; {DEFAULT_EXECUTION} with --robot, as the app runs)",
     )
     parser.add_argument(
         "--guidance",
@@ -141,6 +143,8 @@ def run(args: argparse.Namespace) -> int:
     from app.runtime.sim_execution import scheduled_controllers
 
     delay_ticks = delay_ticks_of(args)
+    if args.execution is None:
+        args.execution = DEFAULT_EXECUTION if args.robot is not None else "sync"
     controllers = scheduled_controllers(args.execution, delay_ticks, args.guidance)
     policy = (
         None
@@ -196,8 +200,12 @@ def _evaluate_live(args: argparse.Namespace, task: str, policy, size, on_episode
     from app.runtime.policy_runner import RunnerConfig
 
     chunk = getattr(policy, "chunk_size", 50)
-    runner = RunnerConfig(replan_fraction=min(1.0, args.replan / chunk))
-    return evaluate_live(
+    runner = RunnerConfig(
+        execution=args.execution,
+        replan_fraction=min(1.0, args.replan / chunk),
+        guidance=args.guidance,
+    )
+    report = evaluate_live(
         args.robot,
         task,
         policy,
@@ -207,6 +215,7 @@ def _evaluate_live(args: argparse.Namespace, task: str, policy, size, on_episode
         image_size=size,
         on_episode=on_episode,
     )
+    return replace(report, execution=args.execution)  # measured delays vary: none is claimed
 
 
 def load_policy(

@@ -26,6 +26,7 @@ def test_eval_runs_in_real_time_through_the_virtual_aloha(capsys) -> None:
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert result["robot"] == "virtual" and result["episodes"] == 1
     assert result["seconds_per_episode"] > 0 and "stages_reached" in result
+    assert result["execution"] == "rtc"  # as the app runs, not the lockstep default
 
 
 def test_eval_on_a_robot_refuses_the_scripted_expert(capsys) -> None:
