@@ -81,6 +81,14 @@ def add_latency_arguments(parser: argparse.ArgumentParser) -> None:
         help="each chunk arrives D control ticks (20 ms) after its observation",
     )
     parser.add_argument(
+        "--prompts",
+        default=None,
+        metavar="SET",
+        help="prompt each episode with a phrasing drawn from a set: train or held-out (the "
+        "prompt grammar's, pi0_core/train/prompt_grammar.py), or FILE with one phrasing per "
+        "line, {color} where pick_color's colour goes (default: the scene's own prompt)",
+    )
+    parser.add_argument(
         "--execution",
         choices=("sync", "naive", "blend", "rtc"),
         default=None,
@@ -143,6 +151,9 @@ def run(args: argparse.Namespace) -> int:
     from app.runtime.sim_execution import scheduled_controllers
 
     delay_ticks = delay_ticks_of(args)
+    phrase = prompt_phrase(task, args.prompts)
+    if phrase is not None and args.robot is not None:
+        raise ValueError("--prompts is for the lockstep evaluation; drop --robot")
     if args.execution is None:
         args.execution = DEFAULT_EXECUTION if args.robot is not None else "sync"
     controllers = scheduled_controllers(args.execution, delay_ticks, args.guidance)
@@ -170,6 +181,8 @@ def run(args: argparse.Namespace) -> int:
                 controller=controllers,
                 execution=args.execution,
                 delay_ticks=delay_ticks,
+                phrase=phrase,
+                prompt_set=args.prompts,
             )
     print(
         f"{task}: {report.successes}/{len(report.outcomes)} successful "
@@ -244,3 +257,14 @@ def load_policy(
     policy = Policy.load(path, device=device, compile=compile, **(options or {}))
     torch.manual_seed(seed)
     return policy
+
+
+def prompt_phrase(task: str, source: str | None):
+    """`--prompts`: (scene prompt, colour, seed) -> the episode's prompt, or None (the scene's)."""
+    if source is None:
+        return None
+    from pi0_core.train.prompt_grammar import PROMPT_SETS, episode_prompt, read_prompt_file
+
+    if source not in PROMPT_SETS:
+        read_prompt_file(source)  # a missing or empty file: one line, before any episode
+    return lambda prompt, color, seed: episode_prompt(task, source, seed, color)

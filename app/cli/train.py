@@ -97,6 +97,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "image tokens (needs demos written by `demos`; default 0, off)",
     )
     parser.add_argument(
+        "--prompt-augment",
+        action="store_const",
+        const=True,
+        default=None,
+        help="re-phrase every sample's prompt with a fresh draw of the task's prompt grammar "
+        "(verbs, politeness, object words, case, punctuation); the prompts on disk are kept",
+    )
+    parser.add_argument(
         "--named-loss",
         type=float,
         help="weight of an auxiliary loss: predict the position of the object the prompt names "
@@ -190,6 +198,7 @@ _FIELDS = {
     "state_dropout": "state_dropout",
     "object_loss": "object_loss",
     "named_loss": "named_loss",
+    "prompt_augment": "prompt_augment",
     "start_weight": "start_weight",
     "start_steps": "start_steps",
     "grasp_weight": "grasp_weight",

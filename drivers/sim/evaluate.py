@@ -47,6 +47,7 @@ class Controller(Protocol):
 
 # (policy, simulator, camera image size, replan) -> the controller of one episode.
 ControllerFactory = Callable[[ChunkPolicy, AlohaSim, tuple[int, int], int], Controller]
+Phrase = Callable[[str, str, int], str]  # (scene prompt, scene colour, seed) -> episode prompt
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class EpisodeOutcome:
     stage: int = 0  # highest milestone reached (task.stages); len(stages) + 1 on success
     max_switch_step: float | None = None  # largest arm-joint command step at a chunk switch, rad
     mean_abs_jerk: float | None = None  # mean |jerk| of the arm-joint commands, rad/s³
+    prompt: str = ""  # what the policy was prompted with
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,7 @@ class EvalReport:
     stages: tuple[str, ...] = ()  # the task's milestones before success
     execution: str = "sync"  # how chunks were executed (app.runtime.execution's modes)
     delay_ticks: int = 0  # ticks each chunk took to arrive after its observation
+    prompt_set: str | None = None  # `eval --prompts`: where each episode's prompt was drawn from
 
     @property
     def successes(self) -> int:
@@ -95,7 +98,7 @@ class EvalReport:
 
     def summary(self) -> dict:
         """The JSON line of `main.py eval --json`."""
-        return {
+        summary = {
             "task": self.task,
             "episodes": len(self.outcomes),
             "successes": self.successes,
@@ -108,6 +111,18 @@ class EvalReport:
             "max_switch_step": self.max_switch_step(),
             "mean_abs_jerk": self.mean_abs_jerk(),
         }
+        if self.prompt_set is not None:
+            summary["prompts"] = {"set": self.prompt_set, "by_prompt": self.by_prompt()}
+        return summary
+
+    def by_prompt(self) -> dict[str, list[int]]:
+        """Prompt -> [successes, episodes] (`eval --prompts`)."""
+        counts: dict[str, list[int]] = {}
+        for outcome in self.outcomes:
+            count = counts.setdefault(outcome.prompt, [0, 0])
+            count[0] += int(outcome.success)
+            count[1] += 1
+        return counts
 
     def max_switch_step(self) -> float | None:
         """The largest arm-joint command step at any chunk switch of any episode, rad."""
@@ -179,12 +194,15 @@ def evaluate(
     controller: ControllerFactory | None = None,
     execution: str = "sync",
     delay_ticks: int = 0,
+    phrase: Phrase | None = None,
+    prompt_set: str | None = None,
 ) -> EvalReport:
     """Run `episodes` episodes with seeds `seed, seed + 1, ...`; `policy=None` is the expert.
 
     controller: how chunks become actions (default: lockstep, `ChunkController`); the app's
     runtime gives its own scheduling with a simulated delay. `execution` and `delay_ticks`
-    only label the report.
+    only label the report. phrase(scene prompt, scene colour, seed): the prompt an
+    episode runs with instead of the scene's own (`eval --prompts`, labelled `prompt_set`).
     """
     spec = get_task(task)
     _check(policy, episodes, replan)
@@ -195,7 +213,9 @@ def evaluate(
             if video_dir is not None:
                 video = EpisodeVideo(Path(video_dir) / f"{spec.name}_seed{episode_seed}.mp4")
             try:
-                outcome = run_one(sim, policy, episode_seed, replan, image_size, video, controller)
+                outcome = run_one(
+                    sim, policy, episode_seed, replan, image_size, video, controller, phrase
+                )
             finally:
                 if video is not None:
                     video.close()
@@ -203,7 +223,7 @@ def evaluate(
             outcomes.append(outcome)
             if on_episode is not None:
                 on_episode(outcome)
-    return EvalReport(spec.name, tuple(outcomes), spec.stages, execution, delay_ticks)
+    return EvalReport(spec.name, tuple(outcomes), spec.stages, execution, delay_ticks, prompt_set)
 
 
 def run_one(
@@ -214,10 +234,13 @@ def run_one(
     image_size: tuple[int, int] = (96, 128),
     video: EpisodeVideo | None = None,
     make_controller: ControllerFactory | None = None,
+    phrase: Phrase | None = None,
 ) -> EpisodeOutcome:
     """One episode from `seed` until success or the task's length."""
     started = time.perf_counter()
     sim.reset(seed)
+    if phrase is not None:
+        sim.prompt = phrase(sim.prompt, sim.target_color or "", seed)  # the scene's own object
     if policy is None:
         controller, chunk_controller = make_demonstrator(sim), None
     else:
@@ -243,7 +266,7 @@ def run_one(
     actions = np.stack(commands)
     return EpisodeOutcome(
         seed, success, steps, seconds, calls, stage,
-        max_switch_step(actions, switches), mean_abs_jerk(actions, CONTROL_PERIOD),
+        max_switch_step(actions, switches), mean_abs_jerk(actions, CONTROL_PERIOD), sim.prompt,
     )  # fmt: skip
 
 

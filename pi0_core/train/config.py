@@ -48,6 +48,7 @@ class TrainConfig:
     state_dropout: float = 0.0  # chance that a sample's state is hidden (set to the mean)
     object_loss: float = 0.0  # weight of the auxiliary object-position loss (sim demos only)
     named_loss: float = 0.0  # weight of the auxiliary loss on the prompt's object (sim demos)
+    prompt_augment: bool = False  # re-phrase each sample's prompt (pi0_core.train.prompt_grammar)
     start_weight: float = 1.0  # samples in an episode's first start_steps are drawn this often
     start_steps: int = 50  # the start of an episode, where only the cameras show the task
     grasp_weight: float = 1.0  # samples whose next grasp_steps close a gripper: drawn this often

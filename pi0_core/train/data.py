@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -39,11 +39,13 @@ def training_transform(
     adapter: IdentityAdapter,
     objects: ObjectTargets | None = None,
     named: bool = False,
+    rephrase: Callable[[str], str] | None = None,
 ):
     """Dataset item -> model inputs plus normalised, padded `actions` and `action_mask`.
 
     With `objects`, also the normalised object positions and their mask (OBJECT_KEYS); with
     `named` too, the position of the object the prompt names and its mask (NAMED_KEYS).
+    `rephrase`: a new phrasing of the sample's prompt (`--prompt-augment`), drawn first.
     """
     stats = spec.stats
     to_model = compose(
@@ -58,6 +60,8 @@ def training_transform(
     )
 
     def transform(item: dict) -> dict:
+        if rephrase is not None:
+            item = {**item, "prompt": rephrase(item["prompt"])}
         item = adapter.observation(item)
         item = {**item, "actions": adapter.training_actions(item["actions"], item["state"])}
         sample = to_model(item)

@@ -44,6 +44,7 @@ from pi0_core.train.objects import (
     detach_probe,
     object_loss,
 )
+from pi0_core.train.prompt_grammar import PromptAugment
 from pi0_core.train.rehearsal import MixedSampler
 from pi0_core.train.schedule import learning_rate, make_optimizer, set_learning_rate
 from pi0_core.transforms import model_inputs
@@ -197,6 +198,11 @@ class Run:
             make_adapter(parts.spec.adapter),
             parts.objects,
             named=config.named_loss > 0,
+            rephrase=(
+                PromptAugment(config.seed * 1_000 + self.processes.rank + self.start_step)
+                if config.prompt_augment
+                else None
+            ),
         )
         weights = sampling_weights(parts.dataset, config)
         start = self.start_step * config.batch_size

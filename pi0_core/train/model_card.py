@@ -40,6 +40,12 @@ def model_card(
         f"{config.named_loss:g}; episode starts (first "
         f"{config.start_steps} steps) drawn {config.start_weight:g}x as often, grasps (a gripper "
         f"closing within {config.grasp_steps} steps) {config.grasp_weight:g}x",
+        "- prompts: "
+        + (
+            "re-phrased per sample by the prompt grammar (`--prompt-augment`)"
+            if config.prompt_augment
+            else "as recorded"
+        ),
         f"- parameters: {parameters / 1e6:.2f} M"
         + (" (LoRA fine-tune, merged)" if config.lora else ""),
         f"- steps: {step} of {config.steps}, batch {config.batch_size}, peak lr {peak_lr:g}, "

@@ -108,3 +108,22 @@ def test_video_has_one_frame_per_step(tmp_path, monkeypatch: pytest.MonkeyPatch)
         frames = [frame for frame in reader]
     assert len(frames) == report.outcomes[0].steps == 300
     assert frames[0].shape == (48, 64, 3)
+
+
+def test_eval_prompts_reach_the_policy_and_are_reported() -> None:
+    from app.cli.eval import prompt_phrase
+    from pi0_core.train.prompt_grammar import episode_prompt, task_of
+
+    policy = HoldStill()
+    phrase = prompt_phrase("pick_color", "held-out")
+    report = evaluate(
+        "pick_color", policy, 2, seed=7, image_size=(24, 32), phrase=phrase, prompt_set="held-out"
+    )
+    prompts = [obs["prompt"] for obs in policy.observations]
+    assert set(prompts) == {outcome.prompt for outcome in report.outcomes}
+    assert [task_of(o.prompt)[0] for o in report.outcomes] == ["pick_color"] * 2
+    for outcome in report.outcomes:  # the episode's draw, naming the scene's own cube
+        color = task_of(outcome.prompt)[1]
+        assert outcome.prompt == episode_prompt("pick_color", "held-out", outcome.seed, color)
+    summary = report.summary()["prompts"]
+    assert summary["set"] == "held-out" and sum(n for _, n in summary["by_prompt"].values()) == 2
