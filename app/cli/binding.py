@@ -17,15 +17,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--seed", type=int, default=200_000, help="first layout seed (default 200000, unseen)"
     )
     parser.add_argument("--noise-seed", type=int, default=0, help="seed of the sampling noise")
+    parser.add_argument(
+        "--prompts",
+        default=None,
+        metavar="SET",
+        help="prompt with phrasings drawn from train or held-out (the prompt grammar's), or "
+        "FILE (one per line, {color} where the colour goes); default: the canonical prompt",
+    )
     add_check_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     """Print how often the chunk heads for the named colour, and the confusion matrix."""
+    from app.cli.eval import prompt_phrase
     from drivers.sim.binding import check_binding
 
+    phrase = prompt_phrase("pick_color", args.prompts)
     policy = load_policy(args.checkpoint, args.device, args.noise_seed)
-    report = check_binding(policy, args.layouts, args.seed, args.step, args.noise_seed)
+    report = check_binding(
+        policy, args.layouts, args.seed, args.step, args.noise_seed, phrase=phrase
+    )
     share = report.correct / report.total
     print(
         f"{report.task}, chunk step {report.step}: heads for the named cube in "

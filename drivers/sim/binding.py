@@ -9,6 +9,7 @@ ignores it heads for the same cube whatever colour is named.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,8 +62,12 @@ def check_binding(
     step: int | None = None,
     noise_seed: int = 0,
     task: str = "pick_color",
+    phrase: Callable[[str, str, int], str] | None = None,
 ) -> BindingReport:
-    """Prompt each of `layouts` seeded layouts (`seed, seed + 1, ...`) with every colour."""
+    """Prompt each of `layouts` seeded layouts (`seed, seed + 1, ...`) with every colour.
+
+    phrase(canonical prompt, colour, layout seed): the phrasing to prompt with instead of the
+    canonical one (`binding --prompts`)."""
     spec = get_task(task)
     if not spec.colors:
         raise ValueError(f"task {spec.name!r} names no colours; the check needs pick_color")
@@ -88,6 +93,8 @@ def check_binding(
             noise = torch.randn(chunk, policy.spec.max_dim, generator=generator)
             for named, color in enumerate(spec.colors):
                 prompt = spec.prompts_for(color)[0]
+                if phrase is not None:
+                    prompt = phrase(prompt, color, layout_seed)
                 action = policy.infer({**observation, "prompt": prompt}, noise=noise)[step]
                 distance = np.abs(experts[:, RIGHT_ARM] - action[RIGHT_ARM]).sum(axis=1)
                 matrix[named, int(np.argmin(distance))] += 1

@@ -93,3 +93,27 @@ def test_binding_bad_input_is_one_line(
     assert main(["binding", *argv]) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1
+
+
+class _ReadingPolicy(_ExpertPolicy):
+    """The expert of the colour its prompt names, read from any phrasing; records prompts."""
+
+    def infer(self, observation: dict, noise: object = None) -> np.ndarray:
+        from pi0_core.train.prompt_grammar import task_of
+
+        self.seen = [*getattr(self, "seen", []), observation["prompt"]]
+        colour = task_of(observation["prompt"])[1]
+        return super().infer({**observation, "prompt": f"pick up the {colour} cube"}, noise)
+
+
+@pytest.mark.slow
+def test_binding_prompts_with_the_set_it_is_given() -> None:
+    from app.cli.eval import prompt_phrase
+    from pi0_core.train.prompt_grammar import episode_prompt
+
+    policy = _ReadingPolicy([7])
+    phrase = prompt_phrase("pick_color", "held-out")
+    report = check_binding(policy, layouts=1, seed=7, step=STEP, phrase=phrase)
+    assert (report.correct, report.total) == (3, 3)
+    assert policy.seen == [episode_prompt("pick_color", "held-out", 7, c) for c in report.colors]
+    policy.sim.close()
