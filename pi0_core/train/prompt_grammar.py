@@ -176,3 +176,35 @@ def episode_prompt(task: str, source: str, seed: int, color: str = "") -> str:
         return GRAMMARS[task].draw(rng, source, color)
     lines = read_prompt_file(source)
     return _pick(rng, lines).replace("{color}", color)
+
+
+def suggestions(tasks: tuple[str, ...], per_task: int = 3) -> tuple[str, ...]:
+    """A few phrasings of the training patterns for each task of the grammar among `tasks`."""
+    found = []
+    for task in tasks:
+        grammar = GRAMMARS.get(task)
+        for index in range(per_task if grammar else 0):
+            color = COLOURS[index % len(COLOURS)]
+            found.append(
+                grammar.train[index % len(grammar.train)].format(
+                    verb=grammar.verbs[index % len(grammar.verbs)],
+                    obj=grammar.objects[0],
+                    color=color,
+                )
+            )
+    return tuple(found)
+
+
+def unknown_prompt(prompt: str, tasks: tuple[str, ...]) -> str | None:
+    """Why `prompt` names no task (or object) the policy learned, or None if it names one."""
+    known = tuple(task for task in tasks if task in GRAMMARS)
+    if not known:
+        return None  # nothing is known of what this policy learned
+    found = task_of(prompt)
+    if found is not None and found[0] in known:
+        return None
+    example = suggestions(known[:1], 1)[0]
+    return (
+        f"this policy learned {', '.join(known)}; the prompt names none of their objects "
+        f"(e.g. {example!r})"
+    )

@@ -27,6 +27,8 @@ from app.ui.policy_summary import summarize, summary_html
 from app.ui.prompt_box import PromptBox
 from app.ui.session_controller import SessionController
 from app.ui.settings import Settings
+from pi0_core.train.card_tasks import known_tasks
+from pi0_core.train.prompt_grammar import suggestions, unknown_prompt
 
 
 class OperateTab(QWidget):
@@ -80,6 +82,7 @@ class OperateTab(QWidget):
         self.card_dialog: QDialog | None = None  # built when first asked for
         self._build()
         self._shown_card = None
+        self._warned_prompt: str | None = None  # the prompt last refused once as unknown
         controller.state_changed.connect(self.show_policy)
         self.show_policy()
 
@@ -124,10 +127,18 @@ class OperateTab(QWidget):
         layout.addWidget(main)
 
     def run(self, prompt: str) -> None:
-        """Start the policy with `prompt` and remember it."""
+        """Start the policy with `prompt` and remember it. A prompt that names nothing the
+        policy learned is only said so the first time, before the robot moves; again runs it."""
         if not prompt:
             self.events.add_notice("Type a prompt first.")
             return
+        info = self.controller.policy_info
+        problem = unknown_prompt(prompt, known_tasks(info.model_card) if info else ())
+        if problem is not None and prompt != self._warned_prompt:
+            self._warned_prompt = prompt
+            self.events.add_notice(f"Not run: {problem}. Run again to run it anyway.")
+            return
+        self._warned_prompt = None
         if self.controller.run(prompt):
             self.prompt.remember(prompt)
             self.events.add_notice(f"run: {prompt}")
@@ -150,6 +161,7 @@ class OperateTab(QWidget):
             text = summary_html(summary)
         if text != self._shown_card:
             self._shown_card = text
+            self.prompt.suggest(suggestions(known_tasks(info.model_card)) if info else ())
             self.summary.setText(text)
             if self.card_dialog is not None and info is not None:
                 self.card_dialog.findChild(QTextBrowser).setMarkdown(info.model_card)
