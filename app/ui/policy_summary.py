@@ -2,7 +2,8 @@
 
 Two card layouts are read: the bundled policy's (a `## Results` table with a task and a
 success column, an `Inference:` paragraph) and the one `main.py train` writes (`- key: value`
-lines, among them the simulator success rate). Anything not found shows as "not stated".
+lines, among them the simulator success rate, and a fine-tune's `## Before and after` table).
+Anything not found shows as "not stated".
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def summarize(name: str, card: str, cameras: tuple[str, ...], parameters: int) -
         name=name,
         parameters=f"{parameters / 1e6:.2f} M" if parameters else NOT_STATED,
         cameras=tuple(cameras),
-        success=_results_table(card) or _trained_success(card),
+        success=_results_table(card) or _before_after(card) or _trained_success(card),
         inference=_inference(card),
         trained_on=_field(card, "data"),
     )
@@ -74,18 +75,41 @@ def summary_html(summary: PolicySummary) -> str:
 
 def _results_table(card: str) -> tuple[tuple[str, str], ...]:
     """(task, success) from the first table under a `## Results` heading."""
-    section = re.search(r"^## Results\s*$(.*?)(?=^## |\Z)", card, re.MULTILINE | re.DOTALL)
-    if section is None:
-        return ()
-    rows = [
-        [cell.strip() for cell in line.strip().strip("|").split("|")]
-        for line in section.group(1).splitlines()
-        if line.strip().startswith("|")
-    ]
+    rows = _table(card, "Results")
     if len(rows) < 3 or "task" not in rows[0] or "success" not in rows[0]:
         return ()
     task, success = rows[0].index("task"), rows[0].index("success")
     return tuple((row[task], row[success]) for row in rows[2:] if len(row) > max(task, success))
+
+
+def _before_after(card: str) -> tuple[tuple[str, str], ...]:
+    """(task, "after (before: ...)") from a fine-tune's `## Before and after` table."""
+    rows = _table(card, "Before and after")
+    if len(rows) < 3 or len(rows[0]) < 3 or rows[0][0] != "task":
+        return ()
+    before = next((i for i, head in enumerate(rows[0]) if head.startswith("before")), None)
+    after = next((i for i, head in enumerate(rows[0]) if head.startswith("after")), None)
+    if before is None or after is None:
+        return ()
+    return tuple(
+        (row[0], f"{row[after]} (before: {row[before]})")
+        for row in rows[2:]
+        if len(row) > max(before, after)
+    )
+
+
+def _table(card: str, heading: str) -> list[list[str]]:
+    """The cells of the table rows under the `## heading` section, header row first."""
+    section = re.search(
+        rf"^## {re.escape(heading)}\s*$(.*?)(?=^## |\Z)", card, re.MULTILINE | re.DOTALL
+    )
+    if section is None:
+        return []
+    return [
+        [cell.strip() for cell in line.strip().strip("|").split("|")]
+        for line in section.group(1).splitlines()
+        if line.strip().startswith("|")
+    ]
 
 
 def _trained_success(card: str) -> tuple[tuple[str, str], ...]:

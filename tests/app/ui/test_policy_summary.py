@@ -35,6 +35,32 @@ def test_a_card_written_by_train_gives_its_success_and_data() -> None:
     assert "cam_high, cam_left_wrist" in html and "40%" in html
 
 
+FINE_TUNED_CARD = (
+    TRAINED_CARD
+    + """
+## Before and after
+
+Simulator success on 10 episodes per task, seeds 100000-100009 for both:
+
+| task | before (starting checkpoint) | after (these weights) |
+| --- | --- | --- |
+| transfer_cube | 100% | 100% |
+| pick_color | 80% | 70% |
+
+**Worse than the starting checkpoint on pick_color.**
+"""
+)
+
+
+def test_a_fine_tune_shows_its_after_rates_beside_the_before_ones() -> None:
+    summary = summarize("run", FINE_TUNED_CARD, ("cam_high",), 0)
+    assert summary.success == (
+        ("transfer_cube", "100% (before: 100%)"),
+        ("pick_color", "70% (before: 80%)"),
+    )
+    assert "70% (before: 80%)" in summary_html(summary)
+
+
 def test_a_card_without_facts_says_so() -> None:
     summary = summarize("bare", "# just a title\n", (), 0)
     assert summary.success == () and summary.inference == NO_TIMING
