@@ -6,6 +6,7 @@ import argparse
 import importlib
 
 from app.cli.checkpoint_options import add_checkpoint_options
+from pi0_core.bundled import BUNDLED_CHECKPOINT
 
 HELP = "benchmarks: --recording, --bus, --policy, --loop, --dataset, --latency (README numbers)"
 
@@ -41,9 +42,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seconds", type=float, default=None, help="duration where it applies")
     parser.add_argument(
         "--checkpoint",
+        nargs="?",
+        const=str(BUNDLED_CHECKPOINT),
         default=None,
         metavar="DIR",
-        help="policy checkpoint (--loop; --policy: time this network, not random weights)",
+        help="policy checkpoint, no DIR: the bundled one (--loop; --policy: time this network, "
+        "not random weights)",
     )
     parser.add_argument(
         "--compile", action="store_true", help="compile the policy's sampler first (--loop)"
