@@ -42,11 +42,13 @@ class SimBackend:
     """The followers drive an `AlohaSim`, stepped at 50 Hz in its own thread; the leaders
     replay the task's scripted demonstration, so teleoperation works with no hands on them.
 
-    A step follows the control loop's goals: it runs as soon as both followers have been
-    written to since the last one (real servos act on a goal at once, not on the next beat of
-    another 50 Hz clock), or after 5 periods without (a slow or idle loop). So a command
-    sequence gets the same response as on the simulator robot, where the loop steps the
-    physics after each send.
+    A step follows the control loop's goals: it runs as soon as both followers have had a sync
+    write since the last one (real servos act on a goal at once, not on the next beat of
+    another 50 Hz clock), or after 5 periods without (a slow or idle loop). Every control
+    period the loop commands is simulated: when this thread runs late (a busy CPU) and the
+    next period's goals arrive before it stepped, it steps once for each, so the world's time
+    keeps up with the loop's as a real robot's does. So a command sequence gets the same
+    response as on the simulator robot, where the loop steps the physics after each send.
     """
 
     def __init__(self, arms: dict[str, VirtualArm], task: str, seed: int = 0) -> None:
@@ -62,8 +64,10 @@ class SimBackend:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()  # guards reset against the stepping thread
-        self._written: set[str] = set()  # followers written to since the last step
-        self._commanded = threading.Event()  # both were
+        self._written: set[str] = set()  # followers sync-written since the last command
+        self._commands = 0  # control periods commanded (both followers written), not stepped
+        self._count_lock = threading.Lock()  # guards the two above (pty threads and this one)
+        self._commanded = threading.Event()  # a period was commanded
         self._start_demo()
         self._publish(self.sim.qpos(), self.sim.qvel(), self.sim.effort())
         self._move_leaders(0)
@@ -71,7 +75,7 @@ class SimBackend:
     def start(self) -> None:
         """Start stepping the simulator in real time."""
         for role in FOLLOWERS:
-            self.arms[role].chain.on_write = lambda _servo, role=role: self._goal_written(role)
+            self.arms[role].chain.on_sync_write = lambda role=role: self._goal_written(role)
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="virtual-aloha-sim", daemon=True)
         self._thread.start()
@@ -103,10 +107,20 @@ class SimBackend:
             self._demonstrator = None
 
     def _goal_written(self, role: str) -> None:
-        # Called by the pty thread for every servo written (under the chain's lock).
-        self._written.add(role)
-        if len(self._written) == len(FOLLOWERS):
-            self._commanded.set()
+        # Called by the pty thread after each sync write to a follower (under its chain's lock).
+        with self._count_lock:
+            self._written.add(role)
+            if len(self._written) == len(FOLLOWERS):
+                self._written.clear()
+                self._commands += 1
+                self._commanded.set()
+
+    def _take_commands(self) -> int:
+        """Periods commanded since the last call: the steps to simulate now (1 when none)."""
+        with self._count_lock:
+            commands, self._commands = self._commands, 0
+            self._commanded.clear()
+        return max(1, commands)
 
     def _run(self) -> None:
         last = time.monotonic()
@@ -117,11 +131,11 @@ class SimBackend:
             self._stop.wait(max(0.0, last + MIN_STEP * CONTROL_PERIOD - time.monotonic()))
             if self._stop.is_set():
                 break
-            self._commanded.clear()
-            self._written.clear()
+            steps = self._take_commands()
             last = time.monotonic()
             try:
-                self.tick()
+                for _ in range(steps):
+                    self.tick()
             except Exception:  # keep the virtual robot alive; the log says what happened
                 log.exception("virtual ALOHA simulation step failed")
 

@@ -26,6 +26,7 @@ class ServoChain:
         self.lock = threading.RLock()  # held while handling a packet or updating servos
         self.faults: dict[int, fl.Fault] = {}
         self.on_write: Callable[[VirtualServo], None] | None = None  # e.g. the static backend
+        self.on_sync_write: Callable[[], None] | None = None  # once per sync write, after it
         self._registered: dict[int, tuple[int, bytes]] = {}  # REG_WRITE waiting for ACTION
 
     def servo(self, servo_id: int) -> VirtualServo | None:
@@ -135,6 +136,8 @@ class ServoChain:
             for servo in self._targets(listening, entries[start]):
                 servo.write(address, entries[start + 1 : start + 1 + length])
                 self._written(servo)
+        if self.on_sync_write is not None:
+            self.on_sync_write()
         return []
 
     def _unknown(self, listening: list[VirtualServo], packet: pk.Packet) -> list[Transmission]:
