@@ -6,6 +6,10 @@ import logging
 import os
 import threading
 
+from drivers.realtime import set_thread_realtime
+
+__all__ = ["raise_control_priority", "set_thread_nice", "set_thread_realtime"]
+
 log = logging.getLogger(__name__)
 
 # SCHED_FIFO priority of the control thread: above every normal thread (camera rendering,
@@ -15,23 +19,6 @@ CONTROL_RT_PRIORITY = 10
 # The fall back when real-time is refused (needs CAP_SYS_NICE too, but some systems allow it).
 # Inference keeps the default: on a busy machine a lower priority would make its chunks late.
 CONTROL_NICE = -5
-
-
-def set_thread_realtime(priority: int) -> bool:
-    """Put the calling thread in SCHED_FIFO at `priority`; False where the OS or rights refuse.
-
-    Measured on the 2-core machine (bench --loop, 3 rendering cameras and inference): tick
-    lateness p99 3.5 ms at nice -5, 0.9 ms in SCHED_FIFO. The loop sleeps most of each period
-    and the kernel's real-time throttling keeps 5 % of every core for normal threads.
-    """
-    if not hasattr(os, "sched_setscheduler") or not hasattr(os, "SCHED_FIFO"):
-        return False
-    try:
-        os.sched_setscheduler(threading.get_native_id(), os.SCHED_FIFO, os.sched_param(priority))
-    except (OSError, ValueError) as exc:
-        log.debug("no real-time priority for %s: %s", threading.current_thread().name, exc)
-        return False
-    return True
 
 
 def set_thread_nice(nice: int) -> bool:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 import numpy as np
 
 from drivers.arm import ARM_DOF
+from drivers.realtime import VIRTUAL_HARDWARE_RT_PRIORITY, set_thread_realtime
 from drivers.virtual_bus.virtual_arm import VirtualArm
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,7 @@ class SimBackend:
             self.sim.reset(self.seed)
             self._start_demo()
             self.step_index = 0
+            self._publish(self.sim.qpos(), self.sim.qvel(), self.sim.effort())  # read at once
             self._move_leaders(0)
 
     def _start_demo(self) -> None:
@@ -123,6 +125,7 @@ class SimBackend:
         return max(1, commands)
 
     def _run(self) -> None:
+        set_thread_realtime(VIRTUAL_HARDWARE_RT_PRIORITY)  # the world does not wait for the CPU
         last = time.monotonic()
         while not self._stop.is_set():
             self._commanded.wait(

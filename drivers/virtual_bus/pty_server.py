@@ -12,6 +12,7 @@ import threading
 import time
 import tty
 
+from drivers.realtime import VIRTUAL_HARDWARE_RT_PRIORITY, set_thread_realtime
 from drivers.virtual_bus.chain import ServoChain
 from drivers.virtual_bus.packets import PacketReader
 
@@ -61,6 +62,7 @@ class PtyServer:
         return _SPEEDS.get(speed, 0)
 
     def _serve(self) -> None:
+        set_thread_realtime(VIRTUAL_HARDWARE_RT_PRIORITY)  # servos answer whatever the CPU does
         reader = PacketReader()
         while True:
             ready, _, _ = select.select([self._master, self._stop_read], [], [])

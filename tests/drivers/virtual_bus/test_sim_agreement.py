@@ -101,3 +101,24 @@ def test_an_unpowered_follower_rests_in_the_start_pose_as_the_simulator_does() -
             arm.disconnect()
     error = np.abs(at_rest - sim.qpos())
     assert error[JOINTS].max() < 2 * RAD_PER_TICK  # it did not sag while unpowered
+
+
+def test_after_a_scene_reset_the_followers_read_the_start_pose_at_once(demo) -> None:
+    """A reset puts the simulated arms back in the start pose; the servos report it before
+    the next step, so a loop holding 'where the arm is' does not drive it back."""
+    with VirtualAloha("sim", TASK, seed=SEED, realtime=False) as bus:
+        bus.reset(SEED)
+        arms = connected(bus, ("follower_left", "follower_right"))
+        for action in demo.action[:60]:  # somewhere away from the start pose
+            arms[0].send_action(action[:7])
+            arms[1].send_action(action[7:])
+            read(arms)
+            bus.step()
+        moved = read(arms)
+        bus.reset(SEED + 1)
+        after = read(arms)
+        start = bus.sim.qpos()
+        for arm in arms:
+            arm.disconnect()
+    assert np.abs(moved - start)[JOINTS].max() > 0.1
+    assert np.abs(after - start)[JOINTS].max() < 2 * RAD_PER_TICK
