@@ -71,14 +71,17 @@ def add_latency_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=None,
         metavar="L",
-        help="each chunk arrives L ms after its observation; the simulator runs on meanwhile",
+        help="each chunk arrives L ms after its observation; the simulator runs on meanwhile "
+        "(with --robot: no chunk is used sooner than L ms after its inference started, so "
+        "every robot runs at the same delay whatever the CPU's load)",
     )
     late.add_argument(
         "--delay-ticks",
         type=int,
         default=None,
         metavar="D",
-        help="each chunk arrives D control ticks (20 ms) after its observation",
+        help="each chunk arrives D control ticks (20 ms) after its observation (with --robot: "
+        "at least D ticks, as --latency-ms)",
     )
     parser.add_argument(
         "--prompts",
@@ -151,6 +154,8 @@ def run(args: argparse.Namespace) -> int:
     from app.runtime.sim_execution import scheduled_controllers
 
     delay_ticks = delay_ticks_of(args)
+    if args.robot is not None:
+        set_latency_ms(args)  # refused before a model is loaded
     phrase = prompt_phrase(task, args.prompts)
     if phrase is not None and args.robot is not None:
         raise ValueError("--prompts is for the lockstep evaluation; drop --robot")
@@ -217,6 +222,7 @@ def _evaluate_live(args: argparse.Namespace, task: str, policy, size, on_episode
         execution=args.execution,
         replan_fraction=min(1.0, args.replan / chunk),
         guidance=args.guidance,
+        min_latency_ms=set_latency_ms(args),
     )
     report = evaluate_live(
         args.robot,
@@ -228,7 +234,29 @@ def _evaluate_live(args: argparse.Namespace, task: str, policy, size, on_episode
         image_size=size,
         on_episode=on_episode,
     )
-    return replace(report, execution=args.execution)  # measured delays vary: none is claimed
+    if not runner.min_latency_ms:  # measured delays vary: none is claimed
+        return replace(report, execution=args.execution)
+    from app.runtime.sim_execution import delay_ticks_for
+
+    delay = delay_ticks_for(runner.min_latency_ms)  # at least: `chunks_late` took longer
+    return replace(report, execution=args.execution, delay_ticks=delay)
+
+
+def set_latency_ms(args: argparse.Namespace) -> float:
+    """--latency-ms, or --delay-ticks in ms, for a real-time evaluation (0: as fast as it is)."""
+    from app.runtime.policy_runner import MAX_SET_LATENCY_MS
+    from app.runtime.sim_execution import CONTROL_PERIOD
+
+    if args.delay_ticks is not None:
+        latency = args.delay_ticks * CONTROL_PERIOD * 1000
+    else:
+        latency = float(args.latency_ms or 0.0)
+    if latency > MAX_SET_LATENCY_MS:
+        raise ValueError(
+            f"a set latency of {latency:g} ms is more than the {MAX_SET_LATENCY_MS:g} ms a robot "
+            "can wait for its next chunk"
+        )
+    return latency
 
 
 def load_policy(

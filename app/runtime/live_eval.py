@@ -29,7 +29,10 @@ def evaluate_live(
     image_size: tuple[int, int] = (240, 320),
     on_episode: Callable[[EpisodeOutcome], None] | None = None,
 ) -> EvalReport:
-    """Success over `episodes` seeded episodes, each run in real time on a fresh robot."""
+    """Success over `episodes` seeded episodes, each run in real time on a fresh robot.
+
+    With `runner.min_latency_ms` set, every chunk takes at least that long: the same delay on
+    every robot, whatever the CPU's load (the report counts the chunks that took longer)."""
     if robot_kind not in LIVE_ROBOTS:
         raise ValueError(f"live evaluation runs on {' or '.join(LIVE_ROBOTS)}, not {robot_kind!r}")
     spec = get_task(task)
@@ -39,7 +42,8 @@ def evaluate_live(
         outcomes.append(outcome)
         if on_episode is not None:
             on_episode(outcome)
-    return EvalReport(spec.name, tuple(outcomes), spec.stages)
+    set_latency = runner.min_latency_ms if runner is not None and runner.min_latency_ms else None
+    return EvalReport(spec.name, tuple(outcomes), spec.stages, set_latency_ms=set_latency)
 
 
 def _episode(kind, spec, policy, seed, rate_hz, runner, image_size) -> EpisodeOutcome:
@@ -49,7 +53,7 @@ def _episode(kind, spec, policy, seed, rate_hz, runner, image_size) -> EpisodeOu
     sim = simulator_of(robot)
     session = RobotSession(robot, policy, rate_hz=rate_hz, runner=runner)
     start = time.monotonic()
-    stage, success, steps, chunks = 0, False, 0, 0
+    stage, success, steps, chunks, inference_ms = 0, False, 0, 0, ()
     try:
         session.start()
         session.set_prompt(sim.prompt)
@@ -63,6 +67,7 @@ def _episode(kind, spec, policy, seed, rate_hz, runner, image_size) -> EpisodeOu
             if success or snap.error or steps >= spec.episode_steps:
                 break
             time.sleep(POLL_S)
+        inference_ms = tuple(float(ms) for ms in session.runner.latencies_ms())
     finally:
         session.stop()
         robot.disconnect()
@@ -75,4 +80,5 @@ def _episode(kind, spec, policy, seed, rate_hz, runner, image_size) -> EpisodeOu
         seconds=time.monotonic() - start,
         policy_calls=chunks,
         stage=stage,
+        inference_ms=inference_ms,
     )

@@ -22,6 +22,8 @@ from app.runtime.execution import (
 )
 from app.runtime.history import Ring
 
+MAX_SET_LATENCY_MS = 2000.0  # a chunk of 50 at 50 Hz lasts 1 s: beyond 2 s nothing is left
+
 
 class ChunkPolicy(Protocol):
     """What the runner needs of a policy (`pi0_core.policy.Policy` is one)."""
@@ -45,11 +47,19 @@ class RunnerConfig:
     delay_window: int = 10  # the rtc delay is the largest of this many measured delays
     guidance: str = DEFAULT_GUIDANCE  # rtc: "vjp" (the paper's) or "jacobian-free"
     camera_wait_s: float = 5.0  # how long to wait for a first frame of every policy camera
+    # A chunk is delivered no sooner than this after its inference started: a set latency for
+    # evaluation (the same delay on every robot) or to try a slower GPU. 0: as soon as ready.
+    min_latency_ms: float = 0.0
 
     def __post_init__(self) -> None:
         self.execution_config()  # checks the mode and horizons
         if self.camera_wait_s <= 0:
             raise ValueError("camera_wait_s must be positive")
+        if not 0 <= self.min_latency_ms <= MAX_SET_LATENCY_MS:
+            raise ValueError(
+                f"min_latency_ms must be in [0, {MAX_SET_LATENCY_MS:g}], "
+                f"got {self.min_latency_ms:g}"
+            )
 
     def execution_config(self) -> ExecutionConfig:
         """The chunk execution these options describe."""
@@ -267,6 +277,9 @@ class PolicyRunner:
         elapsed_ms = (time.monotonic() - started) * 1000.0
         if chunk.ndim != 2 or chunk.shape[1] != len(obs.state):
             raise ValueError(f"policy returned actions of shape {chunk.shape}")
+        if self.config.min_latency_ms > 0:  # a set latency: the chunk waits out the rest of it
+            due = started + self.config.min_latency_ms / 1000
+            self._stop.wait(max(0.0, due - time.monotonic()))
         with self._lock:
             if generation != self._generation:
                 return  # reset while we were busy: this chunk belongs to the past

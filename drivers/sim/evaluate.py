@@ -63,6 +63,7 @@ class EpisodeOutcome:
     max_switch_step: float | None = None  # largest arm-joint command step at a chunk switch, rad
     mean_abs_jerk: float | None = None  # mean |jerk| of the arm-joint commands, rad/s³
     prompt: str = ""  # what the policy was prompted with
+    inference_ms: tuple[float, ...] = ()  # real-time episodes: each chunk's inference time
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class EvalReport:
     execution: str = "sync"  # how chunks were executed (app.runtime.execution's modes)
     delay_ticks: int = 0  # ticks each chunk took to arrive after its observation
     prompt_set: str | None = None  # `eval --prompts`: where each episode's prompt was drawn from
+    set_latency_ms: float | None = None  # real time at a set latency (`eval --robot --latency-ms`)
 
     @property
     def successes(self) -> int:
@@ -113,6 +115,22 @@ class EvalReport:
         }
         if self.prompt_set is not None:
             summary["prompts"] = {"set": self.prompt_set, "by_prompt": self.by_prompt()}
+        return summary | self.inference_summary()
+
+    def inference_summary(self) -> dict:
+        """Real-time episodes: the chunks' inference times (ms) and, at a set latency, how many
+        chunks took longer than it (they arrived late, so that delay was not held for them)."""
+        times = [ms for outcome in self.outcomes for ms in outcome.inference_ms]
+        if not times:
+            return {}
+        summary = {
+            f"inference_ms_{name}": round(float(np.percentile(times, q)), 1)
+            for name, q in (("p50", 50), ("p90", 90), ("max", 100))
+        }
+        if self.set_latency_ms is not None:
+            summary["latency_ms"] = self.set_latency_ms
+            summary["chunks_late"] = sum(ms > self.set_latency_ms for ms in times)
+            summary["chunks"] = len(times)
         return summary
 
     def by_prompt(self) -> dict[str, list[int]]:

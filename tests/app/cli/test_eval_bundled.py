@@ -44,3 +44,32 @@ def test_eval_without_a_policy_option_runs_the_bundled_policy() -> None:
     assert args.checkpoint == BUNDLED and args.policy is None
     scripted = build_parser().parse_args(["eval", "--task", "pick_color", "--policy", "scripted"])
     assert scripted.policy == "scripted"
+
+
+def test_eval_on_a_robot_at_a_set_latency_holds_every_chunk_to_it(monkeypatch, capsys) -> None:
+    # --latency-ms used to be dropped with --robot: each robot ran at its own CPU's latency.
+    from app.runtime import live_eval
+    from drivers.sim.evaluate import EpisodeOutcome, EvalReport
+
+    seen = {}
+
+    def fake_live(kind, task, policy, episodes, *, runner, **_):
+        seen.update(kind=kind, runner=runner)
+        outcome = EpisodeOutcome(100_000, True, 150, 3.0, 6, 3, inference_ms=(120.0, 310.0))
+        return EvalReport(task, (outcome,), ("a", "b"), set_latency_ms=runner.min_latency_ms)
+
+    monkeypatch.setattr(live_eval, "evaluate_live", fake_live)
+    argv = ["eval", "--task", "pick_color", "--episodes", "1", "--checkpoint", "--robot",
+            "virtual", "--latency-ms", "300", "--json"]  # fmt: skip
+    assert main(argv) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert seen["kind"] == "virtual" and seen["runner"].min_latency_ms == 300
+    assert result["delay_ticks"] == 15 and result["latency_ms"] == 300
+    assert result["chunks_late"] == 1 and result["chunks"] == 2
+    assert result["inference_ms_max"] == 310.0
+
+    monkeypatch.setattr(live_eval, "evaluate_live", fake_live)
+    argv = ["eval", "--task", "pick_color", "--episodes", "1", "--checkpoint", "--robot", "sim",
+            "--delay-ticks", "10", "--json"]  # fmt: skip
+    assert main(argv) == 0
+    assert seen["runner"].min_latency_ms == 200

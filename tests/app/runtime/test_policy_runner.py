@@ -1,4 +1,7 @@
+import time
+
 import numpy as np
+import pytest
 
 from app.runtime.events import EventLog
 from app.runtime.policy_runner import PolicyRunner, RunnerConfig
@@ -95,3 +98,23 @@ def test_chunk_from_before_a_reset_is_dropped() -> None:
         policy.gate.set()
         runner.stop()
     assert runner.status().chunks == 0
+
+
+def test_a_set_latency_holds_each_chunk_back_until_it_has_passed() -> None:
+    policy = FakePolicy(chunk=20, latency_s=0.0)
+    runner = runner_with(policy, min_latency_ms=200)
+    try:
+        started = time.monotonic()
+        drive(runner, range(0, 1))
+        wait_until(lambda: runner.status().chunks == 1, what="first chunk")
+        assert time.monotonic() - started >= 0.2  # a floor: never sooner, whatever the load
+        assert len(policy.requests) == 1
+        assert runner.status().inference_ms < 200  # the policy's own time, not the set one
+    finally:
+        runner.stop()
+
+
+def test_a_set_latency_out_of_range_is_refused() -> None:
+    for bad in (-1.0, 5000.0):
+        with pytest.raises(ValueError, match="min_latency_ms"):
+            RunnerConfig(min_latency_ms=bad)
