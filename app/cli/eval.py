@@ -234,12 +234,7 @@ def _evaluate_live(args: argparse.Namespace, task: str, policy, size, on_episode
         image_size=size,
         on_episode=on_episode,
     )
-    if not runner.min_latency_ms:  # measured delays vary: none is claimed
-        return replace(report, execution=args.execution)
-    from app.runtime.sim_execution import delay_ticks_for
-
-    delay = delay_ticks_for(runner.min_latency_ms)  # at least: `chunks_late` took longer
-    return replace(report, execution=args.execution, delay_ticks=delay)
+    return replace(report, execution=args.execution)
 
 
 def set_latency_ms(args: argparse.Namespace) -> float:

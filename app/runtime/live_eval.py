@@ -9,6 +9,7 @@ from collections.abc import Callable
 from app.runtime.policy_runner import ChunkPolicy, RunnerConfig
 from app.runtime.robots import make_robot, simulator_of
 from app.runtime.session import RobotSession
+from app.runtime.sim_execution import delay_ticks_for
 from app.runtime.snapshot import Mode
 from drivers.sim.evaluate import EpisodeOutcome, EvalReport
 from drivers.sim.tasks import get_task
@@ -42,8 +43,23 @@ def evaluate_live(
         outcomes.append(outcome)
         if on_episode is not None:
             on_episode(outcome)
-    set_latency = runner.min_latency_ms if runner is not None and runner.min_latency_ms else None
-    return EvalReport(spec.name, tuple(outcomes), spec.stages, set_latency_ms=set_latency)
+    return live_report(spec.name, outcomes, spec.stages, runner)
+
+
+def live_report(
+    task: str, outcomes: list[EpisodeOutcome], stages: tuple[str, ...], runner: RunnerConfig | None
+) -> EvalReport:
+    """The report of real-time episodes: at a set latency, its delay (at least: `chunks_late`
+    took longer); else none is claimed, as measured delays vary."""
+    if runner is None or not runner.min_latency_ms:
+        return EvalReport(task, tuple(outcomes), stages)
+    return EvalReport(
+        task,
+        tuple(outcomes),
+        stages,
+        delay_ticks=delay_ticks_for(runner.min_latency_ms),
+        set_latency_ms=runner.min_latency_ms,
+    )
 
 
 def _episode(kind, spec, policy, seed, rate_hz, runner, image_size) -> EpisodeOutcome:

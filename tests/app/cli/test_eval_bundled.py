@@ -49,14 +49,14 @@ def test_eval_without_a_policy_option_runs_the_bundled_policy() -> None:
 def test_eval_on_a_robot_at_a_set_latency_holds_every_chunk_to_it(monkeypatch, capsys) -> None:
     # --latency-ms used to be dropped with --robot: each robot ran at its own CPU's latency.
     from app.runtime import live_eval
-    from drivers.sim.evaluate import EpisodeOutcome, EvalReport
+    from drivers.sim.evaluate import EpisodeOutcome
 
     seen = {}
 
     def fake_live(kind, task, policy, episodes, *, runner, **_):
         seen.update(kind=kind, runner=runner)
         outcome = EpisodeOutcome(100_000, True, 150, 3.0, 6, 3, inference_ms=(120.0, 310.0))
-        return EvalReport(task, (outcome,), ("a", "b"), set_latency_ms=runner.min_latency_ms)
+        return live_eval.live_report(task, [outcome], ("a", "b"), runner)
 
     monkeypatch.setattr(live_eval, "evaluate_live", fake_live)
     argv = ["eval", "--task", "pick_color", "--episodes", "1", "--checkpoint", "--robot",
