@@ -8,7 +8,8 @@ Modes:
 - `sync`: after the execution horizon the robot holds its last action until the next chunk
   arrives, which then starts from its first action (the robot waited for the policy).
 - `naive`: the next chunk replaces the rest of the current one from its arrival tick, skipping
-  the actions that elapsed while it was computed.
+  the actions that elapsed while it was computed (none when the robot held meanwhile: before
+  the first chunk, or after a chunk ran out).
 - `blend`: as naive, with the overlap of the old and new chunk cross-faded.
 - `rtc`: real-time chunking: the next chunk is sampled inpainted onto what the current one
   still holds (its first `delay` actions run anyway while it is computed), then replaces it.
@@ -135,7 +136,12 @@ class ChunkExecution:
             horizon = self.config.horizon(len(chunk))
             self._hold_tick = first_tick + horizon - 1
             return skipped
-        return self.schedule.install(chunk, request.obs_tick, first_tick)
+        # The chunk's rows follow the observed state as the robot goes on moving: skip only the
+        # ticks the schedule drove since the observation. Where it held (no chunk yet, or the
+        # last one ran out), those rows never ran: skipping them would jump the command.
+        driven = min(first_tick, self.schedule.end_tick()) - request.obs_tick
+        driven = 0 if self.schedule.empty else max(0, driven)
+        return self.schedule.install(chunk, first_tick - driven, first_tick)
 
     def action(self, tick: int) -> np.ndarray | None:
         """The action for `tick`, or None when nothing is scheduled for it."""

@@ -29,9 +29,18 @@ def test_a_long_measured_delay_brings_the_request_forward_except_in_sync() -> No
     for mode, first_request in (("naive", 2), ("sync", 4)):
         execution = ChunkExecution(ExecutionConfig(mode, execution_horizon=4))
         execution.deliver(chunk(0.0), execution.request(0), 7)  # measured: 7 of 10 ticks
-        start = 7 if mode == "sync" else 0
-        ticks = [tick for tick in range(start, start + 10) if execution.needs_chunk(tick)]
-        assert ticks[0] == start + first_request  # naive: 10 - 7 - 1 rows executed
+        ticks = [tick for tick in range(7, 17) if execution.needs_chunk(tick)]
+        assert ticks[0] == 7 + first_request  # naive: 10 - 7 - 1 rows executed
+
+
+@pytest.mark.parametrize("mode", ["naive", "blend", "rtc"])
+def test_a_chunk_skips_only_the_ticks_the_robot_was_driven_not_those_it_held(mode) -> None:
+    execution = ChunkExecution(ExecutionConfig(mode, execution_horizon=4))
+    assert execution.deliver(chunk(0.0), execution.request(0), 7) == 0  # it held: from row 0
+    assert execution.action(7)[0] == 0.0
+    request = execution.request(15)  # chunk 1 drives ticks 7..16, then runs out
+    assert execution.deliver(chunk(100.0), request, 20) == 2  # driven at 15 and 16 only
+    assert execution.action(20)[0] == 102.0
 
 
 def test_sync_holds_the_horizons_last_action_then_starts_the_next_chunk_from_its_first() -> None:

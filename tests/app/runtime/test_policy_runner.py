@@ -48,9 +48,10 @@ def test_next_chunk_is_requested_at_the_replan_fraction_with_the_new_prompt() ->
         drive(runner, range(0, 1))
         wait_until(lambda: runner.status().chunks == 1, what="first chunk")
         runner.set_prompt("pick up the blue cube")
-        drive(runner, range(1, 9))
-        assert len(policy.requests) == 1  # 9 of 20 steps executed: not yet
-        drive(runner, range(9, 11))
+        drive(runner, range(1, 10))
+        # Delivered at tick 1 from its first row (the robot held at tick 0): 9 of 20 run.
+        assert len(policy.requests) == 1
+        drive(runner, range(10, 12))
         wait_until(lambda: runner.status().chunks == 2, what="second chunk")
         assert policy.prompts == ["pick up the red cube", "pick up the blue cube"]
         assert runner.status().chunk_prompt == "pick up the blue cube"
@@ -65,9 +66,9 @@ def test_running_out_of_actions_counts_underruns() -> None:
         drive(runner, range(0, 1))
         wait_until(lambda: runner.status().chunks == 1, what="first chunk")
         policy.gate.clear()  # the next chunk will not come in time
-        actions = drive(runner, range(1, 7))
-        assert all(action is not None for action in actions[:3])
-        assert actions[3:] == [None, None, None]
+        actions = drive(runner, range(1, 8))
+        assert all(action is not None for action in actions[:4])  # ticks 1..4: rows 0..3
+        assert [action is None for action in actions[4:]] == [True] * 3
         assert runner.status().underruns == 3
     finally:
         policy.gate.set()

@@ -45,12 +45,14 @@ def first_joint(mode: str, delay: int, steps: int = 30, horizon: int = 10):
 
 
 def test_during_the_delay_the_robot_runs_exactly_what_is_scheduled() -> None:
-    actions, controller, _ = first_joint("naive", delay=5)
+    actions, controller, _ = first_joint("naive", delay=5, steps=35)
     assert actions[:5] == [-1.0] * 5  # nothing scheduled yet: the start pose is held
-    assert actions[5:10] == [105, 106, 107, 108, 109]  # chunk 1 from its arrival, aligned
-    assert actions[10:15] == [110, 111, 112, 113, 114]  # asked for at 10: chunk 1 runs on
-    assert actions[15:20] == [205, 206, 207, 208, 209]  # chunk 2 from row 5 at tick 15
-    assert controller.switch_ticks == [15, 25] and controller.held_ticks == 5
+    # Chunk 1 from its first row: the robot held while it was computed, so none of it ran.
+    assert actions[5:15] == [100 + row for row in range(10)]
+    assert actions[15:20] == [110, 111, 112, 113, 114]  # asked for at 15: chunk 1 runs on
+    assert actions[20:25] == [205, 206, 207, 208, 209]  # chunk 2 from row 5 at tick 20
+    assert actions[30:35] == [305, 306, 307, 308, 309]
+    assert controller.switch_ticks == [20, 30] and controller.held_ticks == 5
 
 
 def test_sync_waits_holding_and_then_starts_from_the_first_action() -> None:
@@ -65,7 +67,8 @@ def test_rtc_gets_the_scheduled_actions_ahead_and_the_measured_delay() -> None:
     actions, _, policy = first_joint("rtc", delay=4)
     prefix, delay = policy.guidance[0]
     assert prefix.tolist() == list(range(110, 120)) and delay == 4  # rows 10.. of chunk 1
-    assert actions[14] == 204  # the new chunk from row 4 when it arrives
+    assert actions[4] == 100 and actions[17] == 113  # chunk 1 from row 0 at its arrival
+    assert actions[18] == 204  # the new chunk from row 4 when it arrives
 
 
 @pytest.fixture
