@@ -94,7 +94,7 @@ PRESETS: dict[str, ModelPreset] = {
         expert=TransformerSize(128, 4, 4, 512, num_kv_heads=1, head_dim=32),
         tokenizer="bytes",
         scratch_lr=1e-3,
-        finetune_lr=1e-5,  # measured: faster rates made a short fine-tune forget insertion
+        finetune_lr=3e-6,  # measured (docs/finetune.md): 1e-5 cost insertion 8-16 points
     ),
 }
 

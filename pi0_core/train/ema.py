@@ -8,8 +8,11 @@ import torch
 class EMA:
     """A float32 shadow of every trainable parameter, updated after each optimiser step."""
 
-    def __init__(self, model: torch.nn.Module, decay: float) -> None:
+    def __init__(self, model: torch.nn.Module, decay: float, warmup: bool = True) -> None:
         self.decay = decay
+        # From scratch the first weights are noise, so the average follows the current ones
+        # closely at first; a checkpoint's weights are already a good average (no warm-up).
+        self.warmup = warmup
         self.shadow = {
             name: param.detach().float().clone()
             for name, param in model.named_parameters()
@@ -18,8 +21,9 @@ class EMA:
 
     @torch.no_grad()
     def update(self, model: torch.nn.Module, step: int) -> None:
-        """Blend in the current weights; early on the average follows them more closely."""
-        decay = min(self.decay, (1 + step) / (10 + step))
+        """Blend in the current weights; with warm-up, early on the average follows them more
+        closely."""
+        decay = min(self.decay, (1 + step) / (10 + step)) if self.warmup else self.decay
         for name, param in model.named_parameters():
             if name in self.shadow:
                 self.shadow[name].lerp_(param.detach().float(), 1 - decay)

@@ -129,7 +129,7 @@ class Run:
         self.optimizer = make_optimizer(
             self.model.named_parameters(), self.parts.lr, config.weight_decay
         )
-        self.ema = EMA(self.model, config.ema)
+        self.ema = EMA(self.model, config.ema, warmup=config.init is None)
         probes = {id(p) for aux in self.auxiliaries for p in aux.probe.parameters()}
         self._network_parameters = [
             p for p in self.model.parameters() if p.requires_grad and id(p) not in probes
