@@ -16,6 +16,14 @@ def test_bundled_cards_first_command_is_parsed() -> None:
     assert first == DemoRecipe("transfer_cube", 100, seed=0, size=(240, 320), compress=True)
 
 
+def test_bundled_cards_commands_are_its_training_data() -> None:
+    # A fine-tune's card lists these as its starting checkpoint's data, and `--rehearse init`
+    # regenerates from them: an evaluation set's command must not read as one of them.
+    recipes = demo_recipes(read_card(BUNDLED_CHECKPOINT))
+    assert len(recipes) == 15
+    assert all(r.size == (240, 320) and r.compress and r.seed < 100_000 for r in recipes)
+
+
 def test_placeholder_commands_are_skipped() -> None:
     card = "python main.py demos --task TASK --episodes N --out x --size 120x160 --seed 0\n"
     assert demo_recipes(card) == []
