@@ -55,6 +55,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-rehearse", action="store_true", help="with --init, rehearse nothing by default"
     )
+    parser.add_argument(
+        "--rehearse-episodes",
+        type=int,
+        metavar="N",
+        help="with `--rehearse init`: episodes regenerated per task (default 10; at most the "
+        "count of the card's command for that task). More protects a longer fine-tune",
+    )
     parser.add_argument("--steps", type=int, help="optimiser steps (default 20000)")
     parser.add_argument("--batch-size", type=int, help="samples per process per step (default 32)")
     parser.add_argument("--lr", type=float, help="peak learning rate (default: by preset)")
@@ -243,7 +250,8 @@ def build_config(args: argparse.Namespace):
         **given,
     )
     # Checked first; then `--rehearse init` becomes folders (generated once, minutes).
-    return replace(config, rehearse=resolve_rehearsals(config.rehearse, config.init))
+    rehearse = resolve_rehearsals(config.rehearse, config.init, args.rehearse_episodes)
+    return replace(config, rehearse=rehearse)
 
 
 def run(args: argparse.Namespace) -> int:

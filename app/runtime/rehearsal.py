@@ -16,6 +16,7 @@ from pi0_core.train.rehearsal import INIT, check_rehearsals, parse_rehearsal
 log = logging.getLogger(__name__)
 
 EPISODES_PER_TASK = 10  # regenerated per task the card names: enough variety to rehearse
+MAX_EPISODES_PER_TASK = 1000  # beyond this, regenerating takes hours: give the folders instead
 CACHE_ENV = "PI0STUDIO_CACHE"  # where regenerated episodes are kept (default ~/.cache/pi0studio)
 
 
@@ -25,10 +26,19 @@ def cache_root() -> Path:
 
 
 def resolve_rehearsals(
-    entries: Sequence[str], init: str | None, episodes: int = EPISODES_PER_TASK
+    entries: Sequence[str], init: str | None, episodes: int | None = None
 ) -> tuple[str, ...]:
-    """The --rehearse entries with `init` replaced by the folders of regenerated episodes."""
+    """The --rehearse entries with `init` replaced by the folders of regenerated episodes,
+    `episodes` per task (--rehearse-episodes; default EPISODES_PER_TASK)."""
     check_rehearsals(entries)  # a bad fraction fails before anything is generated
+    if episodes is not None:
+        if not 1 <= episodes <= MAX_EPISODES_PER_TASK:
+            raise ValueError(
+                f"--rehearse-episodes must be in [1, {MAX_EPISODES_PER_TASK}], got {episodes}"
+            )
+        if not any(parse_rehearsal(entry).paths == (INIT,) for entry in entries):
+            raise ValueError("--rehearse-episodes applies to `--rehearse init`, not used here")
+    episodes = EPISODES_PER_TASK if episodes is None else episodes
     resolved = []
     for entry in entries:
         rehearsal = parse_rehearsal(entry)

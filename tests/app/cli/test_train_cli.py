@@ -25,6 +25,14 @@ from app.cli.main import main
             ["--preset", "tiny", "--rehearse", "init"],
             "error: --rehearse init needs --init CHECKPOINT",
         ),
+        (
+            ["--preset", "tiny", "--rehearse-episodes", "5"],
+            "error: --rehearse-episodes applies to `--rehearse init`, not used here",
+        ),
+        (
+            ["--preset", "tiny", "--rehearse", "init", "--rehearse-episodes", "0"],
+            "error: --rehearse-episodes must be in [1, 1000], got 0",
+        ),
     ],
 )
 def test_bad_options_give_one_line(tmp_path: Path, capsys, extra: list, message: str) -> None:

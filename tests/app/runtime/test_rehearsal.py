@@ -68,3 +68,22 @@ def test_card_without_demos_commands_is_refused(tmp_path: Path) -> None:
 def test_init_needs_a_starting_checkpoint() -> None:
     with pytest.raises(ValueError, match="--rehearse init needs --init"):
         rehearsal.resolve_rehearsals(["init"], None)
+
+
+def test_episodes_per_task_can_be_raised(generated: list) -> None:
+    rehearsal.resolve_rehearsals(["init:0.5"], BUNDLED, episodes=4)
+    assert [call[1] for call in generated] == [4, 4, 4]
+
+
+@pytest.mark.parametrize("episodes", [0, -3, 1001])
+def test_absurd_episode_counts_are_refused(generated: list, episodes: int) -> None:
+    with pytest.raises(ValueError, match=r"--rehearse-episodes must be in \[1, 1000\]"):
+        rehearsal.resolve_rehearsals(["init"], BUNDLED, episodes=episodes)
+    assert generated == []
+
+
+def test_episodes_without_init_rehearsal_are_refused(generated: list) -> None:
+    with pytest.raises(ValueError, match="applies to `--rehearse init`"):
+        rehearsal.resolve_rehearsals(["data/a:0.2"], BUNDLED, episodes=20)
+    with pytest.raises(ValueError, match="applies to `--rehearse init`"):
+        rehearsal.resolve_rehearsals([], BUNDLED, episodes=20)
