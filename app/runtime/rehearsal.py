@@ -63,6 +63,13 @@ def init_recipes(init: str | None, episodes: int) -> list[DemoRecipe]:
             f"--rehearse init: the model card of {init} names no `python main.py demos` command "
             "to regenerate its data; give the data's folders (--rehearse DIR)"
         )
+    for r in recipes.values():
+        if r.episodes < episodes:
+            log.info(
+                "rehearsing %d %s episodes: the card's command for it makes no more",
+                r.episodes,
+                r.task,
+            )
     return [
         DemoRecipe(r.task, min(episodes, r.episodes), r.seed, r.size, r.compress)
         for r in recipes.values()

@@ -71,3 +71,14 @@ def test_resume_continues_in_the_folder_given_even_when_copied(tmp_path: Path) -
     args = parser.parse_args(["--out", str(new), "--resume", "--steps", "20"])
     config = train_cli.build_config(args)
     assert (config.out, config.steps, config.preset) == (str(new), 20, "tiny")
+
+
+def test_rehearse_episodes_help_names_the_default() -> None:
+    import argparse
+
+    from app.cli import train as train_cli
+    from app.runtime.rehearsal import EPISODES_PER_TASK
+
+    parser = argparse.ArgumentParser()
+    train_cli.add_arguments(parser)
+    assert f"default {EPISODES_PER_TASK};" in " ".join(parser.format_help().split())

@@ -87,3 +87,14 @@ def test_episodes_without_init_rehearsal_are_refused(generated: list) -> None:
         rehearsal.resolve_rehearsals(["data/a:0.2"], BUNDLED, episodes=20)
     with pytest.raises(ValueError, match="applies to `--rehearse init`"):
         rehearsal.resolve_rehearsals([], BUNDLED, episodes=20)
+
+
+def test_a_task_gets_no_more_than_its_cards_command_and_is_told(generated: list, caplog) -> None:
+    caplog.set_level("INFO", logger=rehearsal.__name__)
+    rehearsal.regenerate_init_data(BUNDLED, episodes=60)  # the card's insertion command: 50
+    assert [call[:2] for call in generated] == [
+        ("transfer_cube", 60),
+        ("pick_color", 60),
+        ("insertion", 50),
+    ]
+    assert "rehearsing 50 insertion episodes" in caplog.text
