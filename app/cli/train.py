@@ -112,6 +112,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "(verbs, politeness, object words, case, punctuation); the prompts on disk are kept",
     )
     parser.add_argument(
+        "--prompt-keep",
+        type=float,
+        metavar="FRACTION",
+        help="with --prompt-augment: share of samples that keep their recorded prompt, in [0, 1) "
+        "(default 0: every sample re-phrased)",
+    )
+    parser.add_argument(
         "--named-loss",
         type=float,
         help="weight of an auxiliary loss: predict the position of the object the prompt names "
@@ -206,6 +213,7 @@ _FIELDS = {
     "object_loss": "object_loss",
     "named_loss": "named_loss",
     "prompt_augment": "prompt_augment",
+    "prompt_keep": "prompt_keep",
     "start_weight": "start_weight",
     "start_steps": "start_steps",
     "grasp_weight": "grasp_weight",

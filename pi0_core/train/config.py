@@ -49,6 +49,7 @@ class TrainConfig:
     object_loss: float = 0.0  # weight of the auxiliary object-position loss (sim demos only)
     named_loss: float = 0.0  # weight of the auxiliary loss on the prompt's object (sim demos)
     prompt_augment: bool = False  # re-phrase each sample's prompt (pi0_core.train.prompt_grammar)
+    prompt_keep: float = 0.0  # with prompt_augment: share of samples that keep the recorded prompt
     start_weight: float = 1.0  # samples in an episode's first start_steps are drawn this often
     start_steps: int = 50  # the start of an episode, where only the cameras show the task
     grasp_weight: float = 1.0  # samples whose next grasp_steps close a gripper: drawn this often
@@ -96,6 +97,12 @@ class TrainConfig:
             raise ValueError("--save-every must be positive and --num-workers not negative")
         if not 0 <= self.state_dropout < 1:
             raise ValueError(f"--state-dropout must be in [0, 1), got {self.state_dropout}")
+        if not 0 <= self.prompt_keep < 1:
+            raise ValueError(f"--prompt-keep must be in [0, 1), got {self.prompt_keep}")
+        if self.prompt_keep and not self.prompt_augment:
+            raise ValueError(
+                "--prompt-keep needs --prompt-augment (without it every prompt is kept)"
+            )
         for name in ("object", "named"):  # the auxiliary position losses
             weight = getattr(self, f"{name}_loss")
             if not 0 <= weight <= MAX_OBJECT_LOSS:

@@ -199,7 +199,9 @@ class Run:
             parts.objects,
             named=config.named_loss > 0,
             rephrase=(
-                PromptAugment(config.seed * 1_000 + self.processes.rank + self.start_step)
+                PromptAugment(
+                    config.seed * 1_000 + self.processes.rank + self.start_step, config.prompt_keep
+                )
                 if config.prompt_augment
                 else None
             ),

@@ -43,6 +43,7 @@ def model_card(
         "- prompts: "
         + (
             "re-phrased per sample by the prompt grammar (`--prompt-augment`)"
+            + (f", {config.prompt_keep:.0%} kept as recorded" if config.prompt_keep else "")
             if config.prompt_augment
             else "as recorded"
         ),

@@ -141,15 +141,20 @@ def task_of(prompt: str) -> tuple[str, str] | None:
 
 
 class PromptAugment:
-    """Re-phrases a demonstration's prompt with a fresh draw of the training patterns."""
+    """Re-phrases a demonstration's prompt with a fresh draw of the training patterns.
 
-    def __init__(self, seed: int) -> None:
+    `keep` is the share of prompts returned as recorded, so that the demonstrations' own
+    phrasings stay as common in training as they were.
+    """
+
+    def __init__(self, seed: int, keep: float = 0.0) -> None:
         self.rng = np.random.default_rng(seed)
+        self.keep = keep
 
     def __call__(self, prompt: str) -> str:
-        """A new phrasing of the same task (and colour); an unknown prompt unchanged."""
+        """A new phrasing of the same task (and colour); an unknown or kept prompt unchanged."""
         found = task_of(prompt)
-        if found is None:
+        if found is None or (self.keep and self.rng.random() < self.keep):
             return prompt
         task, color = found
         return GRAMMARS[task].draw(self.rng, "train", color)

@@ -87,6 +87,31 @@ def test_the_task_and_colour_are_read_from_the_demonstration_prompt() -> None:
         assert task_of(augment("grab the blue cube")) == ("pick_color", "blue")
 
 
+def test_a_keep_share_returns_that_share_of_prompts_as_recorded() -> None:
+    recorded = "grab the blue cube"
+    for keep, low, high in ((0.0, 0, 40), (0.3, 520, 680), (0.9, 1750, 1850)):
+        augment = PromptAugment(5, keep=keep)
+        kept = sum(augment(recorded) == recorded for _ in range(2000))
+        assert low <= kept <= high, (keep, kept)  # a draw may equal the recording by chance
+    kept_draws = [PromptAugment(5, keep=0.5)(recorded) for _ in range(3)]
+    assert kept_draws == [PromptAugment(5, keep=0.5)(recorded) for _ in range(3)]  # seeded
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"prompt_augment": True, "prompt_keep": 1.0}, "--prompt-keep must be in [0, 1)"),
+        ({"prompt_augment": True, "prompt_keep": -0.1}, "--prompt-keep must be in [0, 1)"),
+        ({"prompt_keep": 0.3}, "--prompt-keep needs --prompt-augment"),
+    ],
+)
+def test_an_impossible_keep_share_is_refused(options, message) -> None:
+    from pi0_core.train.config import TrainConfig
+
+    with pytest.raises(ValueError, match=re.escape(message)):
+        TrainConfig(data=("d",), out="o", preset="tiny", **options)
+
+
 def test_every_grammar_word_round_trips_and_fits_the_token_budget() -> None:
     tokenizer = ByteTokenizer()
     rng = np.random.default_rng(0)
@@ -151,3 +176,20 @@ def test_training_samples_see_new_phrasings_only_with_prompt_augment(augment) ->
         assert len(seen) > 5 and all(task_of(text) == ("pick_color", "red") for text in seen)
     else:
         assert seen == {"pick up the red cube"}
+
+
+def test_the_model_card_says_how_prompts_were_trained() -> None:
+    from pi0_core.train.config import TrainConfig
+    from pi0_core.train.model_card import model_card
+    from tests.pi0_core.conftest import make_policy
+
+    spec = make_policy().spec
+
+    def prompts_line(**options) -> str:
+        config = TrainConfig(data=("d",), out="o", preset="tiny", **options)
+        card = model_card(config, spec, 1, 1, 1, 1, 1e-4, None, None)
+        return next(line for line in card.splitlines() if line.startswith("- prompts:"))
+
+    assert prompts_line() == "- prompts: as recorded"
+    assert prompts_line(prompt_augment=True).endswith("grammar (`--prompt-augment`)")
+    assert prompts_line(prompt_augment=True, prompt_keep=0.3).endswith(", 30% kept as recorded")

@@ -33,6 +33,14 @@ from app.cli.main import main
             ["--preset", "tiny", "--rehearse", "init", "--rehearse-episodes", "0"],
             "error: --rehearse-episodes must be in [1, 1000], got 0",
         ),
+        (
+            ["--preset", "tiny", "--prompt-keep", "0.3"],
+            "error: --prompt-keep needs --prompt-augment (without it every prompt is kept)",
+        ),
+        (
+            ["--preset", "tiny", "--prompt-augment", "--prompt-keep", "1"],
+            "error: --prompt-keep must be in [0, 1), got 1.0",
+        ),
     ],
 )
 def test_bad_options_give_one_line(tmp_path: Path, capsys, extra: list, message: str) -> None:
@@ -82,3 +90,19 @@ def test_rehearse_episodes_help_names_the_default() -> None:
     parser = argparse.ArgumentParser()
     train_cli.add_arguments(parser)
     assert f"default {EPISODES_PER_TASK};" in " ".join(parser.format_help().split())
+
+
+def test_prompt_keep_reaches_the_config_and_the_card(tmp_path: Path) -> None:
+    import argparse
+
+    from app.cli import train as train_cli
+    from pi0_core.train.config import TrainConfig
+
+    parser = argparse.ArgumentParser()
+    train_cli.add_arguments(parser)
+    argv = ["--data", "d", "--out", str(tmp_path), "--preset", "tiny", "--prompt-augment"]
+    args = parser.parse_args([*argv, "--prompt-keep", "0.25"])
+    config = train_cli.build_config(args)
+    assert (config.prompt_augment, config.prompt_keep) == (True, 0.25)
+    assert TrainConfig.from_json(config.to_json()).prompt_keep == 0.25  # kept for --resume
+    assert train_cli.build_config(parser.parse_args(argv)).prompt_keep == 0.0
