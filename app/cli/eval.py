@@ -195,17 +195,20 @@ def run(args: argparse.Namespace) -> int:
         flush=True,
     )
     summary = report.summary()
-    print(
-        f"  execution {args.execution}, delay {delay_ticks} ticks: largest switch step "
-        f"{summary['max_switch_step']} rad, mean |jerk| {summary['mean_abs_jerk']} rad/s³",
-        flush=True,
-    )
+    print(f"  execution {args.execution}, delay {delay_ticks} ticks: {_smoothness_text(summary)}")
     reached = ", ".join(f"{name} {count}" for name, count in report.stages_reached().items())
     print(f"  episodes reaching each stage: {reached}", flush=True)
     if args.json:
         summary = report.summary() | ({"robot": args.robot} if args.robot else {})
         print(json.dumps(summary), flush=True)
     return 0
+
+
+def _smoothness_text(summary: dict) -> str:
+    """The commanded joints' smoothness figures in words (either may be missing)."""
+    step, jerk = summary["max_switch_step"], summary["mean_abs_jerk"]
+    step_text = "no chunk replaced another" if step is None else f"largest switch step {step} rad"
+    return step_text + ("" if jerk is None else f", mean |jerk| {jerk} rad/s³")
 
 
 def _evaluate_live(args: argparse.Namespace, task: str, policy, size, on_episode):

@@ -6,12 +6,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+import numpy as np
+
 from app.runtime.policy_runner import ChunkPolicy, RunnerConfig
 from app.runtime.robots import make_robot, simulator_of
 from app.runtime.session import RobotSession
 from app.runtime.sim_execution import delay_ticks_for
 from app.runtime.snapshot import Mode
 from drivers.sim.evaluate import EpisodeOutcome, EvalReport
+from drivers.sim.smoothness import max_switch_step, mean_abs_jerk
 from drivers.sim.tasks import get_task
 
 LIVE_ROBOTS = ("sim", "virtual")
@@ -70,6 +73,8 @@ def _episode(kind, spec, policy, seed, rate_hz, runner, image_size) -> EpisodeOu
     session = RobotSession(robot, policy, rate_hz=rate_hz, runner=runner)
     start = time.monotonic()
     stage, success, steps, chunks, inference_ms = 0, False, 0, 0, ()
+    smoothness: tuple[float | None, float | None] = (None, None)
+    clamped = None
     try:
         session.start()
         session.set_prompt(sim.prompt)
@@ -84,6 +89,8 @@ def _episode(kind, spec, policy, seed, rate_hz, runner, image_size) -> EpisodeOu
                 break
             time.sleep(POLL_S)
         inference_ms = tuple(float(ms) for ms in session.runner.latencies_ms())
+        smoothness = _smoothness(session, first_tick, rate_hz)
+        clamped = session.gate.clamped_ticks
     finally:
         session.stop()
         robot.disconnect()
@@ -97,4 +104,20 @@ def _episode(kind, spec, policy, seed, rate_hz, runner, image_size) -> EpisodeOu
         policy_calls=chunks,
         stage=stage,
         inference_ms=inference_ms,
+        max_switch_step=smoothness[0],
+        mean_abs_jerk=smoothness[1],
+        clamped_ticks=clamped,
     )
+
+
+def _smoothness(
+    session: RobotSession, first_tick: int, rate_hz: float
+) -> tuple[float | None, float | None]:
+    """The episode's largest command step at a chunk switch and mean |jerk|, from the commands
+    the followers were sent (after the safety layer) since `first_tick`."""
+    ticks, commands = session.command_history()
+    sent = (ticks >= first_tick) & ~np.isnan(commands).any(axis=1)
+    ticks, commands = ticks[sent], commands[sent].astype(np.float64)
+    row_of = {int(tick): row for row, tick in enumerate(ticks)}
+    switches = [row_of[int(tick)] for tick in session.runner.switch_ticks() if int(tick) in row_of]
+    return max_switch_step(commands, switches), mean_abs_jerk(commands, 1.0 / rate_hz)

@@ -123,6 +123,7 @@ class PolicyRunner:
         self.inference_ms = 0.0
         self.chunk_prompt = ""
         self._latencies = Ring(1000)  # ms of recent inferences, for benchmarks
+        self._switches = Ring(1000, (), np.int64)  # ticks at which a chunk replaced another
 
     # -- any thread ---------------------------------------------------------------------------
 
@@ -180,6 +181,11 @@ class PolicyRunner:
         """Inference latencies of the recent chunks, oldest first."""
         with self._lock:
             return self._latencies.values()
+
+    def switch_ticks(self) -> np.ndarray:
+        """Control ticks at which a recent chunk replaced the one before it, oldest first."""
+        with self._lock:
+            return self._switches.values()
 
     # -- control loop -------------------------------------------------------------------------
 
@@ -284,6 +290,7 @@ class PolicyRunner:
             if generation != self._generation:
                 return  # reset while we were busy: this chunk belongs to the past
             # This tick's action was already taken from the old schedule: the next is the first.
+            replaced = not self._execution.schedule.empty
             skipped = self._execution.deliver(chunk, request, self._tick + 1)
             self.inference_ms = elapsed_ms
             self._latencies.append(elapsed_ms)
@@ -292,6 +299,8 @@ class PolicyRunner:
                 return
             self.chunks += 1
             self.chunk_prompt = prompt
+            if replaced:
+                self._switches.append(self._tick + 1)
 
 
 def infer_chunk(policy: ChunkPolicy, obs: dict[str, Any], request: ChunkRequest) -> np.ndarray:

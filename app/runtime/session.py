@@ -106,6 +106,7 @@ class RobotSession:
         self._history_t = Ring(capacity)
         self._history_qpos = Ring(capacity, (ROBOT_DOF,), np.float32)
         self._history_action = Ring(capacity, (ROBOT_DOF,), np.float32)
+        self._history_tick = Ring(capacity, (), np.int64)
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -234,6 +235,12 @@ class RobotSession:
 
     # -- snapshot (any thread) ----------------------------------------------------------------
 
+    def command_history(self) -> tuple[np.ndarray, np.ndarray]:
+        """(ticks, commands) of the last `history_s`: one row per control tick, the command in
+        force at it after the safety layer (NaN before the first one)."""
+        with self._lock:
+            return self._history_tick.values(), self._history_action.values()
+
     def snapshot(self) -> SessionSnapshot:
         """A consistent copy of everything the GUI shows."""
         now = time.monotonic()
@@ -341,7 +348,7 @@ class RobotSession:
         self._step_physics(tick)
         if reading is not None:
             self._record(now, reading, command, leader_grippers)
-        self._publish(now, reading, command)
+        self._publish(tick, now, reading, command)
 
     def _apply_requests(self, tick: int) -> None:
         with self._lock:
@@ -496,7 +503,9 @@ class RobotSession:
         )
         self.recorder.on_tick(sample)
 
-    def _publish(self, now: float, reading: _Reading | None, command: np.ndarray | None) -> None:
+    def _publish(
+        self, tick: int, now: float, reading: _Reading | None, command: np.ndarray | None
+    ) -> None:
         with self._lock:
             if reading is not None:
                 self._qpos = reading.qpos
@@ -504,6 +513,7 @@ class RobotSession:
                 self._action = np.array(command, np.float32)
                 self._commanded = True
             self._history_t.append(now)
+            self._history_tick.append(tick)
             self._history_qpos.append(self._qpos)
             # Before the first command there is nothing commanded to plot: NaN, not zeros.
             self._history_action.append(self._action if self._commanded else _NOTHING_SENT)

@@ -64,6 +64,7 @@ class EpisodeOutcome:
     mean_abs_jerk: float | None = None  # mean |jerk| of the arm-joint commands, rad/s³
     prompt: str = ""  # what the policy was prompted with
     inference_ms: tuple[float, ...] = ()  # real-time episodes: each chunk's inference time
+    clamped_ticks: int | None = None  # real-time episodes: ticks the safety layer changed
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,9 @@ class EvalReport:
             f"inference_ms_{name}": round(float(np.percentile(times, q)), 1)
             for name, q in (("p50", 50), ("p90", 90), ("max", 100))
         }
+        clamped = [o.clamped_ticks for o in self.outcomes if o.clamped_ticks is not None]
+        if clamped:
+            summary["clamped_ticks"] = sum(clamped)
         if self.set_latency_ms is not None:
             summary["latency_ms"] = self.set_latency_ms
             summary["chunks_late"] = sum(ms > self.set_latency_ms for ms in times)

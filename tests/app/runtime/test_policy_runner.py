@@ -119,3 +119,18 @@ def test_a_set_latency_out_of_range_is_refused() -> None:
     for bad in (-1.0, 5000.0):
         with pytest.raises(ValueError, match="min_latency_ms"):
             RunnerConfig(min_latency_ms=bad)
+
+
+def test_the_ticks_where_a_chunk_replaced_another_are_kept() -> None:
+    policy = FakePolicy(chunk=20)
+    runner = runner_with(policy, replan_fraction=0.5)
+    try:
+        drive(runner, range(0, 1))
+        wait_until(lambda: runner.status().chunks == 1, what="first chunk")
+        assert runner.switch_ticks().tolist() == []  # the first chunk replaced nothing
+        drive(runner, range(1, 12))
+        wait_until(lambda: runner.status().chunks == 2, what="second chunk")
+        (switch,) = runner.switch_ticks().tolist()
+        assert 11 <= switch <= 12  # delivered at the tick after the one it was asked at
+    finally:
+        runner.stop()
