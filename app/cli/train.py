@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from dataclasses import replace
 
 from app.cli import train_plan
@@ -223,6 +224,12 @@ _FIELDS = {
 }
 
 
+def _differs(given: object, saved: object) -> bool:
+    if isinstance(given, (tuple, list)) or isinstance(saved, (tuple, list)):
+        return tuple(given or ()) != tuple(saved or ())
+    return given != saved
+
+
 def build_config(args: argparse.Namespace):
     """A TrainConfig from the options (the saved one, updated, with --resume)."""
     from pi0_core.train.config import TrainConfig
@@ -237,7 +244,25 @@ def build_config(args: argparse.Namespace):
         keep = ("steps", "save_every", "log_every", "num_workers", "threads", "eval_every")
         # The run continues where it is now, also when its folder was moved or copied.
         kept = {k: v for k, v in given.items() if k in keep}
-        return resumed_config(args.out, **kept, out=str(args.out))
+        config = resumed_config(args.out, **kept, out=str(args.out))
+        for key, value in given.items():
+            saved = getattr(config, key)
+            if key not in keep and _differs(value, saved):
+                option = "--" + next(o for o, f in _FIELDS.items() if f == key).replace("_", "-")
+                print(
+                    f"warning: {option} {value} is not used: the resumed run keeps its saved "
+                    f"{saved} (a new --out starts a run with it)",
+                    file=sys.stderr,
+                    flush=True,
+                )
+        if args.rehearse_episodes is not None:
+            print(
+                f"warning: --rehearse-episodes {args.rehearse_episodes} is not used: the resumed "
+                "run rehearses the episodes it started with",
+                file=sys.stderr,
+                flush=True,
+            )
+        return config
     from app.cli.train_defaults import geometric_augmentation, rehearsal_of
     from app.runtime.rehearsal import resolve_rehearsals
 

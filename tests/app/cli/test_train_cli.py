@@ -106,3 +106,28 @@ def test_prompt_keep_reaches_the_config_and_the_card(tmp_path: Path) -> None:
     assert (config.prompt_augment, config.prompt_keep) == (True, 0.25)
     assert TrainConfig.from_json(config.to_json()).prompt_keep == 0.25  # kept for --resume
     assert train_cli.build_config(parser.parse_args(argv)).prompt_keep == 0.0
+
+
+def test_resume_says_which_given_settings_it_does_not_use(tmp_path: Path, capsys) -> None:
+    import argparse
+
+    from app.cli import train as train_cli
+    from pi0_core.train.config import TrainConfig
+
+    (tmp_path / "resume").mkdir()
+    saved = TrainConfig(data=("d",), out=str(tmp_path), preset="tiny", steps=10, lr=1e-4, seed=3)
+    (tmp_path / "resume" / "config.json").write_text(saved.to_json())
+    parser = argparse.ArgumentParser()
+    train_cli.add_arguments(parser)
+    same = ["--lr", "0.0001", "--seed", "3", "--data", "d"]  # as the Fine-tune tab passes them
+    argv = ["--out", str(tmp_path), "--resume", "--steps", "20"]
+    config = train_cli.build_config(parser.parse_args([*argv, *same]))
+    assert config.steps == 20 and capsys.readouterr().err == ""
+    config = train_cli.build_config(parser.parse_args([*argv, "--lr", "1e-05"]))
+    assert config.lr == 1e-4
+    assert capsys.readouterr().err.strip() == (
+        "warning: --lr 1e-05 is not used: the resumed run keeps its saved 0.0001 "
+        "(a new --out starts a run with it)"
+    )
+    train_cli.build_config(parser.parse_args([*argv, "--rehearse-episodes", "50"]))
+    assert "--rehearse-episodes 50 is not used" in capsys.readouterr().err
