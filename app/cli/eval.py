@@ -195,7 +195,10 @@ def run(args: argparse.Namespace) -> int:
         flush=True,
     )
     summary = report.summary()
-    print(f"  execution {args.execution}, delay {delay_ticks} ticks: {_smoothness_text(summary)}")
+    print(
+        f"  execution {args.execution}, delay {delay_ticks} ticks: {_smoothness_text(summary)}",
+        flush=True,
+    )
     reached = ", ".join(f"{name} {count}" for name, count in report.stages_reached().items())
     print(f"  episodes reaching each stage: {reached}", flush=True)
     if args.json:
