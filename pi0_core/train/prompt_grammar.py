@@ -143,8 +143,8 @@ def task_of(prompt: str) -> tuple[str, str] | None:
 class PromptAugment:
     """Re-phrases a demonstration's prompt with a fresh draw of the training patterns.
 
-    `keep` is the share of prompts returned as recorded, so that the demonstrations' own
-    phrasings stay as common in training as they were.
+    `keep` is the share of prompts returned as recorded (`train --prompt-keep`), so that the
+    demonstrations' own phrasings stay in training.
     """
 
     def __init__(self, seed: int, keep: float = 0.0) -> None:
