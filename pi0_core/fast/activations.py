@@ -10,8 +10,8 @@ import torch.nn.functional as F
 from torch import nn
 from transformers.activations import GELUTanh
 
-_LINEAR = 2.0 * math.sqrt(2.0 / math.pi)  # 2·√(2/π)
-_CUBIC = _LINEAR * 0.044715
+LINEAR = 2.0 * math.sqrt(2.0 / math.pi)  # 2·√(2/π)
+CUBIC = LINEAR * 0.044715
 
 
 def gelu_tanh_by_sigmoid(x: torch.Tensor) -> torch.Tensor:
@@ -24,7 +24,7 @@ def gelu_tanh_by_sigmoid(x: torch.Tensor) -> torch.Tensor:
     if x.requires_grad and torch.is_grad_enabled():  # guided sampling differentiates through it
         return F.gelu(x32, approximate="tanh").type_as(x)  # one kernel forward and backward
     inner = x32 * x32
-    inner.mul_(_CUBIC).add_(_LINEAR).mul_(x32)
+    inner.mul_(CUBIC).add_(LINEAR).mul_(x32)
     return inner.sigmoid_().mul_(x32).type_as(x)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 from torch import nn
+from transformers.activations import GELUTanh
 
 from pi0_core.fast.activations import activation_of
 from pi0_core.fast.layers import attend
@@ -55,6 +56,7 @@ class FusedLayer:
     gate_up: Linear  # (2 I, E)
     down: Linear
     activation: Callable[[torch.Tensor], torch.Tensor]
+    gelu_tanh: bool  # the activation is Gemma's tanh GELU (the pullback knows its slope)
     heads: int
     kv_heads: int
     head_dim: int
@@ -73,6 +75,7 @@ class FusedLayer:
             gate_up=_stacked([mlp.gate_proj, mlp.up_proj]),
             down=_linear(mlp.down_proj),
             activation=activation_of(mlp.act_fn, gelu_by_sigmoid),
+            gelu_tanh=isinstance(mlp.act_fn, GELUTanh),
             heads=attn.config.num_attention_heads,
             kv_heads=attn.config.num_key_value_heads,
             head_dim=attn.head_dim,

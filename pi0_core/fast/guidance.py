@@ -75,10 +75,20 @@ def guided_velocity(
     x: torch.Tensor,
     t: float,
     guidance: Guidance,
+    with_pullback: Callable[[torch.Tensor], tuple[torch.Tensor, Callable]] | None = None,
 ) -> torch.Tensor:
-    """v' at x_t: the network's velocity corrected toward the guidance target."""
+    """v' at x_t: the network's velocity corrected toward the guidance target.
+
+    with_pullback: x ↦ (v, e ↦ (∂v/∂x)ᵀ·e) written out by hand (`fast.pullback`); without it
+    the paper's variant differentiates `velocity` with autograd.
+    """
     config = guidance.config
-    if config.jacobian:
+    if config.jacobian and with_pullback is not None:
+        v, pullback = with_pullback(x)
+        v = v.to(x.dtype)
+        error = guidance.weights * (guidance.target - (x - t * v))
+        correction = error - t * pullback(error)  # (∂Â/∂x)ᵀ e with Â = x − t·v
+    elif config.jacobian:
         with torch.enable_grad():
             x_in = x.detach().requires_grad_(True)
             v = velocity(x_in).to(x.dtype)

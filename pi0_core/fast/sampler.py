@@ -21,6 +21,7 @@ from pi0_core.fast.guidance import Guidance, guided_velocity
 from pi0_core.fast.options import FastOptions, default_options
 from pi0_core.fast.parts import Pi0Parts, UnsupportedModelError, weights_stamp
 from pi0_core.fast.passes import KV, encode_prefix, encode_state, velocity
+from pi0_core.fast.pullback import supports_pullback, velocity_with_pullback
 
 log = logging.getLogger(__name__)
 
@@ -212,8 +213,11 @@ class FastSampler:
     ) -> torch.Tensor:
         """Euler steps from t=1 to t=0: x <- x + dt * v(x, t), v guided when asked."""
         options, parts = self.options, self.parts
-        # A backward pass needs each step's keys/values as values, not writes into the buffer.
-        in_place = options.kv_buffer and (guidance is None or not guidance.config.jacobian)
+        # Autograd needs each step's keys/values as values, not writes into the buffer; the
+        # hand-written pullback reads them before the next step writes.
+        by_hand = self._fused is not None and supports_pullback(self._fused.current())
+        autograd = guidance is not None and guidance.config.jacobian and not by_hand
+        in_place = options.kv_buffer and not autograd
         num_steps = time_table.shape[0]
         expert = time_terms = rope = None
         if self._fused is not None:
@@ -237,10 +241,17 @@ class FastSampler:
                     options.pack_gqa, options.gelu_by_sigmoid,
                 )  # fmt: skip
 
+            def with_pullback(x: torch.Tensor, step: int = step, geometry=geometry, rope=rope):
+                return velocity_with_pullback(
+                    expert, x, time_terms[step], rope, geometry.action_mask,
+                    geometry.prefix_len + 1, kv, in_place,
+                )  # fmt: skip
+
             if guidance is None:
                 v = velocity_at(x)
             else:
-                v = guided_velocity(velocity_at, x, 1.0 + step * dt, guidance)
+                pullback = with_pullback if by_hand else None
+                v = guided_velocity(velocity_at, x, 1.0 + step * dt, guidance, pullback)
             x = x + dt * v.to(x.dtype)
         return x
 

@@ -135,17 +135,17 @@ def test_the_samplers_vector_jacobian_product_goes_through_the_network(policy, m
 
     checks = []
 
-    def checked(velocity, x, t, guidance):
+    def checked(velocity, x, t, guidance, with_pullback=None):
         direction, error = torch.randn_like(x), torch.randn_like(x)
-        with torch.enable_grad():
-            x_in = x.detach().requires_grad_(True)
-            vjp = torch.autograd.grad(x_in - t * velocity(x_in), x_in, error)[0]
+        assert with_pullback is not None  # the fused expert's VJP is written out by hand
+        _, pullback = with_pullback(x)
+        vjp = error - t * pullback(error)  # read before the velocities below overwrite kv
         h = 1e-3
         with torch.no_grad():
             plus, minus = x + h * direction, x - h * direction
             jvp = (plus - t * velocity(plus) - minus + t * velocity(minus)) / (2 * h)
         checks.append(((vjp * direction).sum().item(), (error * jvp).sum().item()))
-        return guided_velocity(velocity, x, t, guidance)
+        return guided_velocity(velocity, x, t, guidance, with_pullback)
 
     monkeypatch.setattr(sampler_module, "guided_velocity", checked)
     obs = make_observation()
@@ -167,3 +167,51 @@ def test_delta_convention_guides_toward_the_prefix_relative_to_the_new_state() -
     guided = policy.infer(later, noise(1), prefix=previous, delay=delay, guidance=config)
     gap = np.abs(free[:delay] - previous[:delay]).max()
     assert np.abs(guided[:delay] - previous[:delay]).max() < 0.02 * gap
+
+
+def test_the_hand_written_pullback_is_autograds_vector_jacobian_product(policy) -> None:
+    from pi0_core.fast.fused import FusedExpert, fused_rope, fused_velocity
+    from pi0_core.fast.parts import Pi0Parts
+    from pi0_core.fast.pullback import supports_pullback, velocity_with_pullback
+
+    parts = Pi0Parts.of(policy.model)
+    expert = FusedExpert.of(parts, gelu_by_sigmoid=True)
+    assert supports_pullback(expert)
+    torch.manual_seed(0)
+    layers, start = len(expert.layers), 7  # 6 prefix tokens and the state's
+    chunk, width = policy.spec.chunk_size, expert.action_in[0].shape[1]
+    head_dim = expert.layers[0].head_dim
+    shape = (layers, 1, expert.layers[0].kv_heads, start + chunk, head_dim)
+    kv = (torch.randn(shape), torch.randn(shape))
+    angles = torch.rand(1, chunk, head_dim)
+    rope = fused_rope((angles.cos(), angles.sin()))
+    mask = torch.ones(1, 1, 1, start + chunk, dtype=torch.bool)
+    mask[..., 2] = False  # a padded prefix column
+    time_term = torch.randn(1, 1, expert.time_mlp_in_time.shape[0])
+    x, error = torch.randn(1, chunk, width), torch.randn(1, chunk, width)
+
+    with torch.enable_grad():
+        x_in = x.clone().requires_grad_(True)
+        stored = (kv[0].clone(), kv[1].clone())
+        v = fused_velocity(expert, x_in, time_term, rope, mask, start, stored, False, True)
+        expected = torch.autograd.grad(v, x_in, error)[0]
+    with torch.no_grad():
+        by_hand, pullback = velocity_with_pullback(
+            expert, x, time_term, rope, mask, start, kv, True
+        )
+        product = pullback(error)
+    assert torch.allclose(by_hand, v.detach(), atol=1e-5, rtol=1e-4)
+    # Relative to the product's own size (the micro network's Jacobian is small).
+    assert (product - expected).abs().max() < 1e-4 * expected.abs().max()
+
+
+def test_the_sampler_guides_by_hand_as_autograd_does(policy, monkeypatch) -> None:
+    import pi0_core.fast.sampler as sampler_module
+
+    obs = make_observation()
+    previous = policy.infer(obs, make_noise(0))
+    free = policy.infer(obs, make_noise(1))
+    by_hand = policy.infer(obs, make_noise(1), prefix=previous, delay=3)
+    monkeypatch.setattr(sampler_module, "supports_pullback", lambda expert: False)
+    with_autograd = policy.infer(obs, make_noise(1), prefix=previous, delay=3)
+    assert np.abs(by_hand - with_autograd).max() < 1e-3 * np.abs(free - previous).max()
