@@ -16,7 +16,7 @@ from torch import nn
 from transformers.activations import GELUTanh
 
 from pi0_core.fast.activations import activation_of
-from pi0_core.fast.layers import attend
+from pi0_core.fast.layers import attend, store_kv
 from pi0_core.fast.parts import weights_stamp
 
 Linear = tuple[torch.Tensor, torch.Tensor | None]  # weight, bias
@@ -164,15 +164,7 @@ def fused_decoder_layer(
     rotated = torch.addcmul(rotated * rope[0], rotated.roll(half, dims=-1), rope[1])
     keys = rotated[:, :, heads:].transpose(1, 2)
     values = qkv[:, :, heads + kv_heads :].transpose(1, 2)
-    end = start + tokens
-    key_buffer, value_buffer = kv
-    if in_place:
-        key_buffer[:, :, start:end] = keys
-        value_buffer[:, :, start:end] = values
-        keys, values = key_buffer[:, :, :end], value_buffer[:, :, :end]
-    else:
-        keys = torch.cat([key_buffer[:, :, :start], keys], dim=2)
-        values = torch.cat([value_buffer[:, :, :start], values], dim=2)
+    keys, values = store_kv(kv, start, keys, values, in_place)
     out = attend(rotated[:, :, :heads], keys, values, mask, layer.scaling, pack_gqa)
     hidden = hidden + F.linear(out, *layer.o_proj)
     gate_up = F.linear(rms_norm(hidden, layer.post_norm, layer.eps), *layer.gate_up)

@@ -71,6 +71,25 @@ def mlp_forward(mlp: nn.Module, x: torch.Tensor, gelu_by_sigmoid: bool) -> torch
     return mlp.down_proj(activation(mlp.gate_proj(x)) * mlp.up_proj(x))
 
 
+def store_kv(
+    kv: tuple[torch.Tensor, torch.Tensor],
+    start: int,
+    keys: torch.Tensor,
+    values: torch.Tensor,
+    in_place: bool,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """A layer's new (B, Hkv, T, D) keys and values after its first `start` cached ones: written
+    into the buffers at [start, start + T) (in_place) or concatenated onto them."""
+    key_buffer, value_buffer = kv
+    end = start + keys.shape[2]
+    if in_place:
+        key_buffer[:, :, start:end] = keys
+        value_buffer[:, :, start:end] = values
+        return key_buffer[:, :, :end], value_buffer[:, :, :end]
+    keys = torch.cat([key_buffer[:, :, :start], keys], dim=2)
+    return keys, torch.cat([value_buffer[:, :, :start], values], dim=2)
+
+
 def decoder_layer(
     layer: nn.Module,
     hidden: torch.Tensor,
@@ -91,15 +110,7 @@ def decoder_layer(
     """
     attn = layer.self_attn
     queries, keys, values = project_qkv(attn, layer.input_layernorm(hidden), *rope)
-    end = start + queries.shape[1]
-    key_buffer, value_buffer = kv
-    if in_place or kv_only:
-        key_buffer[:, :, start:end] = keys
-        value_buffer[:, :, start:end] = values
-        keys, values = key_buffer[:, :, :end], value_buffer[:, :, :end]
-    else:
-        keys = torch.cat([key_buffer[:, :, :start], keys], dim=2)
-        values = torch.cat([value_buffer[:, :, :start], values], dim=2)
+    keys, values = store_kv(kv, start, keys, values, in_place or kv_only)
     if kv_only:
         return None
     out = attend(queries, keys, values, mask, attn.scaling, pack_gqa)

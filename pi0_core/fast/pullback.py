@@ -19,6 +19,7 @@ import torch.nn.functional as F
 
 from pi0_core.fast.activations import CUBIC, LINEAR
 from pi0_core.fast.fused import FusedExpert, FusedLayer
+from pi0_core.fast.layers import store_kv
 
 Pullback = Callable[[torch.Tensor], torch.Tensor]
 
@@ -107,15 +108,7 @@ def _layer_forward(
     rotated = torch.addcmul(unrotated * rope[0], unrotated.roll(dim // 2, dims=-1), rope[1])
     new_keys = rotated[:, :, heads:].transpose(1, 2)
     new_values = qkv[:, :, heads + kv_heads :].transpose(1, 2)
-    key_buffer, value_buffer = kv
-    end = start + tokens
-    if in_place:
-        key_buffer[:, :, start:end] = new_keys
-        value_buffer[:, :, start:end] = new_values
-        keys, values = key_buffer[:, :, :end], value_buffer[:, :, :end]
-    else:
-        keys = torch.cat([key_buffer[:, :, :start], new_keys], dim=2)
-        values = torch.cat([value_buffer[:, :, :start], new_values], dim=2)
+    keys, values = store_kv(kv, start, new_keys, new_values, in_place)
     queries = _grouped(rotated[:, :, :heads], kv_heads)
     scores = torch.matmul(queries, keys.transpose(-1, -2)).mul_(layer.scaling)
     if bias is not None:
