@@ -105,6 +105,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "image tokens (needs demos written by `demos`; default 0, off)",
     )
     parser.add_argument(
+        "--probe-warmup",
+        type=int,
+        metavar="STEPS",
+        help="train only the --object-loss/--named-loss probes for STEPS steps first, on the "
+        "frozen network, so fresh probes do not pull its image features away (default 0)",
+    )
+    parser.add_argument(
         "--prompt-augment",
         action="store_const",
         const=True,
@@ -213,6 +220,7 @@ _FIELDS = {
     "state_dropout": "state_dropout",
     "object_loss": "object_loss",
     "named_loss": "named_loss",
+    "probe_warmup": "probe_warmup",
     "prompt_augment": "prompt_augment",
     "prompt_keep": "prompt_keep",
     "start_weight": "start_weight",

@@ -16,6 +16,7 @@ from pi0_core.transforms import check_crop
 
 MAX_LR = 0.1  # beyond this AdamW diverges on any transformer: surely a typo
 MAX_OBJECT_LOSS = 100.0  # beyond this the auxiliary loss drowns the action loss
+MAX_PROBE_WARMUP = 10_000  # probe-only steps: beyond this the warm-up outlasts any fine-tune
 MAX_SAMPLE_WEIGHT = 1000.0  # beyond this an epoch is little but the weighted steps
 
 
@@ -48,6 +49,7 @@ class TrainConfig:
     state_dropout: float = 0.0  # chance that a sample's state is hidden (set to the mean)
     object_loss: float = 0.0  # weight of the auxiliary object-position loss (sim demos only)
     named_loss: float = 0.0  # weight of the auxiliary loss on the prompt's object (sim demos)
+    probe_warmup: int = 0  # steps that train only the fresh probes, on the frozen network, first
     prompt_augment: bool = False  # re-phrase each sample's prompt (pi0_core.train.prompt_grammar)
     prompt_keep: float = 0.0  # with prompt_augment: share of samples that keep the recorded prompt
     start_weight: float = 1.0  # samples in an episode's first start_steps are drawn this often
@@ -107,6 +109,16 @@ class TrainConfig:
             weight = getattr(self, f"{name}_loss")
             if not 0 <= weight <= MAX_OBJECT_LOSS:
                 raise ValueError(f"--{name}-loss must be in [0, {MAX_OBJECT_LOSS}], got {weight}")
+        if not 0 <= self.probe_warmup <= MAX_PROBE_WARMUP:
+            raise ValueError(
+                f"--probe-warmup must be in [0, {MAX_PROBE_WARMUP}], got {self.probe_warmup}"
+            )
+        if self.probe_warmup and not self.needs_objects:
+            raise ValueError(
+                "--probe-warmup needs --object-loss or --named-loss: it warms their probes"
+            )
+        if self.probe_warmup and self.fsdp:
+            raise ValueError("--probe-warmup is not supported with --fsdp")
         for part in ("start", "grasp"):  # the oversampled parts of an episode
             weight, steps = getattr(self, f"{part}_weight"), getattr(self, f"{part}_steps")
             if not 1 <= weight <= MAX_SAMPLE_WEIGHT:

@@ -53,6 +53,8 @@ log = logging.getLogger(__name__)
 
 RESUME_DIR = "resume"
 FINAL_DIR = "final"
+PROBE_WARMUP_LR = 1e-3  # the probes' own rate while the network is frozen (AdamW, constant)
+PROBE_WARMUP_SEED = 7_919  # offsets the warm-up's random draws from the training steps'
 CHECKPOINTS_DIR = "checkpoints"
 
 
@@ -242,6 +244,8 @@ class Run:
             mininterval=1.0,
         )
         self._compare_before()
+        if config.probe_warmup and self.start_step == 0:
+            self._warm_probes()
         window = _Window()
         for step in range(self.start_step, last):
             loss, auxiliary, grad_norm, lr = self._step(next(batches), step)
@@ -269,11 +273,33 @@ class Run:
     ) -> tuple[float, dict[str, float], float, float]:
         """One optimiser step: (flow loss, auxiliary losses by metrics key, gradient norm,
         learning rate)."""
-        config, device = self.config, self.processes.device
+        config = self.config
         generator = torch.Generator().manual_seed(step_seed(config.seed, self.processes.rank, step))
         peak = self.parts.lr
         lr = learning_rate(step, peak, config.warmup, config.steps, config.min_lr_ratio)
         set_learning_rate(self.optimizer, lr)
+        loss, total, auxiliary = self._losses(batch, generator)
+        if not math.isfinite(total.item()):
+            raise FloatingPointError(f"the loss became {total.item()} at step {step}: lower --lr")
+        self.optimizer.zero_grad(set_to_none=True)
+        total.backward()
+        # Each probe is clipped on its own: its fresh, wide gradient must not scale down the
+        # network's. The logged norm is the network's.
+        grad_norm = torch.nn.utils.clip_grad_norm_(self._network_parameters, config.grad_clip)
+        for aux in self.auxiliaries:
+            torch.nn.utils.clip_grad_norm_(aux.probe.parameters(), config.grad_clip)
+        self.optimizer.step()
+        self.ema.update(self.model, step)
+        return loss.item(), auxiliary, float(grad_norm), lr
+
+    def _losses(
+        self, batch: dict[str, torch.Tensor], generator: torch.Generator, probes_only: bool = False
+    ) -> tuple[torch.Tensor, torch.Tensor, dict[str, float]]:
+        """(flow loss, the total to minimise, auxiliary losses by metrics key) of one batch.
+
+        `probes_only`: the total is the auxiliary losses of the captured tokens cut off from
+        the network, so its gradient reaches the probes alone."""
+        config, device = self.config, self.processes.device
         inputs = {key: value.to(device) for key, value in model_inputs(batch).items()}
         if config.augment:
             inputs["pixel_values"] = augment_batch(
@@ -300,24 +326,43 @@ class Run:
                 self.parts.model.config,
                 generator,
             )
-            total, auxiliary = loss, {}
+            total, auxiliary = (loss.new_zeros(()) if probes_only else loss), {}
             for aux in self.auxiliaries:
+                if probes_only and aux.probe.tokens is not None:
+                    aux.probe.tokens = aux.probe.tokens.detach()
                 target, present = (batch[key].to(device) for key in aux.keys)
                 value = object_loss(aux.probe, actions.shape[0], target, present)
                 auxiliary[aux.name] = value.item()
                 total = total + aux.weight * value
-        if not math.isfinite(total.item()):
-            raise FloatingPointError(f"the loss became {total.item()} at step {step}: lower --lr")
-        self.optimizer.zero_grad(set_to_none=True)
-        total.backward()
-        # Each probe is clipped on its own: its fresh, wide gradient must not scale down the
-        # network's. The logged norm is the network's.
-        grad_norm = torch.nn.utils.clip_grad_norm_(self._network_parameters, config.grad_clip)
-        for aux in self.auxiliaries:
-            torch.nn.utils.clip_grad_norm_(aux.probe.parameters(), config.grad_clip)
-        self.optimizer.step()
-        self.ema.update(self.model, step)
-        return loss.item(), auxiliary, float(grad_norm), lr
+        return loss, total, auxiliary
+
+    def _warm_probes(self) -> None:
+        """--probe-warmup: fresh probes learn to read the network as it is (frozen, at a rate
+        of their own) before their losses may move it, so their first, arbitrary gradients
+        do not pull the image features away. On its own data order: the training's is kept."""
+        config = self.config
+        parameters = [p for aux in self.auxiliaries for p in aux.probe.parameters()]
+        optimizer = torch.optim.AdamW(parameters, lr=PROBE_WARMUP_LR, weight_decay=0.0)
+        batches = iter(self._loader())
+        window = _Window()
+        for step in range(config.probe_warmup):
+            generator = torch.Generator().manual_seed(
+                step_seed(config.seed + PROBE_WARMUP_SEED, self.processes.rank, step)
+            )
+            _, total, auxiliary = self._losses(next(batches), generator, probes_only=True)
+            optimizer.zero_grad(set_to_none=True)
+            total.backward()
+            for aux in self.auxiliaries:
+                torch.nn.utils.clip_grad_norm_(aux.probe.parameters(), config.grad_clip)
+            optimizer.step()
+            window.add(0.0, auxiliary)
+            if (step + 1) % config.log_every == 0 or step + 1 == config.probe_warmup:
+                means = ", ".join(
+                    f"{k} {v / window.steps:.4f}" for k, v in window.auxiliary.items()
+                )
+                log.info("probe warm-up %d/%d: %s", step + 1, config.probe_warmup, means)
+                window = _Window()
+        self.model.zero_grad(set_to_none=True)  # the network's graph was cut: nothing kept
 
     def _record(self, done: int, grad_norm: float, lr: float, window: _Window) -> dict:
         """A metrics line; the losses are the means over the steps since the last line."""

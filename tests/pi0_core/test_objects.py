@@ -155,6 +155,47 @@ def test_training_with_the_object_loss_logs_it_resumes_and_saves_a_plain_network
     assert "object-position loss weight: 1" in policy.model_card
 
 
+def test_a_probe_warm_up_trains_the_probes_before_the_first_step_and_leaves_the_network(
+    tmp_path: Path, micro_init: Path
+) -> None:
+    data = write_folder(
+        tmp_path / "data", episodes=2, steps=16, objects=True, prompt="touch the bar"
+    )
+    # lr about 0: the training steps only measure the probes as they start.
+    options = {"object_loss": 1.0, "named_loss": 1.0, "steps": 8, "lr": 1e-12, "ema_decay": 0.0}
+    probe_losses = {}
+    for warmup in (0, 100):
+        out = tmp_path / f"warm_{warmup}"
+        train(_config(data, out, micro_init, probe_warmup=warmup, **options))
+        records = read_metrics(out)
+        probe_losses[warmup] = np.mean([r["object_loss"] + r["named_loss"] for r in records])
+        log = (out / "train.log").read_text()
+        assert ("probe warm-up 100/100: object_loss" in log) == (warmup == 100)
+    # The training steps meet probes that already read the network...
+    assert probe_losses[100] < 0.85 * probe_losses[0]
+    # ...and the network they start from is the checkpoint's: the warm-up moved only the probes.
+    start = Policy.load(micro_init, device="cpu").model.state_dict()
+    warmed = Policy.load(tmp_path / "warm_100" / "final", device="cpu")
+    assert start.keys() == warmed.model.state_dict().keys()
+    for name, value in warmed.model.state_dict().items():
+        np.testing.assert_allclose(value, start[name], atol=1e-6, err_msg=name)
+    assert "probes warmed 100 steps first" in warmed.model_card
+
+
+def test_probe_warmup_reaches_training_from_the_command_line(
+    tmp_path: Path, micro_init: Path
+) -> None:
+    from app.cli.main import main
+
+    data = write_folder(tmp_path / "data", episodes=1, steps=12, objects=True, prompt="the bar")
+    out = tmp_path / "out"
+    argv = ["train", "--data", str(data), "--out", str(out), "--init", str(micro_init)]
+    options = ["--steps", "2", "--batch-size", "4", "--threads", "1", "--num-workers", "0"]
+    assert main([*argv, *options, "--object-loss", "1", "--probe-warmup", "3"]) == 0
+    assert resumed_config(out).probe_warmup == 3
+    assert "probe warm-up 3/3" in (out / "train.log").read_text()
+
+
 @pytest.mark.parametrize(
     ("loss", "part"),
     [
@@ -278,6 +319,9 @@ def test_bad_sampling_weights_are_refused() -> None:
         ("start_steps", 0, "--start-steps must be at least 1"),
         ("grasp_weight", 0.5, "--grasp-weight must be in"),
         ("grasp_steps", 0, "--grasp-steps must be at least 1"),
+        ("probe_warmup", -1, "--probe-warmup must be in"),
+        ("probe_warmup", 10**6, "--probe-warmup must be in"),
+        ("probe_warmup", 100, "--probe-warmup needs --object-loss or --named-loss"),
     ],
 )
 def test_bad_settings_are_refused(field: str, value: object, message: str) -> None:
