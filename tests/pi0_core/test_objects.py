@@ -121,16 +121,22 @@ def test_a_named_loss_whose_prompts_name_nothing_stops_before_training(
     assert not (tmp_path / "out" / "metrics.jsonl").exists()
 
 
-def test_named_loss_reaches_training_from_the_command_line(
-    tmp_path: Path, micro_init: Path
-) -> None:
+def _train_from_the_command_line(tmp_path: Path, micro_init: Path, *extra: str) -> Path:
+    """Two steps of `main.py train` on one episode whose prompt names its object, with `extra`."""
     from app.cli.main import main
 
     data = write_folder(tmp_path / "data", episodes=1, steps=12, objects=True, prompt="the bar")
     out = tmp_path / "out"
     argv = ["train", "--data", str(data), "--out", str(out), "--init", str(micro_init)]
     options = ["--steps", "2", "--batch-size", "4", "--threads", "1", "--num-workers", "0"]
-    assert main([*argv, *options, "--named-loss", "0.5"]) == 0
+    assert main([*argv, *options, *extra]) == 0
+    return out
+
+
+def test_named_loss_reaches_training_from_the_command_line(
+    tmp_path: Path, micro_init: Path
+) -> None:
+    out = _train_from_the_command_line(tmp_path, micro_init, "--named-loss", "0.5")
     assert resumed_config(out).named_loss == 0.5
     assert "named_loss" in read_metrics(out)[-1] and "object_loss" not in read_metrics(out)[-1]
 
@@ -185,13 +191,9 @@ def test_a_probe_warm_up_trains_the_probes_before_the_first_step_and_leaves_the_
 def test_probe_warmup_reaches_training_from_the_command_line(
     tmp_path: Path, micro_init: Path
 ) -> None:
-    from app.cli.main import main
-
-    data = write_folder(tmp_path / "data", episodes=1, steps=12, objects=True, prompt="the bar")
-    out = tmp_path / "out"
-    argv = ["train", "--data", str(data), "--out", str(out), "--init", str(micro_init)]
-    options = ["--steps", "2", "--batch-size", "4", "--threads", "1", "--num-workers", "0"]
-    assert main([*argv, *options, "--object-loss", "1", "--probe-warmup", "3"]) == 0
+    out = _train_from_the_command_line(
+        tmp_path, micro_init, "--object-loss", "1", "--probe-warmup", "3"
+    )
     assert resumed_config(out).probe_warmup == 3
     assert "probe warm-up 3/3" in (out / "train.log").read_text()
 
