@@ -118,6 +118,11 @@ class Run:
         self, config: TrainConfig, processes: distributed.Processes, resume_run: bool
     ) -> None:
         self.config, self.processes = config, processes
+        if config.probe_warmup and processes.world > 1:
+            # Each process would warm its own probes apart, and DDP never re-syncs them.
+            raise ValueError(
+                "--probe-warmup runs on one process: drop it or train without torchrun"
+            )
         self.out = config.out_dir
         self.out.mkdir(parents=True, exist_ok=True)
         if processes.is_main:

@@ -370,3 +370,18 @@ def test_both_probes_train_beside_lora_and_are_left_out_of_the_merged_checkpoint
     saved = load_file(out / "final" / "model.safetensors")
     assert not [name for name in saved if "probe" in name or "lora_" in name]
     assert Policy.load(out / "final", device="cpu").chunk_size > 0
+
+
+def test_a_probe_warm_up_across_processes_is_refused_before_anything_is_written(
+    tmp_path: Path, micro_init: Path
+) -> None:
+    import torch
+
+    from pi0_core.train.distributed import Processes
+    from pi0_core.train.loop import Run
+
+    out = tmp_path / "out"
+    config = _config(tmp_path / "data", out, micro_init, object_loss=1.0, probe_warmup=10)
+    with pytest.raises(ValueError, match="--probe-warmup runs on one process"):
+        Run(config, Processes(rank=0, world=2, local_rank=0, device=torch.device("cpu")), False)
+    assert not out.exists()
