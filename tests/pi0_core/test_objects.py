@@ -332,6 +332,13 @@ def test_bad_settings_are_refused(field: str, value: object, message: str) -> No
         TrainConfig(**settings)
 
 
+def test_a_probe_warm_up_with_fsdp_is_refused() -> None:
+    settings = {"data": ("d",), "out": "o", "preset": "tiny", "object_loss": 1.0}
+    TrainConfig(**settings, probe_warmup=10)  # on one process, unsharded: accepted
+    with pytest.raises(ValueError, match="--probe-warmup is not supported with --fsdp"):
+        TrainConfig(**settings, probe_warmup=10, fsdp=True)
+
+
 def test_detaching_a_copy_removes_only_its_probe_and_hook() -> None:
     import copy
 
