@@ -35,7 +35,9 @@ def parse_cameras(text: str) -> tuple[str, ...]:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Task, how many episodes, where, and how the images are recorded."""
     parser.add_argument(
-        "--task", required=True, help="transfer_cube, insertion, pick_color or place_cube"
+        "--task",
+        required=True,
+        help="transfer_cube, insertion, pick_color, place_cube or pick_yellow",
     )
     parser.add_argument("--episodes", type=int, required=True, help="successful episodes to write")
     parser.add_argument("--out", required=True, help="folder for episode_<i>.hdf5 files")

@@ -19,7 +19,9 @@ BUNDLED = "bundled"  # --checkpoint with no directory
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Task, episodes, seeds, and which policy to run."""
     parser.add_argument(
-        "--task", required=True, help="transfer_cube, insertion, pick_color or place_cube"
+        "--task",
+        required=True,
+        help="transfer_cube, insertion, pick_color, place_cube or pick_yellow",
     )
     parser.add_argument("--episodes", type=int, default=50, help="episodes to run (default 50)")
     parser.add_argument(

@@ -78,6 +78,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "a tenth of --steps, 0.9-0.999)",
     )
     parser.add_argument("--lora", action="store_true", help="LoRA on language model and expert")
+    parser.add_argument(
+        "--freeze",
+        type=_parts,
+        metavar="PARTS",
+        help="comma-separated parts kept as --init has them: vision, language, expert "
+        "(e.g. expert: a new object or word without retraining the motions)",
+    )
     parser.add_argument("--no-augment", action="store_true", help="no image augmentation")
     parser.add_argument(
         "--colour-augment-only",
@@ -221,6 +228,7 @@ _FIELDS = {
     "object_loss": "object_loss",
     "named_loss": "named_loss",
     "probe_warmup": "probe_warmup",
+    "freeze": "freeze",
     "prompt_augment": "prompt_augment",
     "prompt_keep": "prompt_keep",
     "start_weight": "start_weight",
@@ -230,6 +238,10 @@ _FIELDS = {
     "tokenizer": "tokenizer",
     "convention": "convention",
 }
+
+
+def _parts(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
 def _differs(given: object, saved: object) -> bool:

@@ -52,17 +52,29 @@ PICK_MIN_SEPARATION = 0.10
 
 def pick_color_layout(rng: np.random.Generator) -> Layout:
     """Three cubes at random separated places; the named colour is drawn from the same seed."""
+    poses = _three_cubes(rng, COLORS)
+    return Layout(poses, target_color=COLORS[int(rng.integers(len(COLORS)))])
+
+
+# pick_yellow: pick_color's places, a yellow cube in place of the blue one, and always named.
+PICK_YELLOW_COLORS = ("red", "green", "yellow")
+
+
+def pick_yellow_layout(rng: np.random.Generator) -> Layout:
+    """The red, green and yellow cubes at pick_color's random separated places; yellow named."""
+    return Layout(_three_cubes(rng, PICK_YELLOW_COLORS), target_color="yellow")
+
+
+def _three_cubes(rng: np.random.Generator, colors: tuple[str, ...]) -> dict[str, np.ndarray]:
     centres: list[np.ndarray] = []
-    while len(centres) < len(COLORS):
+    while len(centres) < len(colors):
         candidate = rng.uniform(PICK_REGION_LO, PICK_REGION_HI)
         if all(np.linalg.norm(candidate - c) >= PICK_MIN_SEPARATION for c in centres):
             centres.append(candidate)
-    target = COLORS[int(rng.integers(len(COLORS)))]
-    poses = {
+    return {
         f"{color}_cube_joint": _pose(*c, CUBE_HALF)
-        for color, c in zip(COLORS, centres, strict=True)
+        for color, c in zip(colors, centres, strict=True)
     }
-    return Layout(poses, target_color=target)
 
 
 # place_cube: the cube where the right arm picks well, the square nearer the middle of the table.

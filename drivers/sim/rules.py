@@ -6,7 +6,7 @@ from typing import Protocol
 
 import numpy as np
 
-from drivers.sim.layouts import COLORS, CUBE_HALF, SQUARE_HALF
+from drivers.sim.layouts import COLORS, CUBE_HALF, PICK_YELLOW_COLORS, SQUARE_HALF
 
 LEFT_FINGERS = ("vx300s_left/10_left_gripper_finger", "vx300s_left/10_right_gripper_finger")
 RIGHT_FINGERS = ("vx300s_right/10_left_gripper_finger", "vx300s_right/10_right_gripper_finger")
@@ -48,6 +48,15 @@ def insertion_success(view: SceneView) -> bool:
 
 def pick_color_success(view: SceneView) -> bool:
     """The named cube is held 5 cm up by the right gripper; the other two rest on the table."""
+    return _picked_alone(view, COLORS)
+
+
+def pick_yellow_success(view: SceneView) -> bool:
+    """pick_color's rule in pick_yellow's scene (red, green and yellow cubes)."""
+    return _picked_alone(view, PICK_YELLOW_COLORS)
+
+
+def _picked_alone(view: SceneView, colors: tuple[str, ...]) -> bool:
     contacts = view.contacts()
     target_color = view.target_color
     target = f"{target_color}_box"
@@ -55,7 +64,7 @@ def pick_color_success(view: SceneView) -> bool:
     lifted = view.body_height(f"{target_color}_cube") - CUBE_HALF >= LIFT_HEIGHT
     others_down = all(
         abs(view.body_height(f"{color}_cube") - CUBE_HALF) < RESTING_TOLERANCE
-        for color in COLORS
+        for color in colors
         if color != target_color
     )
     return held and lifted and others_down

@@ -19,6 +19,7 @@ SCENES = {
     "insertion": ("gym_aloha", "bimanual_viperx_insertion.xml"),
     "pick_color": ("ours", "bimanual_viperx_pick_color.xml"),
     "place_cube": ("ours", "bimanual_viperx_place_cube.xml"),
+    "pick_yellow": ("ours", "bimanual_viperx_pick_yellow.xml"),
 }
 
 

@@ -160,6 +160,7 @@ def _move_peg_end(sim: AlohaSim, right: Waypoint, outside: float, t: int) -> Way
 SCRIPTS: dict[str, dict[int, Planner]] = {
     "transfer_cube": {0: transfer_cube_reach, 230: transfer_cube_handover},
     "pick_color": {0: pick_color_pick},
+    "pick_yellow": {0: pick_color_pick},
     "place_cube": {0: place_cube_pick, 170: place_cube_place},
     "insertion": {0: insertion_reach, 200: insertion_align, 250: insertion_insert},
 }

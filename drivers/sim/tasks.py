@@ -22,7 +22,7 @@ class Task:
     is_success: Callable[[rules.SceneView], bool]  # the success rule at one instant
     stages: tuple[str, ...]  # milestones before success, in order
     stage: Callable[[rules.SceneView], int]  # the highest milestone holding now (0: none)
-    colors: tuple[str, ...] = ()  # the colours a prompt can name (pick_color only)
+    colors: tuple[str, ...] = ()  # the colours a prompt can name (pick_color, pick_yellow)
     objects: tuple[str, ...] = ()  # words a prompt names the task's objects with (no colours)
 
     def __post_init__(self) -> None:
@@ -111,6 +111,22 @@ TASKS = {
         stages=rules.PICK_COLOR_STAGES,
         stage=rules.pick_color_stage,
         colors=layouts.COLORS,
+    ),
+    "pick_yellow": Task(
+        name="pick_yellow",
+        prompts=(
+            "pick up the {color} cube",
+            "grab the {color} cube",
+            "lift the {color} block",
+            "pick the {color} cube up with the right arm",
+            "take the {color} one",
+        ),
+        episode_steps=300,
+        sample_layout=layouts.pick_yellow_layout,
+        is_success=rules.pick_yellow_success,
+        stages=rules.PICK_COLOR_STAGES,
+        stage=rules.pick_color_stage,
+        colors=("yellow",),  # the red and green cubes are never named
     ),
     "place_cube": Task(
         name="place_cube",

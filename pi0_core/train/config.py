@@ -9,6 +9,7 @@ from pathlib import Path
 from pi0_core.adapters import convention_name
 from pi0_core.presets import get_preset
 from pi0_core.train import finetune_defaults
+from pi0_core.train.freeze import check_freeze
 from pi0_core.train.rehearsal import check_rehearsals
 from pi0_core.train.schedule import ema_decay_for, warmup_for
 from pi0_core.train.start_stats import STATS_MODES
@@ -44,6 +45,7 @@ class TrainConfig:
     # horizon of a tenth of the steps, decay 0.9-0.999)
     lora: bool = False  # train LoRA adapters on the language model and expert instead
     lora_rank: int = 16
+    freeze: tuple[str, ...] = ()  # parts kept as --init has them: vision, language, expert
     augment: bool = True  # crop/rotate non-wrist cameras, colour jitter on all
     augment_geometry: bool = True  # False: colour jitter only (cameras fixed, as in simulation)
     state_dropout: float = 0.0  # chance that a sample's state is hidden (set to the mean)
@@ -85,6 +87,9 @@ class TrainConfig:
         if self.stats not in STATS_MODES:
             raise ValueError(f"--stats must be one of {', '.join(STATS_MODES)}, got {self.stats!r}")
         check_rehearsals(self.rehearse)
+        check_freeze(self.freeze)
+        if self.freeze and self.init is None:
+            raise ValueError("--freeze needs --init: a fresh network's parts are random")
         if self.steps < 1:
             raise ValueError(f"--steps must be at least 1, got {self.steps}")
         if self.batch_size < 1:
@@ -162,7 +167,7 @@ class TrainConfig:
         data = json.loads(text)
         names = {f.name for f in fields(cls)}
         data = {key: value for key, value in data.items() if key in names}
-        for key in ("data", "cameras", "rehearse"):
+        for key in ("data", "cameras", "rehearse", "freeze"):
             if data.get(key) is not None:
                 data[key] = tuple(data[key])
         return cls(**data)

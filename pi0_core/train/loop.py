@@ -33,6 +33,7 @@ from pi0_core.train.data import (
 )
 from pi0_core.train.ema import EMA
 from pi0_core.train.evaluation import sim_success_rate
+from pi0_core.train.freeze import freeze
 from pi0_core.train.lora import apply_lora, merged
 from pi0_core.train.loss import flow_matching_loss
 from pi0_core.train.metrics import MetricsLog, log_to_file, read_metrics
@@ -177,6 +178,10 @@ class Run:
             self.auxiliaries.append(_Auxiliary("named_loss", probe, config.named_loss, NAMED_KEYS))
         if self.config.lora:
             model = apply_lora(model, self.config.lora_rank)
+        if config.freeze:
+            frozen = freeze(model, config.freeze)
+            counts = ", ".join(f"{part} ({n:,} weights)" for part, n in frozen.items())
+            log.info("frozen as in --init: %s", counts)
         return model.to(self.processes.device).train()
 
     def _restore(self, point: resume.ResumePoint) -> None:

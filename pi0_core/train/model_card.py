@@ -50,7 +50,8 @@ def model_card(
             else "as recorded"
         ),
         f"- parameters: {parameters / 1e6:.2f} M"
-        + (" (LoRA fine-tune, merged)" if config.lora else ""),
+        + (" (LoRA fine-tune, merged)" if config.lora else "")
+        + (f"; frozen: {', '.join(config.freeze)} (as in --init)" if config.freeze else ""),
         f"- steps: {step} of {config.steps}, batch {config.batch_size}, peak lr {peak_lr:g}, "
         f"warm-up {config.warmup} steps, EMA {config.ema:.4g} (these weights are the EMA)",
     ]

@@ -6,6 +6,7 @@ import mujoco
 import numpy as np
 
 from drivers.sim.ik import ArmIK
+from drivers.sim.layouts import pick_color_layout
 from drivers.sim.rules import (
     LEFT_FINGERS,
     RIGHT_FINGERS,
@@ -97,6 +98,32 @@ def test_pick_color_fails_when_another_cube_left_the_table(make_sim) -> None:
     _place(sim, f"{other}_cube_joint", np.array([-0.2, 0.3, 0.15]))  # knocked into the air
     _settle(sim)
     assert not sim.success()
+
+
+def test_pick_yellow_names_the_yellow_cube_and_judges_it_alone(make_sim) -> None:
+    sim = make_sim("pick_yellow", seed=0)
+    assert (sim.target_color, sim.prompt) == ("yellow", "pick up the yellow cube")
+    _put_in_gripper(sim, "right", "yellow_cube_joint")
+    _settle(sim)
+    assert sim.success()
+    _place(sim, "red_cube_joint", np.array([-0.2, 0.3, 0.15]))  # knocked into the air
+    _settle(sim)
+    assert not sim.success()
+
+
+def test_pick_yellow_another_cube_lifted_is_failure(make_sim) -> None:
+    sim = make_sim("pick_yellow", seed=0)
+    _put_in_gripper(sim, "right", "green_cube_joint")
+    _settle(sim)
+    assert not sim.success()
+    assert sim.stage() == 0
+
+
+def test_pick_color_keeps_its_layouts() -> None:
+    """pick_yellow shares the layout code: pick_color's seeds still draw what they drew."""
+    layout = pick_color_layout(np.random.default_rng(0))
+    assert layout.target_color == "green"
+    np.testing.assert_allclose(layout.poses["red_cube_joint"][:2], [0.14013, 0.44475], atol=1e-5)
 
 
 class _View:

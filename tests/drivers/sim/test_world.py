@@ -13,20 +13,20 @@ def _object_poses(sim: AlohaSim) -> np.ndarray:
     return sim.data.qpos[16:].copy()  # everything after the two arms' 8 joints each
 
 
-@pytest.mark.parametrize("task", ["transfer_cube", "insertion", "pick_color", "place_cube"])
+@pytest.mark.parametrize("task", ["transfer_cube", "insertion", "pick_color", "place_cube", "pick_yellow"])
 def test_same_seed_gives_the_same_object_poses(make_sim, task: str) -> None:
     first, second = make_sim(task, seed=7), make_sim(task, seed=7)
     assert np.array_equal(_object_poses(first), _object_poses(second))
     assert first.prompt == second.prompt
 
 
-@pytest.mark.parametrize("task", ["transfer_cube", "insertion", "pick_color", "place_cube"])
+@pytest.mark.parametrize("task", ["transfer_cube", "insertion", "pick_color", "place_cube", "pick_yellow"])
 def test_other_seeds_move_the_objects(make_sim, task: str) -> None:
     poses = {tuple(np.round(_object_poses(make_sim(task, seed)), 6)) for seed in range(4)}
     assert len(poses) == 4
 
 
-@pytest.mark.parametrize("task", ["transfer_cube", "insertion", "pick_color", "place_cube"])
+@pytest.mark.parametrize("task", ["transfer_cube", "insertion", "pick_color", "place_cube", "pick_yellow"])
 def test_object_poses_are_the_seeded_layout(make_sim, task: str) -> None:
     sim = make_sim(task, seed=5)
     layout = sim.task.sample_layout(np.random.default_rng(5))
