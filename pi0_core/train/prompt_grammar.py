@@ -9,6 +9,7 @@ own prompt; a prompt of no known task is left unchanged.
 
 from __future__ import annotations
 
+import importlib
 import re
 from dataclasses import dataclass
 
@@ -201,15 +202,33 @@ def suggestions(tasks: tuple[str, ...], per_task: int = 3) -> tuple[str, ...]:
 
 
 def unknown_prompt(prompt: str, tasks: tuple[str, ...]) -> str | None:
-    """Why `prompt` names no task (or object) the policy learned, or None if it names one."""
+    """Why `prompt` names no task (or object) the policy learned, or None if it names one.
+    Tasks outside the grammar (place_cube, pick_yellow) are judged by their own words."""
     known = tuple(task for task in tasks if task in GRAMMARS)
-    if not known:
+    others = {
+        task: spec for task, spec in _sim_tasks().items() if task in tasks and task not in known
+    }
+    if not known and not others:
         return None  # nothing is known of what this policy learned
     found = task_of(prompt)
     if found is not None and found[0] in known:
         return None
-    example = suggestions(known[:1], 1)[0]
+    if any(spec.prompt_problem(prompt) is None for spec in others.values()):
+        return None
+    if known:
+        example = suggestions(known[:1], 1)[0]
+    else:
+        spec = next(iter(others.values()))
+        example = spec.prompts_for(*spec.colors[:1])[0]
     return (
-        f"this policy learned {', '.join(known)}; the prompt names none of their objects "
-        f"(e.g. {example!r})"
+        f"this policy learned {', '.join(t for t in tasks if t in known or t in others)}; "
+        f"the prompt names none of their objects (e.g. {example!r})"
     )
+
+
+def _sim_tasks() -> dict:
+    """The simulator's tasks by name, or none where the simulator is not installed."""
+    try:
+        return importlib.import_module("drivers.sim.tasks").TASKS
+    except ImportError:
+        return {}

@@ -14,6 +14,7 @@ from pi0_core.train.prompt_grammar import (
     PromptAugment,
     episode_prompt,
     task_of,
+    unknown_prompt,
     words,
 )
 
@@ -193,3 +194,16 @@ def test_the_model_card_says_how_prompts_were_trained() -> None:
     assert prompts_line() == "- prompts: as recorded"
     assert prompts_line(prompt_augment=True).endswith("grammar (`--prompt-augment`)")
     assert prompts_line(prompt_augment=True, prompt_keep=0.3).endswith(", 30% kept as recorded")
+
+
+def test_a_task_outside_the_grammar_is_known_by_its_own_words() -> None:
+    learned = ("pick_yellow", "pick_color", "transfer_cube")
+    assert unknown_prompt("pick up the yellow cube", learned) is None
+    assert unknown_prompt("grab the red cube", learned) is None
+    assert "learned pick_yellow, pick_color, transfer_cube" in unknown_prompt(
+        "pick up the purple cube", learned
+    )
+    assert unknown_prompt("pick up the yellow cube", ("pick_color",)) is not None
+    only_new = unknown_prompt("wave", ("place_cube",))
+    assert "e.g. 'put the red cube on the yellow square'" in only_new
+    assert unknown_prompt("set the cube on the mark", ("place_cube",)) is None

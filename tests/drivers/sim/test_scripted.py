@@ -7,10 +7,11 @@ import pytest
 
 from drivers.sim.rollout import run_scripted
 from drivers.sim.scripted import make_demonstrator
+from drivers.sim.tasks import TASKS
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("task", ["transfer_cube", "insertion", "pick_color", "place_cube", "pick_yellow"])
+@pytest.mark.parametrize("task", list(TASKS))
 @pytest.mark.parametrize("seed", [0, 1])
 def test_demonstrator_succeeds(make_sim, task: str, seed: int) -> None:
     rollout = run_scripted(make_sim(task), seed)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from drivers.sim.gripper import finger_from_normalised, normalised_from_finger
+from drivers.sim.tasks import TASKS
 from drivers.sim.world import CONTROL_PERIOD, AlohaSim
 
 
@@ -13,20 +14,20 @@ def _object_poses(sim: AlohaSim) -> np.ndarray:
     return sim.data.qpos[16:].copy()  # everything after the two arms' 8 joints each
 
 
-@pytest.mark.parametrize("task", ["transfer_cube", "insertion", "pick_color", "place_cube", "pick_yellow"])
+@pytest.mark.parametrize("task", list(TASKS))
 def test_same_seed_gives_the_same_object_poses(make_sim, task: str) -> None:
     first, second = make_sim(task, seed=7), make_sim(task, seed=7)
     assert np.array_equal(_object_poses(first), _object_poses(second))
     assert first.prompt == second.prompt
 
 
-@pytest.mark.parametrize("task", ["transfer_cube", "insertion", "pick_color", "place_cube", "pick_yellow"])
+@pytest.mark.parametrize("task", list(TASKS))
 def test_other_seeds_move_the_objects(make_sim, task: str) -> None:
     poses = {tuple(np.round(_object_poses(make_sim(task, seed)), 6)) for seed in range(4)}
     assert len(poses) == 4
 
 
-@pytest.mark.parametrize("task", ["transfer_cube", "insertion", "pick_color", "place_cube", "pick_yellow"])
+@pytest.mark.parametrize("task", list(TASKS))
 def test_object_poses_are_the_seeded_layout(make_sim, task: str) -> None:
     sim = make_sim(task, seed=5)
     layout = sim.task.sample_layout(np.random.default_rng(5))
