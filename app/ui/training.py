@@ -27,6 +27,7 @@ class TrainingConfig:
     batch_size: int = 8
     lr: float | None = None  # None: the trainer's default (the preset's)
     lora: bool = False  # train low-rank adapters instead of every weight
+    freeze: tuple[str, ...] = ()  # from a checkpoint: parts kept as it has them (train --freeze)
     eval_task: str | None = None  # simulator task to evaluate on, or None
     eval_every: int = 0  # steps between evaluations (0 = only with the checkpoints)
     save_every: int = 0  # steps between checkpoints (0 = the trainer's default)
@@ -48,6 +49,8 @@ class TrainingConfig:
             raise ValueError("start from either a checkpoint or a preset")
         if self.steps < 1 or self.batch_size < 1 or (self.lr is not None and self.lr <= 0):
             raise ValueError("steps, batch size and learning rate must be positive")
+        if self.freeze and self.init is None:
+            raise ValueError("only a checkpoint has trained parts to keep")
         if self.rehearse is not None and not 0 < self.rehearse < 1:
             raise ValueError("the rehearsed share of each batch must be between 0 and 1")
         for name, weight in (("object", self.object_loss), ("named-object", self.named_loss)):
@@ -70,6 +73,8 @@ class TrainingConfig:
             args += rehearse or ["--no-rehearse"]
         if self.lora:
             args.append("--lora")
+        if self.freeze:
+            args += ["--freeze", ",".join(self.freeze)]
         if self.eval_task:
             args += ["--eval-task", self.eval_task]
             if self.eval_every:

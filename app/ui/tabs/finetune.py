@@ -117,6 +117,12 @@ class FinetuneTab(QWidget):
             "data's (data), or the checkpoint's widened where the new data need it (merge)"
         )
         self.lora = QCheckBox("LoRA (train small adapters, keep the base weights)")
+        self.keep_expert = QCheckBox("Keep the action expert (learn new objects and words only)")
+        self.keep_expert.setToolTip(
+            "The action expert, which turns what the policy sees and is told into motions, stays "
+            "as the starting checkpoint has it (train --freeze expert): for a new object or "
+            "word whose motions the policy already makes."
+        )
         needs_poses = "Needs episodes that store object poses (the simulator's demos do). 0: off."
         self.object_loss = _weight_box(
             "Weight of a loss on where every object is, read from the image tokens. " + needs_poses
@@ -163,6 +169,7 @@ class FinetuneTab(QWidget):
         form.addRow("Batch size", self.batch_size)
         form.addRow("Learning rate", self.lr)
         form.addRow("", self.lora)
+        form.addRow("", self.keep_expert)
         rehearse = QHBoxLayout()
         rehearse.addWidget(self.rehearse)
         rehearse.addWidget(self.rehearse_share)
@@ -227,8 +234,8 @@ class FinetuneTab(QWidget):
         choice = self.start_from.currentIndex()
         self.checkpoint.setEnabled(choice == 1)
         self.preset.setEnabled(choice == 2)
-        for widget in (self.rehearse, self.stats):
-            widget.setEnabled(choice != 2)  # only a checkpoint has data to rehearse and stats
+        for widget in (self.rehearse, self.stats, self.keep_expert):
+            widget.setEnabled(choice != 2)  # only a checkpoint has data, stats and trained parts
         self.rehearse_share.setEnabled(choice != 2 and self.rehearse.isChecked())
         self._show_default_lr()
 
@@ -263,6 +270,7 @@ class FinetuneTab(QWidget):
             batch_size=self.batch_size.value(),
             lr=self.lr.value(),
             lora=self.lora.isChecked(),
+            freeze=("expert",) if self.keep_expert.isChecked() and init is not None else (),
             rehearse=self.rehearse_share.value() if self.rehearse.isChecked() else None,
             stats=self.stats.currentText(),
             object_loss=self.object_loss.value(),

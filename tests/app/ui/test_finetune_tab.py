@@ -172,3 +172,17 @@ def test_form_shows_the_trainers_fine_tuning_defaults(finetune, tmp_path):
     assert not finetune.rehearse.isEnabled()
     assert finetune.lr.value() == pytest.approx(get_preset("tiny").scratch_lr)
     assert "--rehearse" not in FinetuneTab.config(finetune).arguments()
+
+
+def test_keeping_the_action_expert_freezes_it_from_a_checkpoint_only(finetune, tmp_path):
+    finetune.start_from.setCurrentIndex(0)  # the bundled policy
+    finetune.add_dataset(str(tmp_path / "data"))
+    finetune.out.set_path(str(tmp_path / "run"))
+    assert not finetune.keep_expert.isChecked()
+    assert "--freeze" not in FinetuneTab.config(finetune).arguments()
+    finetune.keep_expert.setChecked(True)
+    arguments = FinetuneTab.config(finetune).arguments()
+    assert arguments[arguments.index("--freeze") + 1] == "expert"
+    finetune.start_from.setCurrentIndex(2)  # a fresh network has no trained expert to keep
+    assert not finetune.keep_expert.isEnabled()
+    assert "--freeze" not in FinetuneTab.config(finetune).arguments()

@@ -28,6 +28,15 @@ def test_auxiliary_losses_are_flags_when_set_and_refused_when_negative():
             TrainingConfig(data=("a",), out="run", **weights)
 
 
+def test_keeping_the_expert_is_a_freeze_flag_and_needs_a_checkpoint():
+    config = TrainingConfig(data=("a",), out="run", init="ckpt", preset=None, freeze=("expert",))
+    arguments = config.arguments()
+    assert arguments[arguments.index("--freeze") :][:2] == ["--freeze", "expert"]
+    assert "--freeze" not in TrainingConfig(data=("a",), out="run").arguments()
+    with pytest.raises(ValueError, match="only a checkpoint has trained parts to keep"):
+        TrainingConfig(data=("a",), out="run", freeze=("expert",))
+
+
 def test_starting_point_must_be_one_of_checkpoint_or_preset():
     with pytest.raises(ValueError, match="either a checkpoint or a preset"):
         TrainingConfig(data=("a",), out="run", init="ckpt", preset="tiny")
