@@ -90,6 +90,8 @@ class TrainConfig:
         check_freeze(self.freeze)
         if self.freeze and self.init is None:
             raise ValueError("--freeze needs --init: a fresh network's parts are random")
+        if self.freeze and self.fsdp:
+            raise ValueError("--freeze is not supported with --fsdp")
         if self.steps < 1:
             raise ValueError(f"--steps must be at least 1, got {self.steps}")
         if self.batch_size < 1:

@@ -77,6 +77,11 @@ def test_freezing_a_fresh_network_is_refused() -> None:
         TrainConfig(data=("d",), out="o", preset="tiny", freeze=("expert",))
 
 
+def test_freezing_with_fsdp_is_refused() -> None:
+    with pytest.raises(ValueError, match="--freeze is not supported with --fsdp"):
+        TrainConfig(data=("d",), out="o", init="i", freeze=("expert",), fsdp=True)
+
+
 def test_a_bad_part_on_the_command_line_is_one_line_before_anything_is_written(
     tmp_path: Path, micro_init: Path, capsys
 ) -> None:
