@@ -117,7 +117,7 @@ class FinetuneTab(QWidget):
             "data's (data), or the checkpoint's widened where the new data need it (merge)"
         )
         self.lora = QCheckBox("LoRA (train small adapters, keep the base weights)")
-        self.keep_expert = QCheckBox("Keep the action expert (learn new objects and words only)")
+        self.keep_expert = QCheckBox("Keep the action expert (teach words, not motions)")
         self.keep_expert.setToolTip(
             "The action expert, which turns what the policy sees and is told into motions, stays "
             "as the starting checkpoint has it (train --freeze expert): for a new object or "
