@@ -65,6 +65,15 @@ class Task:
         return tuple(p for color in self.colors for p in self.prompts_for(color))
 
 
+# pick_color's phrasings, "{color}" for the named cube; pick_yellow says them of its yellow one.
+PICK_PROMPTS = (
+    "pick up the {color} cube",
+    "grab the {color} cube",
+    "lift the {color} block",
+    "pick the {color} cube up with the right arm",
+    "take the {color} one",
+)
+
 TASKS = {
     "transfer_cube": Task(
         name="transfer_cube",
@@ -98,13 +107,7 @@ TASKS = {
     ),
     "pick_color": Task(
         name="pick_color",
-        prompts=(
-            "pick up the {color} cube",
-            "grab the {color} cube",
-            "lift the {color} block",
-            "pick the {color} cube up with the right arm",
-            "take the {color} one",
-        ),
+        prompts=PICK_PROMPTS,
         episode_steps=300,
         sample_layout=layouts.pick_color_layout,
         is_success=rules.pick_color_success,
@@ -114,13 +117,7 @@ TASKS = {
     ),
     "pick_yellow": Task(
         name="pick_yellow",
-        prompts=(
-            "pick up the {color} cube",
-            "grab the {color} cube",
-            "lift the {color} block",
-            "pick the {color} cube up with the right arm",
-            "take the {color} one",
-        ),
+        prompts=PICK_PROMPTS,
         episode_steps=300,
         sample_layout=layouts.pick_yellow_layout,
         is_success=rules.pick_yellow_success,
