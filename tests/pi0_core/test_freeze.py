@@ -72,6 +72,14 @@ def test_bad_parts_are_refused(parts: tuple[str, ...], message: str) -> None:
         TrainConfig(data=("d",), out="o", init="i", freeze=parts)
 
 
+def test_a_part_this_network_lacks_is_refused_and_nothing_is_frozen_silently() -> None:
+    import torch
+
+    other_layout = torch.nn.ModuleDict({"backbone": torch.nn.Linear(2, 2)})
+    with pytest.raises(ValueError, match="--freeze vision: this network has no weights of that"):
+        freeze(other_layout, ("vision",))
+
+
 def test_freezing_a_fresh_network_is_refused() -> None:
     with pytest.raises(ValueError, match="--freeze needs --init"):
         TrainConfig(data=("d",), out="o", preset="tiny", freeze=("expert",))
