@@ -119,6 +119,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "frozen network, so fresh probes do not pull its image features away (default 0)",
     )
     parser.add_argument(
+        "--hold-probes",
+        action="store_const",
+        const=True,
+        default=None,
+        help="with --probe-warmup and --rehearse: warm the probes on the rehearsed data only, "
+        "then keep them fixed, so their losses teach the new data in the checkpoint's terms",
+    )
+    parser.add_argument(
         "--prompt-augment",
         action="store_const",
         const=True,
@@ -228,6 +236,7 @@ _FIELDS = {
     "object_loss": "object_loss",
     "named_loss": "named_loss",
     "probe_warmup": "probe_warmup",
+    "hold_probes": "hold_probes",
     "freeze": "freeze",
     "prompt_augment": "prompt_augment",
     "prompt_keep": "prompt_keep",

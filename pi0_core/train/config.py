@@ -52,6 +52,7 @@ class TrainConfig:
     object_loss: float = 0.0  # weight of the auxiliary object-position loss (sim demos only)
     named_loss: float = 0.0  # weight of the auxiliary loss on the prompt's object (sim demos)
     probe_warmup: int = 0  # steps that train only the fresh probes, on the frozen network, first
+    hold_probes: bool = False  # warm the probes on the rehearsed data only, then keep them fixed
     prompt_augment: bool = False  # re-phrase each sample's prompt (pi0_core.train.prompt_grammar)
     prompt_keep: float = 0.0  # with prompt_augment: share of samples that keep the recorded prompt
     start_weight: float = 1.0  # samples in an episode's first start_steps are drawn this often
@@ -126,6 +127,11 @@ class TrainConfig:
             )
         if self.probe_warmup and self.fsdp:
             raise ValueError("--probe-warmup is not supported with --fsdp")
+        if self.hold_probes and not (self.probe_warmup and self.rehearse):
+            raise ValueError(
+                "--hold-probes needs --probe-warmup and --rehearse: the probes learn to read the "
+                "starting checkpoint on the data it knows before they are held"
+            )
         for part in ("start", "grasp"):  # the oversampled parts of an episode
             weight, steps = getattr(self, f"{part}_weight"), getattr(self, f"{part}_steps")
             if not 1 <= weight <= MAX_SAMPLE_WEIGHT:

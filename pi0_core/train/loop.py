@@ -46,7 +46,7 @@ from pi0_core.train.objects import (
     object_loss,
 )
 from pi0_core.train.prompt_grammar import PromptAugment
-from pi0_core.train.rehearsal import MixedSampler
+from pi0_core.train.rehearsal import MixedSampler, rehearsed_only
 from pi0_core.train.schedule import learning_rate, make_optimizer, set_learning_rate
 from pi0_core.transforms import model_inputs
 
@@ -133,6 +133,8 @@ class Run:
         self.parts = setup.build(config)
         self.auxiliaries: list[_Auxiliary] = []
         self.model = self._prepare_model(self.parts.model)
+        if config.hold_probes:  # fixed readouts of the checkpoint: no optimiser, no average
+            self._set_probes_trainable(False)
         self.sharded = sharding.ShardedNetwork(self.model, processes) if config.fsdp else None
         self.optimizer = make_optimizer(
             self.model.named_parameters(), self.parts.lr, config.weight_decay
@@ -200,7 +202,19 @@ class Run:
         self.start_step = point.step
         log.info("resuming at step %d", point.step)
 
-    def _loader(self) -> DataLoader:
+    def _set_probes_trainable(self, trainable: bool) -> None:
+        for aux in self.auxiliaries:
+            aux.probe.requires_grad_(trainable)
+
+    def _held_probe_names(self) -> tuple[str, ...]:
+        """With --hold-probes, the probes' parameter names: frozen, yet saved for --resume."""
+        if not self.config.hold_probes:
+            return ()
+        probes = {id(p) for aux in self.auxiliaries for p in aux.probe.parameters()}
+        return tuple(n for n, p in self.model.named_parameters() if id(p) in probes)
+
+    def _loader(self, rehearsed: bool = False) -> DataLoader:
+        """The training batches; `rehearsed`: batches of the rehearsed pools alone."""
         parts, config = self.parts, self.config
         transform = training_transform(
             parts.spec,
@@ -221,7 +235,8 @@ class Run:
         weights = sampling_weights(parts.dataset, config)
         start = self.start_step * config.batch_size
         if parts.pools:  # --rehearse: every batch mixes the new data and the rehearsed
-            sampler = MixedSampler(parts.pools, config.seed, self.processes.rank, start, weights)
+            pools = rehearsed_only(parts.pools, config.batch_size) if rehearsed else parts.pools
+            sampler = MixedSampler(pools, config.seed, self.processes.rank, start, weights)
         else:
             sampler = ResumableSampler(
                 len(parts.dataset),
@@ -349,11 +364,16 @@ class Run:
     def _warm_probes(self) -> None:
         """--probe-warmup: fresh probes learn to read the network as it is (frozen, at a rate
         of their own) before their losses may move it, so their first, arbitrary gradients
-        do not pull the image features away. On its own data order: the training's is kept."""
+        do not pull the image features away. On its own data order: the training's is kept.
+
+        --hold-probes: on the rehearsed data alone (what the checkpoint knows), and the probes
+        stay as warmed: their losses then move the network toward reading the new data as the
+        checkpoint reads the old (the named cube's position, where a new word names it)."""
         config = self.config
+        self._set_probes_trainable(True)
         parameters = [p for aux in self.auxiliaries for p in aux.probe.parameters()]
         optimizer = torch.optim.AdamW(parameters, lr=PROBE_WARMUP_LR, weight_decay=0.0)
-        batches = iter(self._loader())
+        batches = iter(self._loader(rehearsed=config.hold_probes))
         window = _Window()
         for step in range(config.probe_warmup):
             generator = torch.Generator().manual_seed(
@@ -373,6 +393,9 @@ class Run:
                 log.info("probe warm-up %d/%d: %s", step + 1, config.probe_warmup, means)
                 window = _Window()
         self.model.zero_grad(set_to_none=True)  # the network's graph was cut: nothing kept
+        if config.hold_probes:
+            self._set_probes_trainable(False)
+            log.info("probes held as warmed: only their losses' gradients reach the network")
 
     def _record(self, done: int, grad_norm: float, lr: float, window: _Window) -> dict:
         """A metrics line; the losses are the means over the steps since the last line."""
@@ -495,6 +518,7 @@ class Run:
                     self.model,
                     self.ema.state_dict(),
                     self.optimizer,
+                    also=self._held_probe_names(),
                 )
             log.info("step %d: checkpoint in %s", done, self.out / target)
         distributed.barrier(self.processes)

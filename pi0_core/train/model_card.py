@@ -37,9 +37,7 @@ def model_card(
         f"- image crops: {_crops_text(spec)}; augmentation: {_augment_text(config)}; "
         f"state dropout: {config.state_dropout:g}",
         f"- object-position loss weight: {config.object_loss:g}, named-object loss weight: "
-        f"{config.named_loss:g}"
-        + (f" (probes warmed {config.probe_warmup} steps first)" if config.probe_warmup else "")
-        + f"; episode starts (first "
+        f"{config.named_loss:g}" + _probe_text(config) + f"; episode starts (first "
         f"{config.start_steps} steps) drawn {config.start_weight:g}x as often, grasps (a gripper "
         f"closing within {config.grasp_steps} steps) {config.grasp_weight:g}x",
         "- prompts: "
@@ -111,3 +109,11 @@ def _augment_text(config: TrainConfig) -> str:
     if not config.augment:
         return "off"
     return "crop/rotate fixed cameras + colour" if config.augment_geometry else "colour only"
+
+
+def _probe_text(config: TrainConfig) -> str:
+    if not config.probe_warmup:
+        return ""
+    if config.hold_probes:
+        return f" (probes warmed {config.probe_warmup} steps on the rehearsed data, then held)"
+    return f" (probes warmed {config.probe_warmup} steps first)"

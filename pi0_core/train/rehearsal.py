@@ -80,6 +80,18 @@ def batch_pools(sizes: Sequence[int], fractions: Sequence[float], batch_size: in
     return [Pool(int(bounds[i]), int(bounds[i + 1]), n) for i, n in enumerate([first, *counts])]
 
 
+def rehearsed_only(pools: Sequence[Pool], batch_size: int) -> list[Pool]:
+    """The rehearsed pools of `pools` (all but the first, the new data's), their shares scaled
+    up to fill a batch of `batch_size`: batches of the data the starting checkpoint knows."""
+    rehearsed = list(pools[1:])
+    if not rehearsed:
+        raise ValueError("no rehearsed data: give --rehearse")
+    total = sum(pool.per_batch for pool in rehearsed)
+    counts = [max(1, round(pool.per_batch * batch_size / total)) for pool in rehearsed]
+    counts[-1] = max(1, batch_size - sum(counts[:-1]))
+    return [Pool(p.start, p.stop, n) for p, n in zip(rehearsed, counts, strict=True)]
+
+
 class MixedSampler(Sampler[int]):
     """Endless batches, each holding `pool.per_batch` draws (with replacement, by weight) from
     every pool; batch b of process `rank` depends only on (seed, rank, b), so a run resumed at

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,9 +42,13 @@ def save(
     model: torch.nn.Module,
     ema_state: dict[str, torch.Tensor],
     optimizer: torch.optim.Optimizer,
+    also: Collection[str] = (),
 ) -> None:
-    """Write the resume state next to `directory` then swap it in, so a crash leaves the old one."""
-    trainable = {n: p.detach().cpu() for n, p in model.named_parameters() if p.requires_grad}
+    """Write the resume state next to `directory` then swap it in, so a crash leaves the old one.
+    `also`: frozen parameters saved with the trainable ones (a run's held probes)."""
+    trainable = {
+        n: p.detach().cpu() for n, p in model.named_parameters() if p.requires_grad or n in also
+    }
     save_state(directory, step, world, config_json, trainable, ema_state, optimizer.state_dict())
 
 

@@ -108,6 +108,8 @@ def build(config: TrainConfig) -> RunParts:
         log.info("object positions of %s", ", ".join(objects.names))
     if config.named_loss > 0:
         _check_named(dataset, objects)
+    if config.hold_probes and config.object_loss > 0:
+        _check_held_objects(dataset, len(new))
     network = model.float().train()
     return RunParts(network, tokenizer, spec, dataset, config.lr or lr, objects, pools)
 
@@ -148,6 +150,21 @@ def _stats(
         fresh = data if len(new) == len(paths) else compute_norm_stats(new)
         log.info(outside_line(checkpoint, fresh, layout.JOINT_NAMES, config.stats))
     return choose_stats(config.stats, checkpoint, data)
+
+
+def _check_held_objects(dataset: EpisodeDataset, new_episodes: int) -> None:
+    """Refuse --hold-probes with --object-loss when the new data has an object the rehearsed
+    data lacks: the held probe never learned to read it, so its loss would pull at random."""
+    seen: list[set[str]] = [set(), set()]  # the new data's objects, the rehearsed data's
+    for episode, (names, _) in dataset.object_poses.items():
+        seen[episode >= new_episodes].update(names)
+    unseen = sorted(seen[0] - seen[1])
+    if unseen:
+        raise ValueError(
+            f"--hold-probes with --object-loss: the rehearsed data has no {', '.join(unseen)}, "
+            "so the held object probe cannot read it; drop --object-loss (the --named-loss "
+            "probe reads whichever object the prompt names)"
+        )
 
 
 def _check_named(dataset: EpisodeDataset, objects: ObjectTargets) -> None:

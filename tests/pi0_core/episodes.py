@@ -12,11 +12,16 @@ CAMERAS = {"cam_high": (24, 32), "cam_left_wrist": (24, 32)}
 
 
 def write_episode(
-    path: Path, steps: int = 40, seed: int = 0, prompt: str = "wave", objects: bool = False
+    path: Path,
+    steps: int = 40,
+    seed: int = 0,
+    prompt: str = "wave",
+    objects: bool = False,
+    object_name: str = "bar_joint",
 ) -> Path:
     """Smooth joint motions; the top camera shows a bar that moves with the first joint.
 
-    With `objects`, the bar is also stored as an object ("bar_joint") whose x is its column.
+    With `objects`, the bar is also stored as an object (`object_name`) whose x is its column.
     """
     rng = np.random.default_rng(seed)
     time = np.arange(steps)[:, None] / steps
@@ -37,7 +42,7 @@ def write_episode(
         return writer.close()
     poses = np.zeros((steps, 1, 7), dtype=np.float32)
     poses[:, 0, 0], poses[:, 0, 3] = qpos[:, 0], 1.0
-    return writer.close(object_poses=(["bar_joint"], poses))
+    return writer.close(object_poses=([object_name], poses))
 
 
 def write_folder(

@@ -25,8 +25,9 @@ from pi0_core.train.objects import (
     detach_probe,
     named_object,
 )
+from pi0_core.train.rehearsal import rehearsed_only
 from tests.pi0_core.conftest import make_policy, train_config
-from tests.pi0_core.episodes import write_folder
+from tests.pi0_core.episodes import write_episode, write_folder
 
 
 def _config(data: Path, out: Path, init: Path, **overrides) -> TrainConfig:
@@ -188,6 +189,91 @@ def test_a_probe_warm_up_trains_the_probes_before_the_first_step_and_leaves_the_
     assert "probes warmed 100 steps first" in warmed.model_card
 
 
+def _probes(out: Path) -> dict[str, np.ndarray]:
+    """The probes' weights in a run's resume state."""
+    saved = load_file(out / "resume" / "trainable.safetensors")
+    return {name: value.numpy() for name, value in saved.items() if "probe" in name}
+
+
+def test_held_probes_warm_on_the_rehearsed_data_stay_fixed_and_survive_a_resume(
+    tmp_path: Path, micro_init: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pi0_core.train.loop as loop
+
+    new = write_folder(tmp_path / "new", episodes=1, steps=16, objects=True)
+    old = write_folder(tmp_path / "old", episodes=2, steps=16, objects=True)
+    drawn = []
+
+    def spy(pools, batch_size):
+        chosen = rehearsed_only(pools, batch_size)
+        drawn.append((pools[0].stop, chosen))
+        return chosen
+
+    monkeypatch.setattr(loop, "rehearsed_only", spy)
+
+    def config(out: str, hold: bool):
+        return _config(
+            new,
+            tmp_path / out,
+            micro_init,
+            rehearse=(f"{old}:0.5",),
+            object_loss=1.0,
+            probe_warmup=5,
+            hold_probes=hold,
+            save_every=3,
+        )
+
+    train(config("held", True), stop_at=3)
+    # The warm-up drew from the rehearsed episodes alone (the new data's range ends first).
+    assert len(drawn) == 1 and all(pool.start >= drawn[0][0] for pool in drawn[0][1])
+    at_3 = _probes(tmp_path / "held")
+    assert at_3  # held probes are frozen, yet kept for --resume
+    train(config("held", True), resume_run=True)
+    for name, value in _probes(tmp_path / "held").items():
+        np.testing.assert_array_equal(value, at_3[name], err_msg=name)
+    assert "probes held as warmed" in (tmp_path / "held" / "train.log").read_text()
+    card = Policy.load(tmp_path / "held" / "final", device="cpu").model_card
+    assert "probes warmed 5 steps on the rehearsed data, then held" in card
+
+    # The same run straight through matches the resumed one; without --hold-probes they move.
+    train(config("straight", True))
+    losses = [[r["object_loss"] for r in read_metrics(tmp_path / o)] for o in ("held", "straight")]
+    np.testing.assert_allclose(losses[0], losses[1], rtol=1e-5)
+    train(config("moving", False), stop_at=3)
+    before = _probes(tmp_path / "moving")
+    train(config("moving", False), resume_run=True)
+    after = _probes(tmp_path / "moving")
+    assert any(not np.array_equal(after[name], before[name]) for name in before)
+
+
+def test_held_probes_refuse_an_object_the_rehearsed_data_lacks(
+    tmp_path: Path, micro_init: Path
+) -> None:
+    from pi0_core.train.setup import build
+
+    new = tmp_path / "new"
+    write_episode(new / "episode_0.hdf5", steps=12, objects=True, object_name="yellow_cube_joint")
+    old = write_folder(tmp_path / "old", episodes=1, steps=12, objects=True)
+    options = {"rehearse": (f"{old}:0.5",), "probe_warmup": 2, "hold_probes": True}
+    with pytest.raises(ValueError, match="the rehearsed data has no yellow_cube_joint"):
+        build(_config(new, tmp_path / "out", micro_init, object_loss=1.0, **options))
+    build(
+        _config(
+            new, tmp_path / "out", micro_init, object_loss=1.0, **options | {"hold_probes": False}
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [{"probe_warmup": 0, "rehearse": ("old",)}, {"probe_warmup": 10, "rehearse": ()}],
+)
+def test_held_probes_without_a_warm_up_or_rehearsed_data_are_refused(settings: dict) -> None:
+    base = {"data": ("d",), "out": "o", "init": "i", "object_loss": 1.0, "hold_probes": True}
+    with pytest.raises(ValueError, match="--hold-probes needs --probe-warmup and --rehearse"):
+        TrainConfig(**base, **settings)
+
+
 def test_probe_warmup_reaches_training_from_the_command_line(
     tmp_path: Path, micro_init: Path
 ) -> None:
@@ -196,6 +282,20 @@ def test_probe_warmup_reaches_training_from_the_command_line(
     )
     assert resumed_config(out).probe_warmup == 3
     assert "probe warm-up 3/3" in (out / "train.log").read_text()
+
+
+def test_hold_probes_reaches_training_from_the_command_line(
+    tmp_path: Path, micro_init: Path
+) -> None:
+    old = write_folder(tmp_path / "old", episodes=1, steps=12, objects=True, prompt="the bar")
+    out = _train_from_the_command_line(
+        tmp_path,
+        micro_init,
+        *("--object-loss", "1", "--probe-warmup", "2", "--hold-probes"),
+        *("--rehearse", f"{old}:0.25"),
+    )
+    assert resumed_config(out).hold_probes
+    assert "probes held as warmed" in (out / "train.log").read_text()
 
 
 @pytest.mark.parametrize(

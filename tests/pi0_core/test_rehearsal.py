@@ -13,6 +13,7 @@ from pi0_core.train.rehearsal import (
     batch_pools,
     check_rehearsals,
     parse_rehearsal,
+    rehearsed_only,
 )
 from pi0_core.train.setup import build
 from tests.pi0_core.conftest import train_config
@@ -46,6 +47,15 @@ def test_fractions_must_leave_room_for_the_new_data() -> None:
 def test_pools_split_each_batch() -> None:
     pools = batch_pools([100, 50, 30], [0.25, 0.125], batch_size=8)
     assert pools == [Pool(0, 100, 5), Pool(100, 150, 2), Pool(150, 180, 1)]
+
+
+def test_rehearsed_only_fills_a_batch_with_the_rehearsed_pools_in_their_shares() -> None:
+    pools = [Pool(0, 100, 5), Pool(100, 150, 2), Pool(150, 180, 1)]
+    assert rehearsed_only(pools, batch_size=8) == [Pool(100, 150, 5), Pool(150, 180, 3)]
+    batch = MixedSampler(rehearsed_only(pools, 8), seed=0).batch(0)
+    assert len(batch) == 8 and min(batch) >= 100
+    with pytest.raises(ValueError, match="no rehearsed data"):
+        rehearsed_only(pools[:1], batch_size=8)
 
 
 def test_batch_too_small_for_the_new_data_is_refused() -> None:
