@@ -60,6 +60,7 @@ def run_shape(args: argparse.Namespace, cameras: int):
         grad_checkpointing=args.grad_checkpointing,
         processes=_given(args.processes, int(os.environ.get("WORLD_SIZE", "1"))),
         fsdp=getattr(args, "fsdp", False),
+        freeze=tuple(getattr(args, "freeze", None) or ()),
     )
 
 
@@ -92,7 +93,8 @@ def run(args: argparse.Namespace) -> int:
     shape, cameras = network_shape(args)
     run_options = run_shape(args, cameras)
     estimate = plan(shape, run_options)
-    counts = parameter_counts(shape, run_options.lora_rank if run_options.lora else 0)
+    rank = run_options.lora_rank if run_options.lora else 0
+    counts = parameter_counts(shape, rank, run_options.freeze)
     result = estimate.to_dict()
     if args.memory_gb is not None:
         result["max_batch_size"] = max_batch_size(shape, run_options, args.memory_gb)
@@ -110,7 +112,8 @@ def _text(run_options, counts, estimate, result: dict, memory_gb: float | None) 
     lines = [
         f"{kind}, {run_options.precision}, batch {run_options.batch_size} per process, "
         f"{run_options.cameras} cameras, {run_options.processes} process(es) ({sharding})"
-        + (", vision checkpointing" if run_options.grad_checkpointing else ""),
+        + (", vision checkpointing" if run_options.grad_checkpointing else "")
+        + (f", frozen: {', '.join(run_options.freeze)}" if run_options.freeze else ""),
         f"parameters {counts.total / 1e9:.3f}e9, trainable {counts.trainable / 1e9:.3f}e9",
         f"weights      {estimate.weights_gb:8.2f} GB",
         f"gradients    {estimate.gradients_gb:8.2f} GB",

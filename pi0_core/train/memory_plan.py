@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
+from pi0_core.train.freeze import check_freeze
 from pi0_core.train.network_shape import NetworkShape, StackShape
 from pi0_core.train.parameter_counts import parameter_counts
 
@@ -36,6 +37,7 @@ class RunShape:
     grad_checkpointing: bool = False  # recompute the vision tower's activations in backward
     processes: int = 1  # training processes (torchrun's world size)
     fsdp: bool = False  # shard weights, gradients and optimiser state over the processes
+    freeze: tuple[str, ...] = ()  # parts kept as the checkpoint has them (--freeze)
 
     def __post_init__(self) -> None:
         if self.batch_size < 1:
@@ -46,6 +48,7 @@ class RunShape:
             raise ValueError(f"the LoRA rank must be at least 1, got {self.lora_rank}")
         if self.precision not in PRECISIONS:
             raise ValueError(f"--precision must be one of {', '.join(PRECISIONS)}")
+        check_freeze(self.freeze)
         if not 1 <= self.processes <= MAX_PROCESSES:
             raise ValueError(f"--processes must be in [1, {MAX_PROCESSES}], got {self.processes}")
 
@@ -97,13 +100,17 @@ def activation_elements(shape: NetworkShape, run: RunShape) -> int:
     image_tokens = run.cameras * shape.tokens_per_image
     prefix = image_tokens + shape.token_budget
     suffix = shape.chunk_size + 1  # the state token, then the actions
-    if run.grad_checkpointing:  # each block's input kept, one block recomputed at a time
+    if "vision" in run.freeze:  # no gradient goes into the tower: it saves nothing
+        tower = 0
+    elif run.grad_checkpointing:  # each block's input kept, one block recomputed at a time
         tower = vision.layers * image_tokens * vision.hidden + _siglip_saved(vision, image_tokens)
     else:
         tower = vision.layers * _siglip_saved(vision, image_tokens)
     pixels = run.cameras * 3 * shape.image_size**2
     embeddings = image_tokens * (2 * vision.hidden + language.hidden) + prefix * language.hidden
     lm = language.layers * _gemma_saved(language, prefix, prefix)
+    if {"vision", "language"} <= set(run.freeze):  # the prefix is a constant to the expert
+        embeddings, lm = 0, 0
     dit = expert.layers * _gemma_saved(expert, suffix, prefix + suffix)
     heads = suffix * (6 * expert.hidden + 2 * shape.max_dim)
     return pixels + tower + embeddings + lm + dit + heads
@@ -117,7 +124,7 @@ def activation_bytes(shape: NetworkShape, run: RunShape) -> float:
 
 def plan(shape: NetworkShape, run: RunShape) -> MemoryPlan:
     """The estimated peak memory of one device for `run` on a network of `shape`."""
-    counts = parameter_counts(shape, run.lora_rank if run.lora else 0)
+    counts = parameter_counts(shape, run.lora_rank if run.lora else 0, run.freeze)
     shards = run.processes if run.fsdp else 1
     low = run.precision == "bf16"
     weights = MASTER_BYTES * counts.total / shards

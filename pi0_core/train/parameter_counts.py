@@ -59,30 +59,58 @@ def _action_heads(shape: NetworkShape) -> int:
     return 2 * (dim * width + width) + 3 * width * width + 2 * width + width * dim + dim
 
 
-def parameter_counts(shape: NetworkShape, lora_rank: int = 0) -> ParameterCounts:
-    """Count the parameters from the shapes; `lora_rank` 0 means a full fine-tune."""
+def part_counts(shape: NetworkShape, lora_rank: int = 0) -> dict[str, int]:
+    """Trainable weights of each `--freeze` part (pi0_core.train.freeze.PARTS); with
+    `lora_rank`, the language model's and expert's adapters stand for their frozen bases."""
+    language, expert = shape.language, shape.expert
+    if lora_rank:
+        language_part = language.layers * lora_layer(language, lora_rank)
+        expert_part = expert.layers * lora_layer(expert, lora_rank)
+    else:
+        language_part = language.layers * gemma_layer(language) + language.vocab * language.hidden
+        language_part += language.hidden  # the final norm
+        expert_part = expert.layers * gemma_layer(expert) + expert.hidden  # no token table
+    return {
+        "vision": _vision_parts(shape),
+        "language": language_part,
+        "expert": expert_part + _action_heads(shape),
+    }
+
+
+def parameter_counts(
+    shape: NetworkShape, lora_rank: int = 0, frozen: tuple[str, ...] = ()
+) -> ParameterCounts:
+    """Count the parameters from the shapes; `lora_rank` 0 means a full fine-tune; `frozen`:
+    the parts `--freeze` keeps as the checkpoint has them."""
     language, expert = shape.language, shape.expert
     language_layers = language.layers * gemma_layer(language)
     expert_layers = expert.layers * gemma_layer(expert)
     stacks = language_layers + language.vocab * language.hidden + language.hidden
     stacks += expert_layers + expert.vocab * expert.hidden + expert.hidden
-    outside = _vision_parts(shape) + _action_heads(shape)  # always trained
+    outside = _vision_parts(shape) + _action_heads(shape)
     total = stacks + outside
     if lora_rank:
-        adapters = language.layers * lora_layer(language, lora_rank)
-        adapters += expert.layers * lora_layer(expert, lora_rank)
-        total, trainable = total + adapters, outside + adapters
-    else:
-        trainable = total - expert.vocab * expert.hidden  # the expert never reads token ids
+        total += language.layers * lora_layer(language, lora_rank)
+        total += expert.layers * lora_layer(expert, lora_rank)
+    parts = part_counts(shape, lora_rank)
+    trainable = sum(n for part, n in parts.items() if part not in frozen)
     matmul = language_layers + expert_layers + outside
     layers = (gemma_layer(language), gemma_layer(expert), siglip_layer(shape.vision))
     largest_unit = max(language.vocab * language.hidden, *layers)
-    if lora_rank:  # the token tables and block bases are frozen: the vision blocks train
-        adapted = (lora_layer(language, lora_rank), lora_layer(expert, lora_rank))
-        trainable_layer = max(siglip_layer(shape.vision), *adapted)
-        trainable_unit = trainable_layer
+    # The largest trainable block, and the largest trainable piece FSDP gathers (with LoRA the
+    # token tables and block bases are frozen: the vision blocks and the adapters train).
+    if lora_rank:
+        blocks = {
+            "vision": siglip_layer(shape.vision),
+            "language": lora_layer(language, lora_rank),
+            "expert": lora_layer(expert, lora_rank),
+        }
     else:
-        trainable_layer, trainable_unit = max(layers), largest_unit
+        blocks = {"vision": layers[2], "language": layers[0], "expert": layers[1]}
+    trainable_layer = max(n for part, n in blocks.items() if part not in frozen)
+    trainable_unit = trainable_layer
+    if not lora_rank and "language" not in frozen:
+        trainable_unit = max(trainable_layer, language.vocab * language.hidden)
     return ParameterCounts(
         total=total,
         trainable=trainable,

@@ -42,6 +42,19 @@ def test_lora_trains_a_small_part() -> None:
     assert lora.weights_gb > full.weights_gb  # the adapters come on top of the frozen base
 
 
+def test_frozen_parts_need_no_gradients_nor_optimiser_state() -> None:
+    full = plan(PI0, RunShape(batch_size=4))
+    expert = plan(PI0, RunShape(batch_size=4, freeze=("expert",)))
+    vision = plan(PI0, RunShape(batch_size=4, freeze=("vision",)))
+    both = plan(PI0, RunShape(batch_size=4, freeze=("vision", "language")))
+    assert expert.optimizer_gb < full.optimizer_gb and expert.weights_gb == full.weights_gb
+    assert expert.activations_gb == full.activations_gb  # the gradient still runs through it
+    assert vision.activations_gb < full.activations_gb  # the tower keeps nothing for backward
+    assert both.activations_gb < vision.activations_gb  # nor the language model, then
+    with pytest.raises(ValueError, match="--freeze: unknown part"):
+        RunShape(freeze=("eyes",))
+
+
 def test_activations_grow_with_the_batch_and_shrink_with_checkpointing() -> None:
     one, eight = plan(PI0, RunShape(batch_size=1)), plan(PI0, RunShape(batch_size=8))
     assert eight.activations_gb == pytest.approx(8 * one.activations_gb)

@@ -49,6 +49,23 @@ def test_lora_counts_match_peft() -> None:
     assert counts.trainable == sum(p.numel() for p in wrapped.parameters() if p.requires_grad)
 
 
+@pytest.mark.parametrize("lora_rank", [0, 4])
+@pytest.mark.parametrize("frozen", [("expert",), ("vision",), ("language",), ("vision", "expert")])
+def test_frozen_counts_match_the_network_frozen_as_training_freezes_it(
+    frozen: tuple[str, ...], lora_rank: int
+) -> None:
+    from pi0_core.train.freeze import freeze
+
+    network = build_model(MICRO, 259)
+    network.model.dit.embed_tokens.weight.requires_grad_(False)
+    if lora_rank:
+        network = apply_lora(network, lora_rank)
+    freeze(network, frozen)
+    counts = parameter_counts(shape_of_preset(MICRO), lora_rank, frozen)
+    assert counts.trainable == sum(p.numel() for p in network.parameters() if p.requires_grad)
+    assert counts.total == sum(p.numel() for p in network.parameters())
+
+
 def test_shape_read_from_a_config_is_the_presets() -> None:
     preset = get_preset("tiny")
     config = build_config(preset, 259)

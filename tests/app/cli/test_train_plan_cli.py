@@ -40,6 +40,18 @@ def test_sharding_lowers_the_plan(capsys) -> None:
     assert sharded["optimizer_gb"] < alone["optimizer_gb"] / 4
 
 
+def test_plan_counts_only_the_parts_left_to_train(capsys) -> None:
+    args = ["train", "--preset", "pi0", "--plan", "--precision", "bf16", "--json"]
+    main(args)
+    full = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    main([*args, "--freeze", "vision,language"])
+    out = capsys.readouterr().out.strip().splitlines()
+    frozen = json.loads(out[-1])
+    assert "frozen: vision, language" in out[0]
+    assert frozen["optimizer_gb"] < full["optimizer_gb"] / 2
+    assert frozen["peak_gb"] < full["peak_gb"]
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
