@@ -184,6 +184,12 @@ class Run:
             frozen = freeze(model, config.freeze)
             counts = ", ".join(f"{part} ({n:,} weights)" for part, n in frozen.items())
             log.info("frozen as in --init: %s", counts)
+            if "expert" in config.freeze and config.state_dropout > 0:
+                log.warning(
+                    "--state-dropout %g with the expert frozen: the expert cannot learn to act "
+                    "without the state (pick_yellow, 2026-12-07: every task fell to 0-35 %%)",
+                    config.state_dropout,
+                )
         return model.to(self.processes.device).train()
 
     def _restore(self, point: resume.ResumePoint) -> None:

@@ -59,6 +59,19 @@ def test_freeze_reaches_training_from_the_command_line(tmp_path: Path, micro_ini
     assert "frozen as in --init: vision" in (out / "train.log").read_text()
 
 
+def test_state_dropout_beside_a_frozen_expert_is_warned_about(
+    tmp_path: Path, micro_init: Path
+) -> None:
+    data = write_folder(tmp_path / "data", episodes=1, steps=12)
+    for parts, dropout in ((("expert",), 0.5), (("vision",), 0.5), (("expert",), 0.0)):
+        out = tmp_path / f"out_{parts[0]}_{dropout}"
+        train(train_config(data, out, micro_init, steps=1, freeze=parts, state_dropout=dropout))
+        warned = (
+            "the expert cannot learn to act without the state" in (out / "train.log").read_text()
+        )
+        assert warned == (parts == ("expert",) and dropout > 0)
+
+
 @pytest.mark.parametrize(
     ("parts", "message"),
     [
