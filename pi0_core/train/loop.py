@@ -140,7 +140,7 @@ class Run:
             self.model.named_parameters(), self.parts.lr, config.weight_decay
         )
         self.ema = EMA(self.model, config.ema, warmup=config.init is None)
-        probes = {id(p) for aux in self.auxiliaries for p in aux.probe.parameters()}
+        probes = {id(p) for p in self._probe_parameters()}
         self._network_parameters = [
             p for p in self.model.parameters() if p.requires_grad and id(p) not in probes
         ]
@@ -208,15 +208,18 @@ class Run:
         self.start_step = point.step
         log.info("resuming at step %d", point.step)
 
+    def _probe_parameters(self) -> list[torch.nn.Parameter]:
+        return [p for aux in self.auxiliaries for p in aux.probe.parameters()]
+
     def _set_probes_trainable(self, trainable: bool) -> None:
-        for aux in self.auxiliaries:
-            aux.probe.requires_grad_(trainable)
+        for p in self._probe_parameters():
+            p.requires_grad_(trainable)
 
     def _held_probe_names(self) -> tuple[str, ...]:
         """With --hold-probes, the probes' parameter names: frozen, yet saved for --resume."""
         if not self.config.hold_probes:
             return ()
-        probes = {id(p) for aux in self.auxiliaries for p in aux.probe.parameters()}
+        probes = {id(p) for p in self._probe_parameters()}
         return tuple(n for n, p in self.model.named_parameters() if id(p) in probes)
 
     def _loader(self, rehearsed: bool = False) -> DataLoader:
@@ -377,7 +380,7 @@ class Run:
         checkpoint reads the old (the named cube's position, where a new word names it)."""
         config = self.config
         self._set_probes_trainable(True)
-        parameters = [p for aux in self.auxiliaries for p in aux.probe.parameters()]
+        parameters = self._probe_parameters()
         optimizer = torch.optim.AdamW(parameters, lr=PROBE_WARMUP_LR, weight_decay=0.0)
         batches = iter(self._loader(rehearsed=config.hold_probes))
         window = _Window()

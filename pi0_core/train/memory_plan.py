@@ -49,6 +49,8 @@ class RunShape:
         if self.precision not in PRECISIONS:
             raise ValueError(f"--precision must be one of {', '.join(PRECISIONS)}")
         check_freeze(self.freeze)
+        if self.freeze and self.fsdp:  # as training refuses it (pi0_core.train.config)
+            raise ValueError("--freeze is not supported with --fsdp")
         if not 1 <= self.processes <= MAX_PROCESSES:
             raise ValueError(f"--processes must be in [1, {MAX_PROCESSES}], got {self.processes}")
 
@@ -100,13 +102,14 @@ def activation_elements(shape: NetworkShape, run: RunShape) -> int:
     image_tokens = run.cameras * shape.tokens_per_image
     prefix = image_tokens + shape.token_budget
     suffix = shape.chunk_size + 1  # the state token, then the actions
-    if "vision" in run.freeze:  # no gradient goes into the tower: it saves nothing
+    vision_frozen = "vision" in run.freeze  # no gradient goes into the tower: it saves nothing
+    if vision_frozen:
         tower = 0
     elif run.grad_checkpointing:  # each block's input kept, one block recomputed at a time
         tower = vision.layers * image_tokens * vision.hidden + _siglip_saved(vision, image_tokens)
     else:
         tower = vision.layers * _siglip_saved(vision, image_tokens)
-    pixels = run.cameras * 3 * shape.image_size**2
+    pixels = 0 if vision_frozen else run.cameras * 3 * shape.image_size**2
     embeddings = image_tokens * (2 * vision.hidden + language.hidden) + prefix * language.hidden
     lm = language.layers * _gemma_saved(language, prefix, prefix)
     if {"vision", "language"} <= set(run.freeze):  # the prefix is a constant to the expert

@@ -53,6 +53,8 @@ def test_frozen_parts_need_no_gradients_nor_optimiser_state() -> None:
     assert both.activations_gb < vision.activations_gb  # nor the language model, then
     with pytest.raises(ValueError, match="--freeze: unknown part"):
         RunShape(freeze=("eyes",))
+    with pytest.raises(ValueError, match="--freeze is not supported with --fsdp"):
+        RunShape(freeze=("expert",), processes=8, fsdp=True)
 
 
 def test_activations_grow_with_the_batch_and_shrink_with_checkpointing() -> None:
