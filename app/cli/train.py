@@ -142,6 +142,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "(default 0: every sample re-phrased)",
     )
     parser.add_argument(
+        "--prompt-distill",
+        action="store_const",
+        const=True,
+        default=None,
+        help="with --init and --prompt-augment: train the network to act on each new phrasing "
+        "as the starting checkpoint acts on the recorded prompt (its velocities are the target, "
+        "not the demonstration's actions), so the skills it has stay (docs/finetune.md)",
+    )
+    parser.add_argument(
         "--named-loss",
         type=float,
         help="weight of an auxiliary loss: predict the position of the object the prompt names "
@@ -240,6 +249,7 @@ _FIELDS = {
     "freeze": "freeze",
     "prompt_augment": "prompt_augment",
     "prompt_keep": "prompt_keep",
+    "prompt_distill": "prompt_distill",
     "start_weight": "start_weight",
     "start_steps": "start_steps",
     "grasp_weight": "grasp_weight",

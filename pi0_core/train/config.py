@@ -55,6 +55,8 @@ class TrainConfig:
     hold_probes: bool = False  # warm the probes on the rehearsed data only, then keep them fixed
     prompt_augment: bool = False  # re-phrase each sample's prompt (pi0_core.train.prompt_grammar)
     prompt_keep: float = 0.0  # with prompt_augment: share of samples that keep the recorded prompt
+    prompt_distill: bool = False  # with init and prompt_augment: the target is the starting
+    # checkpoint's own output for the recorded prompt, not the demonstration's actions
     start_weight: float = 1.0  # samples in an episode's first start_steps are drawn this often
     start_steps: int = 50  # the start of an episode, where only the cameras show the task
     grasp_weight: float = 1.0  # samples whose next grasp_steps close a gripper: drawn this often
@@ -113,6 +115,16 @@ class TrainConfig:
             raise ValueError(
                 "--prompt-keep needs --prompt-augment (without it every prompt is kept)"
             )
+        if self.prompt_distill and self.init is None:
+            raise ValueError(
+                "--prompt-distill needs --init: the starting checkpoint is its teacher"
+            )
+        if self.prompt_distill and not self.prompt_augment:
+            raise ValueError(
+                "--prompt-distill needs --prompt-augment: it teaches the grammar's phrasings"
+            )
+        if self.prompt_distill and self.fsdp:
+            raise ValueError("--prompt-distill is not supported with --fsdp")
         for name in ("object", "named"):  # the auxiliary position losses
             weight = getattr(self, f"{name}_loss")
             if not 0 <= weight <= MAX_OBJECT_LOSS:

@@ -12,6 +12,7 @@ from pi0_core.adapters import IdentityAdapter
 from pi0_core.spec import PolicySpec
 from pi0_core.tokenizer import PromptTokenizer
 from pi0_core.train.config import TrainConfig
+from pi0_core.train.distill import STUDENT_KEYS
 from pi0_core.train.objects import ObjectTargets
 from pi0_core.transforms import (
     MODEL_KEYS,
@@ -40,14 +41,18 @@ def training_transform(
     objects: ObjectTargets | None = None,
     named: bool = False,
     rephrase: Callable[[str], str] | None = None,
+    student_rephrase: Callable[[str], str] | None = None,
 ):
     """Dataset item -> model inputs plus normalised, padded `actions` and `action_mask`.
 
     With `objects`, also the normalised object positions and their mask (OBJECT_KEYS); with
     `named` too, the position of the object the prompt names and its mask (NAMED_KEYS).
     `rephrase`: a new phrasing of the sample's prompt (`--prompt-augment`), drawn first.
+    `student_rephrase` (`--prompt-distill`): the model inputs keep the recorded prompt, and
+    STUDENT_KEYS hold the tokens of a new phrasing of it.
     """
     stats = spec.stats
+    tokenize = TokenizePrompt(tokenizer, spec.token_budget, tokens_per_image, image_token_id)
     to_model = compose(
         [
             PrepareImages(spec.cameras, spec.image_size, spec.crops),
@@ -55,7 +60,7 @@ def training_transform(
             Normalize("actions", stats.action_mean, stats.action_std, spec.std_floor, spec.std_eps),
             PadToDim("state", spec.max_dim),
             PadToDim("actions", spec.max_dim),
-            TokenizePrompt(tokenizer, spec.token_budget, tokens_per_image, image_token_id),
+            tokenize,
         ]
     )
 
@@ -66,6 +71,14 @@ def training_transform(
         item = {**item, "actions": adapter.training_actions(item["actions"], item["state"])}
         sample = to_model(item)
         sample["action_mask"] = torch.as_tensor(np.asarray(item["action_mask"], dtype=bool))
+        if student_rephrase is not None:
+            prompt = {
+                "prompt": student_rephrase(item["prompt"]),
+                "image_mask": sample["image_mask"],
+            }
+            student = tokenize(prompt)
+            for key, name in zip(STUDENT_KEYS, ("input_ids", "attention_mask"), strict=True):
+                sample[key] = student[name]
         if objects is not None:
             sample["object_target"], sample["object_mask"] = objects.encode(item["object_poses"])
             if named:
@@ -92,8 +105,9 @@ class TransformedDataset(Dataset):
 
 
 def collate_training(samples: Sequence[dict]) -> dict[str, torch.Tensor]:
-    """Stack model inputs, actions and masks (and object targets when the samples have them)."""
-    extra = tuple(key for key in OBJECT_KEYS + NAMED_KEYS if key in samples[0])
+    """Stack model inputs, actions and masks (and object targets and the re-phrased prompt's
+    tokens when the samples have them)."""
+    extra = tuple(key for key in OBJECT_KEYS + NAMED_KEYS + STUDENT_KEYS if key in samples[0])
     return collate(samples, TRAIN_KEYS + extra)
 
 

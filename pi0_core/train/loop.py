@@ -31,6 +31,7 @@ from pi0_core.train.data import (
     sampling_weights,
     training_transform,
 )
+from pi0_core.train.distill import distillation_loss, make_teacher, student_inputs
 from pi0_core.train.ema import EMA
 from pi0_core.train.evaluation import sim_success_rate
 from pi0_core.train.freeze import freeze
@@ -132,6 +133,10 @@ class Run:
         point = resume.load(self.out / RESUME_DIR) if resume_run else None
         self.parts = setup.build(config)
         self.auxiliaries: list[_Auxiliary] = []
+        # --prompt-distill: the starting checkpoint as loaded, before probes or adapters
+        self.teacher = (
+            make_teacher(self.parts.model).to(processes.device) if config.prompt_distill else None
+        )
         self.model = self._prepare_model(self.parts.model)
         if config.hold_probes:  # fixed readouts of the checkpoint: no optimiser, no average
             self._set_probes_trainable(False)
@@ -222,6 +227,16 @@ class Run:
         probes = {id(p) for p in self._probe_parameters()}
         return tuple(n for n, p in self.model.named_parameters() if id(p) in probes)
 
+    def _rephrasing(self) -> dict:
+        """The transform's re-phrasing: of the prompt itself (`--prompt-augment`), or of the
+        student's copy of it beside the recorded one (`--prompt-distill`)."""
+        config = self.config
+        if not config.prompt_augment:
+            return {}
+        seed = config.seed * 1_000 + self.processes.rank + self.start_step
+        key = "student_rephrase" if config.prompt_distill else "rephrase"
+        return {key: PromptAugment(seed, config.prompt_keep)}
+
     def _loader(self, rehearsed: bool = False) -> DataLoader:
         """The training batches; `rehearsed`: batches of the rehearsed pools alone."""
         parts, config = self.parts, self.config
@@ -233,13 +248,7 @@ class Run:
             make_adapter(parts.spec.adapter),
             parts.objects,
             named=config.named_loss > 0,
-            rephrase=(
-                PromptAugment(
-                    config.seed * 1_000 + self.processes.rank + self.start_step, config.prompt_keep
-                )
-                if config.prompt_augment
-                else None
-            ),
+            **self._rephrasing(),
         )
         weights = sampling_weights(parts.dataset, config)
         start = self.start_step * config.batch_size
@@ -351,15 +360,29 @@ class Run:
             else contextlib.nullcontext()
         )
         with autocast:
-            loss = flow_matching_loss(
-                self.trained,
-                inputs,
-                actions,
-                mask,
-                self.parts.spec.action_dim,
-                self.parts.model.config,
-                generator,
-            )
+            # --prompt-distill: the starting checkpoint's velocity is the target
+            if self.teacher is not None:
+                loss = distillation_loss(
+                    self.trained,
+                    self.teacher,
+                    inputs,
+                    student_inputs(inputs, batch),
+                    actions,
+                    mask,
+                    self.parts.spec.action_dim,
+                    self.parts.model.config,
+                    generator,
+                )
+            else:
+                loss = flow_matching_loss(
+                    self.trained,
+                    inputs,
+                    actions,
+                    mask,
+                    self.parts.spec.action_dim,
+                    self.parts.model.config,
+                    generator,
+                )
             total, auxiliary = (loss.new_zeros(()) if probes_only else loss), {}
             for aux in self.auxiliaries:
                 if probes_only and aux.probe.tokens is not None:

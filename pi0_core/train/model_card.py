@@ -44,6 +44,12 @@ def model_card(
         + (
             "re-phrased per sample by the prompt grammar (`--prompt-augment`)"
             + (f", {config.prompt_keep:.0%} kept as recorded" if config.prompt_keep else "")
+            + (
+                "; distilled from the starting checkpoint given the recorded prompt "
+                "(`--prompt-distill`: its velocities are the target, not the actions)"
+                if config.prompt_distill
+                else ""
+            )
             if config.prompt_augment
             else "as recorded"
         ),
