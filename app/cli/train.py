@@ -151,6 +151,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "not the demonstration's actions), so the skills it has stay (docs/finetune.md)",
     )
     parser.add_argument(
+        "--rehearse-distill",
+        action="store_const",
+        const=True,
+        default=None,
+        help="with --init and rehearsal: the rehearsed samples learn to act as the starting "
+        "checkpoint acts (its velocities are their target), not the regenerated demonstrations' "
+        "actions; the new data learns from its own (docs/finetune.md)",
+    )
+    parser.add_argument(
         "--named-loss",
         type=float,
         help="weight of an auxiliary loss: predict the position of the object the prompt names "
@@ -250,6 +259,7 @@ _FIELDS = {
     "prompt_augment": "prompt_augment",
     "prompt_keep": "prompt_keep",
     "prompt_distill": "prompt_distill",
+    "rehearse_distill": "rehearse_distill",
     "start_weight": "start_weight",
     "start_steps": "start_steps",
     "grasp_weight": "grasp_weight",

@@ -57,6 +57,8 @@ class TrainConfig:
     prompt_keep: float = 0.0  # with prompt_augment: share of samples that keep the recorded prompt
     prompt_distill: bool = False  # with init and prompt_augment: the target is the starting
     # checkpoint's own output for the recorded prompt, not the demonstration's actions
+    rehearse_distill: bool = False  # with init and rehearse: the rehearsed samples' target is
+    # the starting checkpoint's own output, not the scripted expert's actions
     start_weight: float = 1.0  # samples in an episode's first start_steps are drawn this often
     start_steps: int = 50  # the start of an episode, where only the cameras show the task
     grasp_weight: float = 1.0  # samples whose next grasp_steps close a gripper: drawn this often
@@ -125,6 +127,17 @@ class TrainConfig:
             )
         if self.prompt_distill and self.fsdp:
             raise ValueError("--prompt-distill is not supported with --fsdp")
+        if self.rehearse_distill and self.init is None:
+            raise ValueError(
+                "--rehearse-distill needs --init: the starting checkpoint is its teacher"
+            )
+        if self.rehearse_distill and not self.rehearse:
+            raise ValueError(
+                "--rehearse-distill needs rehearsed data: --rehearse DIR, or --rehearse init "
+                "from a checkpoint whose model card names its demos"
+            )
+        if self.rehearse_distill and self.fsdp:
+            raise ValueError("--rehearse-distill is not supported with --fsdp")
         for name in ("object", "named"):  # the auxiliary position losses
             weight = getattr(self, f"{name}_loss")
             if not 0 <= weight <= MAX_OBJECT_LOSS:

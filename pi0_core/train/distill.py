@@ -1,10 +1,16 @@
-"""`train --prompt-distill`: new phrasings taught by the starting checkpoint itself.
+"""Distillation from the starting checkpoint: its own velocities as the training target.
 
-The student (the network being trained) sees each sample with a re-phrased prompt; the teacher
-(a frozen copy of the starting checkpoint) sees the same images, state and noisy actions with
-the prompt as recorded. The loss is the gap between their velocities, so the student learns to
-act on a new phrasing as the checkpoint acts on its own, and on a kept prompt exactly as the
-checkpoint does: no demonstration's actions pull the skills away (issue #22).
+`train --prompt-distill`: the student (the network being trained) sees each sample with a
+re-phrased prompt; the teacher (a frozen copy of the starting checkpoint) sees the same images,
+state and noisy actions with the prompt as recorded. The loss is the gap between their
+velocities, so the student learns to act on a new phrasing as the checkpoint acts on its own,
+and on a kept prompt exactly as the checkpoint does: no demonstration's actions pull the skills
+away (issue #22).
+
+`train --rehearse-distill`: the rehearsed samples of each batch (what the checkpoint already
+does) take the teacher's velocity as their target, the new data's the demonstration's; the
+rehearsal then asks the network to keep acting as the checkpoint did, not to fit the scripted
+expert's actions again (issue #24).
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ import torch
 from pi0_core.train.loss import sample_time
 
 STUDENT_KEYS = ("student_input_ids", "student_attention_mask")  # the re-phrased prompt's tokens
+# metrics key (--rehearse-distill): the rehearsed rows' gap from the starting checkpoint's velocity
+TEACHER_GAP = "teacher_gap"
 
 
 def make_teacher(model: torch.nn.Module) -> torch.nn.Module:
@@ -36,26 +44,44 @@ def distillation_loss(
     student: torch.nn.Module,
     teacher: torch.nn.Module,
     inputs: dict[str, torch.Tensor],
-    rephrased: dict[str, torch.Tensor],
+    rephrased: dict[str, torch.Tensor] | None,
     actions: torch.Tensor,
     action_mask: torch.Tensor,
     action_dim: int,
     config: object,
     generator: torch.Generator,
-) -> torch.Tensor:
-    """Mean squared gap between the student's velocity (re-phrased prompt) and the teacher's
-    (recorded prompt) at the same noisy actions and time, over real dims and steps.
+    taught_from: int = 0,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """(loss, the taught rows' gap): the masked mean squared gap between the student's velocity
+    and the target, over real dims and steps, and that mean over the taught rows alone (None
+    when there are none). The target of rows from `taught_from` on is the teacher's velocity
+    given `inputs`; of the rows before, the demonstration's (noise - actions), as in the flow
+    loss.
 
-    The noisy actions are built from the demonstration's, as in training, so the gap is taken
-    where the sampler passes; the demonstration's actions are never a target.
+    The student sees `rephrased` (the re-phrased prompt) when given, else `inputs`. The noisy
+    actions are built from the demonstration's, as in training, so the gap is taken where the
+    sampler passes.
     """
     noise = torch.randn(actions.shape, generator=generator).to(actions.device, actions.dtype)
     time = sample_time(actions.shape[0], config, generator).to(actions.device)
     t = time[:, None, None]
     noisy_actions = t * noise + (1 - t) * actions
-    with torch.no_grad():
-        target = teacher(noise=noisy_actions, timestep=time, **inputs).logits.float()
-    output = student(noise=noisy_actions, timestep=time, **rephrased).logits.float()
-    error = (output - target)[..., :action_dim].pow(2).mean(dim=-1)
+    target = noise - actions
+    if taught_from < actions.shape[0]:
+        rows = slice(taught_from, None)
+        with torch.no_grad():
+            taught = teacher(
+                noise=noisy_actions[rows],
+                timestep=time[rows],
+                **{key: value[rows] for key, value in inputs.items()},
+            ).logits
+        target = torch.cat([target[:taught_from], taught.to(target.dtype)])
+    output = student(noise=noisy_actions, timestep=time, **(rephrased or inputs)).logits
+    error = (output.float() - target.float())[..., :action_dim].pow(2).mean(dim=-1)
     mask = action_mask.float()
-    return (error * mask).sum() / mask.sum().clamp(min=1.0)
+    loss = (error * mask).sum() / mask.sum().clamp(min=1.0)
+    if taught_from >= actions.shape[0]:
+        return loss, None
+    taught_mask = mask[taught_from:]
+    gap = (error[taught_from:] * taught_mask).sum() / taught_mask.sum().clamp(min=1.0)
+    return loss, gap.detach()

@@ -31,7 +31,12 @@ from pi0_core.train.data import (
     sampling_weights,
     training_transform,
 )
-from pi0_core.train.distill import distillation_loss, make_teacher, student_inputs
+from pi0_core.train.distill import (
+    TEACHER_GAP,
+    distillation_loss,
+    make_teacher,
+    student_inputs,
+)
 from pi0_core.train.ema import EMA
 from pi0_core.train.evaluation import sim_success_rate
 from pi0_core.train.freeze import freeze
@@ -133,9 +138,12 @@ class Run:
         point = resume.load(self.out / RESUME_DIR) if resume_run else None
         self.parts = setup.build(config)
         self.auxiliaries: list[_Auxiliary] = []
-        # --prompt-distill: the starting checkpoint as loaded, before probes or adapters
+        # --prompt-distill, --rehearse-distill: the starting checkpoint as loaded, before
+        # probes or adapters
         self.teacher = (
-            make_teacher(self.parts.model).to(processes.device) if config.prompt_distill else None
+            make_teacher(self.parts.model).to(processes.device)
+            if config.prompt_distill or config.rehearse_distill
+            else None
         )
         self.model = self._prepare_model(self.parts.model)
         if config.hold_probes:  # fixed readouts of the checkpoint: no optimiser, no average
@@ -226,6 +234,13 @@ class Run:
             return ()
         probes = {id(p) for p in self._probe_parameters()}
         return tuple(n for n, p in self.model.named_parameters() if id(p) in probes)
+
+    def _taught_from(self) -> int:
+        """The first row of a batch whose target is the teacher's: with --rehearse-distill the
+        first rehearsed one (the new data's rows come first), else every row."""
+        if self.config.rehearse_distill:
+            return self.parts.pools[0].per_batch
+        return 0
 
     def _rephrasing(self) -> dict:
         """The transform's re-phrasing: of the prompt itself (`--prompt-augment`), or of the
@@ -360,18 +375,21 @@ class Run:
             else contextlib.nullcontext()
         )
         with autocast:
-            # --prompt-distill: the starting checkpoint's velocity is the target
-            if self.teacher is not None:
-                loss = distillation_loss(
+            # --prompt-distill, --rehearse-distill: the starting checkpoint's velocity is the
+            # target (of every row, or of the rehearsed ones); a probe warm-up logs the flow loss
+            gap = None
+            if self.teacher is not None and not probes_only:
+                loss, gap = distillation_loss(
                     self.trained,
                     self.teacher,
                     inputs,
-                    student_inputs(inputs, batch),
+                    student_inputs(inputs, batch) if config.prompt_distill else None,
                     actions,
                     mask,
                     self.parts.spec.action_dim,
                     self.parts.model.config,
                     generator,
+                    taught_from=self._taught_from(),
                 )
             else:
                 loss = flow_matching_loss(
@@ -384,6 +402,8 @@ class Run:
                     generator,
                 )
             total, auxiliary = (loss.new_zeros(()) if probes_only else loss), {}
+            if config.rehearse_distill and gap is not None:
+                auxiliary[TEACHER_GAP] = gap.item()  # how far the rehearsed rows drifted
             for aux in self.auxiliaries:
                 if probes_only and aux.probe.tokens is not None:
                     aux.probe.tokens = aux.probe.tokens.detach()

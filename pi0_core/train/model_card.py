@@ -64,7 +64,12 @@ def model_card(
     if success_rate is not None:
         lines.append(f"- simulator success rate on {config.eval_task}: {success_rate:.0%}")
     if config.rehearse:
-        lines.append(f"- rehearsed in every batch: {'; '.join(config.rehearse)}")
+        taught = (
+            " (their target: the starting checkpoint's velocities, `--rehearse-distill`)"
+            if config.rehearse_distill
+            else ""
+        )
+        lines.append(f"- rehearsed in every batch: {'; '.join(config.rehearse)}{taught}")
     if tasks:
         lines.append(f"{TASKS_LINE}{', '.join(tasks)}")
     if comparison is not None and comparison.after:

@@ -82,7 +82,7 @@ def test_the_loss_is_zero_for_the_same_prompt_and_reaches_only_the_student(tmp_p
             policy.spec.action_dim,
             config,
             torch.Generator().manual_seed(0),
-        )
+        )[0]
 
     assert loss_for(lambda prompt: prompt).item() == 0.0  # the student is the teacher
     loss = loss_for(lambda prompt: "grab the red one")
@@ -139,4 +139,87 @@ def test_the_command_line_refuses_distilling_without_augmenting(tmp_path, capsys
     assert main([*argv, "--prompt-distill"]) == 2
     assert capsys.readouterr().err.strip() == (
         "error: --prompt-distill needs --prompt-augment: it teaches the grammar's phrasings"
+    )
+
+
+# --rehearse-distill: the rehearsed rows of a batch are taught by the starting checkpoint
+
+
+def _flow_and_distilled(tmp_path, taught_from: int, same: bool = False):
+    from pi0_core.train.loss import flow_matching_loss
+
+    policy = make_policy()
+    data = tmp_path / "data"
+    if not data.exists():
+        write_folder(data, episodes=1, steps=12, prompt=KNOWN)
+    teacher = make_teacher(policy.model)
+    if not same:  # a teacher that differs from the student
+        with torch.no_grad():
+            for param in teacher.parameters():
+                param.add_(0.05 * torch.randn_like(param))
+    batch = _batch(policy, data, None)
+    inputs, student = model_inputs(batch), policy.model.eval()
+    args = (batch["actions"], batch["action_mask"], policy.spec.action_dim, student.config)
+    flow = flow_matching_loss(student, inputs, *args, torch.Generator().manual_seed(3))
+    distilled = distillation_loss(
+        student, teacher, inputs, None, *args, torch.Generator().manual_seed(3), taught_from
+    )
+    return flow, distilled
+
+
+def test_with_no_taught_row_the_loss_is_the_flow_loss_exactly(tmp_path) -> None:
+    flow, (loss, gap) = _flow_and_distilled(tmp_path, taught_from=4)
+    assert torch.equal(loss, flow) and gap is None
+
+
+def test_taught_rows_follow_the_teacher_and_the_others_the_demonstration(tmp_path) -> None:
+    # the teacher is the student: taught rows have nothing to learn
+    flow, (loss, gap) = _flow_and_distilled(tmp_path, taught_from=0, same=True)
+    assert loss.item() == 0.0 and gap.item() == 0.0 and flow.item() > 0
+    _, (half, half_gap) = _flow_and_distilled(tmp_path, taught_from=2, same=True)
+    assert 0 < half.item() < flow.item() * 1.5 and half_gap.item() == 0.0
+    # a teacher that differs: its velocity, not the demonstration's, is the rows' target
+    _, (_, gap) = _flow_and_distilled(tmp_path, taught_from=2)
+    assert gap.item() > 0 and abs(gap.item() - half.item()) > 1e-6
+
+
+def test_a_rehearsed_run_logs_its_drift_from_the_checkpoint(tmp_path, micro_init) -> None:
+    new = write_folder(tmp_path / "new", episodes=1, steps=12, prompt=KNOWN)
+    old = write_folder(tmp_path / "old", episodes=1, steps=12, prompt="wave")
+    out = tmp_path / "out"
+    config = train_config(
+        new, out, micro_init, steps=3, rehearse=(f"{old}:0.5",), rehearse_distill=True
+    )
+    train(config)
+    gaps = [r["teacher_gap"] for r in read_metrics(out) if "loss" in r]
+    assert gaps[0] == 0.0  # the first step's student is the checkpoint itself
+    assert gaps[-1] > 0  # the new rows moved it; the rehearsed rows measure how far
+    card = Policy.load(out / "final", device="cpu").model_card
+    assert "`--rehearse-distill`" in card
+    assert resumed_config(out).rehearse_distill
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"preset": "tiny", "rehearse": ("d:0.5",)}, "--rehearse-distill needs --init"),
+        ({"init": "ckpt"}, "--rehearse-distill needs rehearsed data"),
+        (
+            {"init": "ckpt", "rehearse": ("d:0.5",), "fsdp": True},
+            "--rehearse-distill is not supported with --fsdp",
+        ),
+    ],
+)
+def test_rehearse_distill_refuses_what_it_cannot_do(overrides: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        TrainConfig(data=("d",), out="o", rehearse_distill=True, **overrides)
+
+
+def test_the_command_line_refuses_distilling_nothing_rehearsed(tmp_path, capsys) -> None:
+    from app.cli.main import main
+
+    argv = ["train", "--data", str(tmp_path), "--out", str(tmp_path / "o"), "--init", "x"]
+    assert main([*argv, "--rehearse-distill", "--no-rehearse"]) == 2
+    assert (
+        capsys.readouterr().err.strip().startswith("error: --rehearse-distill needs rehearsed data")
     )

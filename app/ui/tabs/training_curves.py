@@ -14,6 +14,7 @@ EVAL_PEN = pg.mkPen("#2e7d32", width=2)
 AUXILIARY = {
     "object_loss": ("object", pg.mkPen("#ef6c00", width=1.5)),
     "named_loss": ("named object", pg.mkPen("#c62828", width=1.5)),
+    "teacher_gap": ("rehearsed: gap to the start", pg.mkPen("#546e7a", width=1.5)),
 }
 
 
