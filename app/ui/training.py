@@ -38,6 +38,7 @@ class TrainingConfig:
     named_loss: float = 0.0  # weight of: where the object the prompt names is
     # From a checkpoint: share of each batch rehearsing its own (regenerated) data, None: off.
     rehearse: float | None = None
+    rehearse_distill: bool = False  # the rehearsed samples learn the checkpoint's own actions
     stats: str = "init"  # from a checkpoint: whose normalisation statistics (train --stats)
 
     def __post_init__(self) -> None:
@@ -53,6 +54,8 @@ class TrainingConfig:
             raise ValueError("only a checkpoint has trained parts to keep")
         if self.rehearse is not None and not 0 < self.rehearse < 1:
             raise ValueError("the rehearsed share of each batch must be between 0 and 1")
+        if self.rehearse_distill and (self.init is None or self.rehearse is None):
+            raise ValueError("rehearsing as the policy acts needs a checkpoint and rehearsal")
         for name, weight in (("object", self.object_loss), ("named-object", self.named_loss)):
             if not (math.isfinite(weight) and 0 <= weight <= MAX_LOSS_WEIGHT):
                 raise ValueError(
@@ -71,6 +74,8 @@ class TrainingConfig:
             args += ["--stats", self.stats]
             rehearse = ["--rehearse", f"init:{self.rehearse:g}"] if self.rehearse else []
             args += rehearse or ["--no-rehearse"]
+            if self.rehearse_distill:
+                args.append("--rehearse-distill")
         if self.lora:
             args.append("--lora")
         if self.freeze:

@@ -108,7 +108,14 @@ class FinetuneTab(QWidget):
         self.rehearse_share.setSingleStep(0.05)
         self.rehearse_share.setValue(defaults.rehearse)
         self.rehearse_share.setToolTip("Share of every batch taken from the rehearsed data")
+        self.rehearse_distill = QCheckBox("as the policy acts")
+        self.rehearse_distill.setToolTip(
+            "The rehearsed samples learn the starting checkpoint's own actions, not its "
+            "regenerated demonstrations' (train --rehearse-distill): what it did stays closer "
+            "to as it was; each step costs a little more."
+        )
         self.rehearse.toggled.connect(self.rehearse_share.setEnabled)
+        self.rehearse.toggled.connect(self.rehearse_distill.setEnabled)
         self.stats = QComboBox()
         self.stats.addItems(STATS_CHOICES)
         self.stats.setCurrentIndex(STATS_CHOICES.index(defaults.stats))
@@ -173,6 +180,7 @@ class FinetuneTab(QWidget):
         rehearse = QHBoxLayout()
         rehearse.addWidget(self.rehearse)
         rehearse.addWidget(self.rehearse_share)
+        rehearse.addWidget(self.rehearse_distill)
         form.addRow("Rehearsal", rehearse)
         form.addRow("Statistics", self.stats)
         form.addRow("Object loss", self.object_loss)
@@ -237,6 +245,7 @@ class FinetuneTab(QWidget):
         for widget in (self.rehearse, self.stats, self.keep_expert):
             widget.setEnabled(choice != 2)  # only a checkpoint has data, stats and trained parts
         self.rehearse_share.setEnabled(choice != 2 and self.rehearse.isChecked())
+        self.rehearse_distill.setEnabled(choice != 2 and self.rehearse.isChecked())
         self._show_default_lr()
 
     def _show_default_lr(self) -> None:
@@ -261,6 +270,7 @@ class FinetuneTab(QWidget):
         else:
             preset = self.preset.currentText()
         task = self.eval_task.currentText()
+        rehearsing = init is not None and self.rehearse.isChecked()
         return TrainingConfig(
             data=tuple(self.datasets.item(i).text() for i in range(self.datasets.count())),
             out=self.out.path,
@@ -271,7 +281,8 @@ class FinetuneTab(QWidget):
             lr=self.lr.value(),
             lora=self.lora.isChecked(),
             freeze=("expert",) if self.keep_expert.isChecked() and init is not None else (),
-            rehearse=self.rehearse_share.value() if self.rehearse.isChecked() else None,
+            rehearse=self.rehearse_share.value() if rehearsing else None,
+            rehearse_distill=rehearsing and self.rehearse_distill.isChecked(),
             stats=self.stats.currentText(),
             object_loss=self.object_loss.value(),
             named_loss=self.named_loss.value(),

@@ -186,3 +186,20 @@ def test_keeping_the_action_expert_freezes_it_from_a_checkpoint_only(finetune, t
     finetune.start_from.setCurrentIndex(2)  # a fresh network has no trained expert to keep
     assert not finetune.keep_expert.isEnabled()
     assert "--freeze" not in FinetuneTab.config(finetune).arguments()
+
+
+def test_rehearsing_as_the_policy_acts_goes_with_rehearsal_only(finetune, tmp_path):
+    finetune.start_from.setCurrentIndex(0)  # the bundled policy
+    finetune.add_dataset(str(tmp_path / "data"))
+    finetune.out.set_path(str(tmp_path / "run"))
+    assert not finetune.rehearse_distill.isChecked()  # off by default
+    assert "--rehearse-distill" not in FinetuneTab.config(finetune).arguments()
+    finetune.rehearse_distill.setChecked(True)
+    assert "--rehearse-distill" in FinetuneTab.config(finetune).arguments()
+    finetune.rehearse.setChecked(False)  # nothing rehearsed: nothing to distill
+    assert not finetune.rehearse_distill.isEnabled()
+    assert "--rehearse-distill" not in FinetuneTab.config(finetune).arguments()
+    finetune.rehearse.setChecked(True)
+    finetune.start_from.setCurrentIndex(2)  # a fresh network has no behaviour to keep
+    assert not finetune.rehearse_distill.isEnabled()
+    assert "--rehearse-distill" not in FinetuneTab.config(finetune).arguments()

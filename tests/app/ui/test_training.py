@@ -107,3 +107,12 @@ def test_from_a_checkpoint_the_arguments_say_stats_and_rehearsal():
 def test_rehearsed_share_must_be_a_fraction():
     with pytest.raises(ValueError, match="between 0 and 1"):
         TrainingConfig(data=("a",), out="run", init="ckpt", preset=None, rehearse=1.0)
+
+
+def test_rehearsing_as_the_policy_acts_needs_a_checkpoint_and_rehearsal():
+    config = TrainingConfig(
+        data=("a",), out="run", init="ckpt", preset=None, rehearse=0.5, rehearse_distill=True
+    )
+    assert config.arguments()[-1] == "--rehearse-distill"
+    with pytest.raises(ValueError, match="needs a checkpoint and rehearsal"):
+        TrainingConfig(data=("a",), out="run", init="ckpt", preset=None, rehearse_distill=True)
