@@ -108,7 +108,7 @@ class FinetuneTab(QWidget):
         self.rehearse_share.setSingleStep(0.05)
         self.rehearse_share.setValue(defaults.rehearse)
         self.rehearse_share.setToolTip("Share of every batch taken from the rehearsed data")
-        self.rehearse_distill = QCheckBox("as the policy acts")
+        self.rehearse_distill = QCheckBox("Rehearse as the policy acts, not its demos")
         self.rehearse_distill.setToolTip(
             "The rehearsed samples learn the starting checkpoint's own actions, not its "
             "regenerated demonstrations' (train --rehearse-distill): what it did stays closer "
@@ -180,8 +180,8 @@ class FinetuneTab(QWidget):
         rehearse = QHBoxLayout()
         rehearse.addWidget(self.rehearse)
         rehearse.addWidget(self.rehearse_share)
-        rehearse.addWidget(self.rehearse_distill)
         form.addRow("Rehearsal", rehearse)
+        form.addRow("", self.rehearse_distill)
         form.addRow("Statistics", self.stats)
         form.addRow("Object loss", self.object_loss)
         form.addRow("Named-object loss", self.named_loss)
