@@ -117,27 +117,21 @@ class TrainConfig:
             raise ValueError(
                 "--prompt-keep needs --prompt-augment (without it every prompt is kept)"
             )
-        if self.prompt_distill and self.init is None:
-            raise ValueError(
-                "--prompt-distill needs --init: the starting checkpoint is its teacher"
-            )
+        for name in ("prompt_distill", "rehearse_distill"):  # a frozen copy of --init teaches
+            option = "--" + name.replace("_", "-")
+            if getattr(self, name) and self.init is None:
+                raise ValueError(f"{option} needs --init: the starting checkpoint is its teacher")
+            if getattr(self, name) and self.fsdp:
+                raise ValueError(f"{option} is not supported with --fsdp")
         if self.prompt_distill and not self.prompt_augment:
             raise ValueError(
                 "--prompt-distill needs --prompt-augment: it teaches the grammar's phrasings"
-            )
-        if self.prompt_distill and self.fsdp:
-            raise ValueError("--prompt-distill is not supported with --fsdp")
-        if self.rehearse_distill and self.init is None:
-            raise ValueError(
-                "--rehearse-distill needs --init: the starting checkpoint is its teacher"
             )
         if self.rehearse_distill and not self.rehearse:
             raise ValueError(
                 "--rehearse-distill needs rehearsed data: --rehearse DIR, or --rehearse init "
                 "from a checkpoint whose model card names its demos"
             )
-        if self.rehearse_distill and self.fsdp:
-            raise ValueError("--rehearse-distill is not supported with --fsdp")
         for name in ("object", "named"):  # the auxiliary position losses
             weight = getattr(self, f"{name}_loss")
             if not 0 <= weight <= MAX_OBJECT_LOSS:
