@@ -19,7 +19,7 @@ import copy
 
 import torch
 
-from pi0_core.train.loss import sample_time
+from pi0_core.train.loss import masked_mean, noisy_actions, velocity_error
 
 STUDENT_KEYS = ("student_input_ids", "student_attention_mask")  # the re-phrased prompt's tokens
 # metrics key (--rehearse-distill): the rehearsed rows' gap from the starting checkpoint's velocity
@@ -62,26 +62,19 @@ def distillation_loss(
     actions are built from the demonstration's, as in training, so the gap is taken where the
     sampler passes.
     """
-    noise = torch.randn(actions.shape, generator=generator).to(actions.device, actions.dtype)
-    time = sample_time(actions.shape[0], config, generator).to(actions.device)
-    t = time[:, None, None]
-    noisy_actions = t * noise + (1 - t) * actions
-    target = noise - actions
+    x_t, time, target = noisy_actions(actions, config, generator)
     if taught_from < actions.shape[0]:
         rows = slice(taught_from, None)
         with torch.no_grad():
             taught = teacher(
-                noise=noisy_actions[rows],
+                noise=x_t[rows],
                 timestep=time[rows],
                 **{key: value[rows] for key, value in inputs.items()},
             ).logits
         target = torch.cat([target[:taught_from], taught.to(target.dtype)])
-    output = student(noise=noisy_actions, timestep=time, **(rephrased or inputs)).logits
-    error = (output.float() - target.float())[..., :action_dim].pow(2).mean(dim=-1)
-    mask = action_mask.float()
-    loss = (error * mask).sum() / mask.sum().clamp(min=1.0)
+    output = student(noise=x_t, timestep=time, **(rephrased or inputs)).logits
+    error = velocity_error(output, target, action_dim)
+    loss = masked_mean(error, action_mask)
     if taught_from >= actions.shape[0]:
         return loss, None
-    taught_mask = mask[taught_from:]
-    gap = (error[taught_from:] * taught_mask).sum() / taught_mask.sum().clamp(min=1.0)
-    return loss, gap.detach()
+    return loss, masked_mean(error[taught_from:], action_mask[taught_from:]).detach()

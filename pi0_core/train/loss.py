@@ -21,6 +21,28 @@ def sample_time(batch_size: int, config: object, generator: torch.Generator) -> 
     return draw * config.time_sampling_scale + config.time_sampling_offset
 
 
+def noisy_actions(
+    actions: torch.Tensor, config: object, generator: torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(x_t, t, the velocity target noise - actions) for a batch of clean `actions`, noise and
+    time drawn from `generator` in that order."""
+    noise = torch.randn(actions.shape, generator=generator).to(actions.device, actions.dtype)
+    time = sample_time(actions.shape[0], config, generator).to(actions.device)
+    t = time[:, None, None]
+    return t * noise + (1 - t) * actions, time, noise - actions
+
+
+def velocity_error(output: torch.Tensor, target: torch.Tensor, action_dim: int) -> torch.Tensor:
+    """(B, chunk) squared velocity error, mean over the real action dims."""
+    return (output.float() - target.float())[..., :action_dim].pow(2).mean(dim=-1)
+
+
+def masked_mean(error: torch.Tensor, action_mask: torch.Tensor) -> torch.Tensor:
+    """Mean of (B, chunk) `error` over the steps inside the episode."""
+    mask = action_mask.float()
+    return (error * mask).sum() / mask.sum().clamp(min=1.0)
+
+
 def flow_matching_loss(
     model: torch.nn.Module,
     inputs: dict[str, torch.Tensor],
@@ -34,13 +56,6 @@ def flow_matching_loss(
 
     actions: (B, chunk, max_dim) normalised and padded; action_mask: (B, chunk) bool.
     """
-    batch_size = actions.shape[0]
-    noise = torch.randn(actions.shape, generator=generator).to(actions.device, actions.dtype)
-    time = sample_time(batch_size, config, generator).to(actions.device)
-    t = time[:, None, None]
-    noisy_actions = t * noise + (1 - t) * actions  # x_t
-    output = model(noise=noisy_actions, timestep=time, **inputs)
-    target = noise - actions
-    error = (output.logits.float() - target.float())[..., :action_dim].pow(2).mean(dim=-1)
-    mask = action_mask.float()
-    return (error * mask).sum() / mask.sum().clamp(min=1.0)
+    x_t, time, target = noisy_actions(actions, config, generator)
+    output = model(noise=x_t, timestep=time, **inputs)
+    return masked_mean(velocity_error(output.logits, target, action_dim), action_mask)
