@@ -18,6 +18,14 @@ def _csv(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
+def _teach_as(text: str) -> str:
+    """NEW=KNOWN with the simulated cubes' colours filled in: the config's full form."""
+    from drivers.sim.palette import cube_colours
+    from pi0_core.train.teach_as import parse_teach_as
+
+    return parse_teach_as(text, cube_colours()).text
+
+
 def _crop(text: str) -> tuple[str, tuple[float, ...]]:
     camera, _, numbers = text.partition("=")
     try:
@@ -151,6 +159,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "not the demonstration's actions), so the skills it has stay (docs/finetune.md)",
     )
     parser.add_argument(
+        "--teach-as",
+        metavar="NEW=KNOWN",
+        help="with --init: teach a new object colour as the starting checkpoint acts on a known "
+        "one: the new data's target is its velocity with each NEW-coloured pixel repainted and "
+        "the word NEW said as KNOWN, e.g. yellow=blue (the simulator's cube colours; else "
+        "NEW:R,G,B=KNOWN:R,G,B, in [0, 1]) (docs/finetune.md)",
+    )
+    parser.add_argument(
         "--rehearse-distill",
         action="store_const",
         const=True,
@@ -260,6 +276,7 @@ _FIELDS = {
     "prompt_keep": "prompt_keep",
     "prompt_distill": "prompt_distill",
     "rehearse_distill": "rehearse_distill",
+    "teach_as": "teach_as",
     "start_weight": "start_weight",
     "start_steps": "start_steps",
     "grasp_weight": "grasp_weight",
@@ -286,6 +303,8 @@ def build_config(args: argparse.Namespace):
 
     given = {field: getattr(args, option) for option, field in _FIELDS.items()}
     given = {key: value for key, value in given.items() if value is not None}
+    if "teach_as" in given:
+        given["teach_as"] = _teach_as(given["teach_as"])
     if not args.out:
         raise ValueError("--out DIR is required (except with --plan)")
     if args.resume:

@@ -13,6 +13,7 @@ from pi0_core.train.freeze import check_freeze
 from pi0_core.train.rehearsal import check_rehearsals
 from pi0_core.train.schedule import ema_decay_for, warmup_for
 from pi0_core.train.start_stats import STATS_MODES
+from pi0_core.train.teach_as import parse_teach_as
 from pi0_core.transforms import check_crop
 
 MAX_LR = 0.1  # beyond this AdamW diverges on any transformer: surely a typo
@@ -59,6 +60,8 @@ class TrainConfig:
     # checkpoint's own output for the recorded prompt, not the demonstration's actions
     rehearse_distill: bool = False  # with init and rehearse: the rehearsed samples' target is
     # the starting checkpoint's own output, not the scripted expert's actions
+    teach_as: str | None = None  # with init: "NEW:R,G,B=KNOWN:R,G,B" (pi0_core.train.teach_as):
+    # the new data's target is the starting checkpoint's output with NEW repainted and renamed
     start_weight: float = 1.0  # samples in an episode's first start_steps are drawn this often
     start_steps: int = 50  # the start of an episode, where only the cameras show the task
     grasp_weight: float = 1.0  # samples whose next grasp_steps close a gripper: drawn this often
@@ -117,7 +120,9 @@ class TrainConfig:
             raise ValueError(
                 "--prompt-keep needs --prompt-augment (without it every prompt is kept)"
             )
-        for name in ("prompt_distill", "rehearse_distill"):  # a frozen copy of --init teaches
+        if self.teach_as is not None:
+            parse_teach_as(self.teach_as)  # a clear error for a malformed one
+        for name in ("prompt_distill", "rehearse_distill", "teach_as"):  # --init teaches
             option = "--" + name.replace("_", "-")
             if getattr(self, name) and self.init is None:
                 raise ValueError(f"{option} needs --init: the starting checkpoint is its teacher")

@@ -12,7 +12,7 @@ from pi0_core.adapters import IdentityAdapter
 from pi0_core.spec import PolicySpec
 from pi0_core.tokenizer import PromptTokenizer
 from pi0_core.train.config import TrainConfig
-from pi0_core.train.distill import STUDENT_KEYS
+from pi0_core.train.distill import STUDENT_KEYS, TEACHER_KEYS
 from pi0_core.train.objects import ObjectTargets
 from pi0_core.transforms import (
     MODEL_KEYS,
@@ -42,6 +42,7 @@ def training_transform(
     named: bool = False,
     rephrase: Callable[[str], str] | None = None,
     student_rephrase: Callable[[str], str] | None = None,
+    teacher_view: Callable[[dict], dict] | None = None,
 ):
     """Dataset item -> model inputs plus normalised, padded `actions` and `action_mask`.
 
@@ -50,6 +51,8 @@ def training_transform(
     `rephrase`: a new phrasing of the sample's prompt (`--prompt-augment`), drawn first.
     `student_rephrase` (`--prompt-distill`): the model inputs keep the recorded prompt, and
     STUDENT_KEYS hold the tokens of a new phrasing of it.
+    `teacher_view` (`--teach-as`): TEACHER_KEYS hold the images and prompt tokens of the item
+    as it makes it (the new object repainted and renamed).
     """
     stats = spec.stats
     tokenize = TokenizePrompt(tokenizer, spec.token_budget, tokens_per_image, image_token_id)
@@ -64,12 +67,20 @@ def training_transform(
         ]
     )
 
+    def prepare(item: dict) -> tuple[dict, dict]:
+        item = adapter.observation(item)
+        item = {**item, "actions": adapter.training_actions(item["actions"], item["state"])}
+        return item, to_model(item)
+
     def transform(item: dict) -> dict:
         if rephrase is not None:
             item = {**item, "prompt": rephrase(item["prompt"])}
-        item = adapter.observation(item)
-        item = {**item, "actions": adapter.training_actions(item["actions"], item["state"])}
-        sample = to_model(item)
+        shown = teacher_view(item) if teacher_view is not None else None
+        item, sample = prepare(item)
+        if shown is not None:
+            _, view = prepare(shown)
+            for key in TEACHER_KEYS:
+                sample[key] = view[key.removeprefix("teacher_")]
         sample["action_mask"] = torch.as_tensor(np.asarray(item["action_mask"], dtype=bool))
         if student_rephrase is not None:
             prompt = {
@@ -105,9 +116,10 @@ class TransformedDataset(Dataset):
 
 
 def collate_training(samples: Sequence[dict]) -> dict[str, torch.Tensor]:
-    """Stack model inputs, actions and masks (and object targets and the re-phrased prompt's
-    tokens when the samples have them)."""
-    extra = tuple(key for key in OBJECT_KEYS + NAMED_KEYS + STUDENT_KEYS if key in samples[0])
+    """Stack model inputs, actions and masks (and object targets, the re-phrased prompt's
+    tokens and the teacher's view when the samples have them)."""
+    keys = OBJECT_KEYS + NAMED_KEYS + STUDENT_KEYS + TEACHER_KEYS
+    extra = tuple(key for key in keys if key in samples[0])
     return collate(samples, TRAIN_KEYS + extra)
 
 

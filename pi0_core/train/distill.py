@@ -11,6 +11,9 @@ away (issue #22).
 does) take the teacher's velocity as their target, the new data's the demonstration's; the
 rehearsal then asks the network to keep acting as the checkpoint did, not to fit the scripted
 expert's actions again (issue #24).
+
+`train --teach-as NEW=KNOWN`: the new data's rows take the teacher's velocity on the teacher's
+view of them, the new object repainted and renamed as a known one (pi0_core.train.teach_as).
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ import torch
 from pi0_core.train.loss import masked_mean, noisy_actions, velocity_error
 
 STUDENT_KEYS = ("student_input_ids", "student_attention_mask")  # the re-phrased prompt's tokens
+# --teach-as: the teacher's view of a sample (images repainted, prompt renamed), as model inputs
+TEACHER_KEYS = ("teacher_pixel_values", "teacher_input_ids", "teacher_attention_mask")
 # metrics key (--rehearse-distill): the rehearsed rows' gap from the starting checkpoint's velocity
 TEACHER_GAP = "teacher_gap"
 
@@ -40,6 +45,18 @@ def student_inputs(inputs: dict[str, torch.Tensor], batch: dict[str, torch.Tenso
     return {**inputs, "input_ids": ids, "attention_mask": mask}
 
 
+def teacher_inputs(
+    inputs: dict[str, torch.Tensor], batch: dict[str, torch.Tensor], rows: int
+) -> dict[str, torch.Tensor]:
+    """The model inputs with the first `rows` rows (the new data's) in the teacher's view."""
+    shown = dict(inputs)
+    for key in TEACHER_KEYS:
+        name = key.removeprefix("teacher_")
+        view = batch[key][:rows].to(inputs[name].device, inputs[name].dtype)
+        shown[name] = torch.cat([view, inputs[name][rows:]])
+    return shown
+
+
 def distillation_loss(
     student: torch.nn.Module,
     teacher: torch.nn.Module,
@@ -50,31 +67,41 @@ def distillation_loss(
     action_dim: int,
     config: object,
     generator: torch.Generator,
-    taught_from: int = 0,
+    taught: int | torch.Tensor = 0,
+    shown: dict[str, torch.Tensor] | None = None,
+    gap_rows: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """(loss, the taught rows' gap): the masked mean squared gap between the student's velocity
-    and the target, over real dims and steps, and that mean over the taught rows alone (None
-    when there are none). The target of rows from `taught_from` on is the teacher's velocity
-    given `inputs`; of the rows before, the demonstration's (noise - actions), as in the flow
-    loss.
+    """(loss, a gap): the masked mean squared gap between the student's velocity and the
+    target, over real dims and steps, and that mean over `gap_rows` alone (default: the taught
+    rows; None when there are none). The target of the `taught` rows (a (B,) mask, or an int:
+    the rows from there on) is the teacher's velocity given `shown` (default `inputs`); of the
+    other rows, the demonstration's (noise - actions), as in the flow loss.
 
     The student sees `rephrased` (the re-phrased prompt) when given, else `inputs`. The noisy
     actions are built from the demonstration's, as in training, so the gap is taken where the
     sampler passes.
     """
+    rows = _row_mask(taught, actions.shape[0], actions.device)
     x_t, time, target = noisy_actions(actions, config, generator)
-    if taught_from < actions.shape[0]:
-        rows = slice(taught_from, None)
+    if rows.any():
         with torch.no_grad():
-            taught = teacher(
+            velocity = teacher(
                 noise=x_t[rows],
                 timestep=time[rows],
-                **{key: value[rows] for key, value in inputs.items()},
+                **{key: value[rows] for key, value in (shown or inputs).items()},
             ).logits
-        target = torch.cat([target[:taught_from], taught.to(target.dtype)])
+        target = target.clone()
+        target[rows] = velocity.to(target.dtype)
     output = student(noise=x_t, timestep=time, **(rephrased or inputs)).logits
     error = velocity_error(output, target, action_dim)
     loss = masked_mean(error, action_mask)
-    if taught_from >= actions.shape[0]:
+    gap_rows = rows if gap_rows is None else gap_rows.to(rows.device)
+    if not gap_rows.any():
         return loss, None
-    return loss, masked_mean(error[taught_from:], action_mask[taught_from:]).detach()
+    return loss, masked_mean(error[gap_rows], action_mask[gap_rows]).detach()
+
+
+def _row_mask(taught: int | torch.Tensor, size: int, device: torch.device) -> torch.Tensor:
+    if isinstance(taught, torch.Tensor):
+        return taught.to(device=device, dtype=torch.bool)
+    return torch.arange(size, device=device) >= taught

@@ -36,6 +36,7 @@ from pi0_core.train.distill import (
     distillation_loss,
     make_teacher,
     student_inputs,
+    teacher_inputs,
 )
 from pi0_core.train.ema import EMA
 from pi0_core.train.evaluation import sim_success_rate
@@ -54,6 +55,7 @@ from pi0_core.train.objects import (
 from pi0_core.train.prompt_grammar import PromptAugment
 from pi0_core.train.rehearsal import MixedSampler, rehearsed_only
 from pi0_core.train.schedule import learning_rate, make_optimizer, set_learning_rate
+from pi0_core.train.teach_as import TeacherView, parse_teach_as
 from pi0_core.transforms import model_inputs
 
 log = logging.getLogger(__name__)
@@ -138,11 +140,11 @@ class Run:
         point = resume.load(self.out / RESUME_DIR) if resume_run else None
         self.parts = setup.build(config)
         self.auxiliaries: list[_Auxiliary] = []
-        # --prompt-distill, --rehearse-distill: the starting checkpoint as loaded, before
-        # probes or adapters
+        # --prompt-distill, --rehearse-distill, --teach-as: the starting checkpoint as loaded,
+        # before probes or adapters
         self.teacher = (
             make_teacher(self.parts.model).to(processes.device)
-            if config.prompt_distill or config.rehearse_distill
+            if config.prompt_distill or config.rehearse_distill or config.teach_as
             else None
         )
         self.model = self._prepare_model(self.parts.model)
@@ -235,12 +237,31 @@ class Run:
         probes = {id(p) for p in self._probe_parameters()}
         return tuple(n for n, p in self.model.named_parameters() if id(p) in probes)
 
-    def _taught_from(self) -> int:
-        """The first row of a batch whose target is the teacher's: with --rehearse-distill the
-        first rehearsed one (the new data's rows come first), else every row."""
-        if self.config.rehearse_distill:
-            return self.parts.pools[0].per_batch
-        return 0
+    def _new_rows(self, batch_size: int) -> int:
+        """How many rows of each batch are the new data's (they come first; the rest are
+        rehearsed)."""
+        return self.parts.pools[0].per_batch if self.parts.pools else batch_size
+
+    def _taught(self, batch_size: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(the rows whose target is the teacher's, the rows whose gap is logged): with
+        --prompt-distill every row; --rehearse-distill the rehearsed ones (logged); --teach-as
+        the new data's."""
+        config, new = self.config, self._new_rows(batch_size)
+        row = torch.arange(batch_size)
+        taught = torch.full((batch_size,), bool(config.prompt_distill))
+        gap_rows = None
+        if config.rehearse_distill:
+            gap_rows = row >= new
+            taught |= gap_rows
+        if config.teach_as:
+            taught |= row < new
+        return taught, gap_rows
+
+    def _teacher_view(self) -> dict:
+        """--teach-as: the transform's teacher view of each sample."""
+        if not self.config.teach_as:
+            return {}
+        return {"teacher_view": TeacherView(parse_teach_as(self.config.teach_as))}
 
     def _rephrasing(self) -> dict:
         """The transform's re-phrasing: of the prompt itself (`--prompt-augment`), or of the
@@ -264,6 +285,7 @@ class Run:
             parts.objects,
             named=config.named_loss > 0,
             **self._rephrasing(),
+            **self._teacher_view(),
         )
         weights = sampling_weights(parts.dataset, config)
         start = self.start_step * config.batch_size
@@ -375,10 +397,17 @@ class Run:
             else contextlib.nullcontext()
         )
         with autocast:
-            # --prompt-distill, --rehearse-distill: the starting checkpoint's velocity is the
-            # target (of every row, or of the rehearsed ones); a probe warm-up logs the flow loss
+            # --prompt-distill, --rehearse-distill, --teach-as: the starting checkpoint's
+            # velocity is the target (of every row, the rehearsed ones or the new data's); a
+            # probe warm-up logs the flow loss
             gap = None
             if self.teacher is not None and not probes_only:
+                taught, gap_rows = self._taught(actions.shape[0])
+                shown = (
+                    teacher_inputs(inputs, batch, self._new_rows(actions.shape[0]))
+                    if config.teach_as
+                    else None
+                )
                 loss, gap = distillation_loss(
                     self.trained,
                     self.teacher,
@@ -389,7 +418,9 @@ class Run:
                     self.parts.spec.action_dim,
                     self.parts.model.config,
                     generator,
-                    taught_from=self._taught_from(),
+                    taught=taught,
+                    shown=shown,
+                    gap_rows=gap_rows,
                 )
             else:
                 loss = flow_matching_loss(

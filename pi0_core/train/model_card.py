@@ -8,6 +8,7 @@ from pi0_core.spec import PolicySpec
 from pi0_core.train.card_tasks import TASKS_LINE, demo_recipes, read_card
 from pi0_core.train.compare import Comparison
 from pi0_core.train.config import TrainConfig
+from pi0_core.train.teach_as import parse_teach_as
 
 
 def model_card(
@@ -63,6 +64,14 @@ def model_card(
         lines.append(f"- last training loss: {last_loss:.4f}")
     if success_rate is not None:
         lines.append(f"- simulator success rate on {config.eval_task}: {success_rate:.0%}")
+    if config.teach_as:
+        teach = parse_teach_as(config.teach_as)
+        lines.append(
+            f"- taught as a known object: the new data's target is the starting checkpoint's "
+            f"velocity with {teach.new_word} {teach.new_rgb} repainted and named as "
+            f"{teach.known_word} {teach.known_rgb} "
+            f"(`--teach-as {teach.new_word}={teach.known_word}`)"
+        )
     if config.rehearse:
         taught = (
             " (their target: the starting checkpoint's velocities, `--rehearse-distill`)"

@@ -1,0 +1,208 @@
+"""`train --teach-as NEW=KNOWN`: the new object taught as the checkpoint acts on a known one."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+
+from pi0_core.adapters import make_adapter
+from pi0_core.model import image_token_id, tokens_per_image
+from pi0_core.policy import Policy
+from pi0_core.train.config import TrainConfig
+from pi0_core.train.data import collate_training, training_transform
+from pi0_core.train.distill import TEACHER_KEYS, distillation_loss, make_teacher, teacher_inputs
+from pi0_core.train.loop import resumed_config, train
+from pi0_core.train.metrics import read_metrics
+from pi0_core.train.teach_as import TeachAs, TeacherView, parse_teach_as, repaint
+from pi0_core.transforms import model_inputs
+from recordings.dataset import EpisodeDataset
+from tests.pi0_core.conftest import make_policy, train_config
+from tests.pi0_core.episodes import write_folder
+
+YELLOW, BLUE, RED = (0.9, 0.8, 0.1), (0.1, 0.2, 0.9), (0.9, 0.1, 0.1)
+PALETTE = {"yellow": YELLOW, "blue": BLUE, "red": RED}
+YELLOW_AS_BLUE = TeachAs("yellow", YELLOW, "blue", BLUE)
+
+
+def _lit(colour, strength: float, white: float) -> np.ndarray:
+    """A pixel of `colour` under diffuse light `strength` plus white light `white`, as uint8."""
+    return np.round((strength * np.asarray(colour) + white) * 255).astype(np.uint8)
+
+
+def test_the_option_reads_names_from_the_palette_or_numbers_and_keeps_its_full_form() -> None:
+    assert parse_teach_as("yellow=blue", PALETTE) == YELLOW_AS_BLUE
+    given = parse_teach_as("Purple:0.5,0.1,0.6=blue", PALETTE)
+    assert given == TeachAs("purple", (0.5, 0.1, 0.6), "blue", BLUE)
+    assert parse_teach_as(given.text) == given  # the config keeps the full form
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("yellow", "takes NEW=KNOWN"),
+        ("purple=blue", "no colour known for 'purple' \\(known: blue, red, yellow\\)"),
+        ("yellow=yellow", "'yellow' is taught as itself"),
+        ("grey:0.5,0.5,0.5=blue", "too grey"),
+        ("yellow:1,x,0=blue", "is not R,G,B numbers"),
+        ("yellow:1,2,0=blue", "three numbers in \\[0, 1\\]"),
+        ("light yellow=blue", "is not one lower-case word"),
+    ],
+)
+def test_a_malformed_option_is_refused_in_one_line(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_teach_as(text, PALETTE)
+
+
+def test_the_new_colour_is_repainted_in_the_known_one_under_the_same_light() -> None:
+    image = np.zeros((2, 3, 3), np.uint8)
+    image[0, 0] = _lit(YELLOW, 0.9, 0.05)  # lit face
+    image[0, 1] = _lit(YELLOW, 0.4, 0.02)  # shaded face
+    image[0, 2] = _lit(RED, 0.9, 0.05)  # another cube
+    image[1, 0] = (90, 90, 90)  # the table
+    image[1, 1] = _lit(YELLOW, 0.05, 0.3)  # too little of the colour to tell
+    image[1, 2] = (250, 250, 250)  # a highlight
+    out = repaint(image, YELLOW, BLUE)
+    assert np.abs(out[0, 0].astype(int) - _lit(BLUE, 0.9, 0.05)).max() <= 1
+    assert np.abs(out[0, 1].astype(int) - _lit(BLUE, 0.4, 0.02)).max() <= 1
+    assert np.array_equal(out[0, 2], image[0, 2]) and np.array_equal(out[1], image[1])
+
+
+def test_an_image_without_the_new_colour_is_left_as_it_is() -> None:
+    grey = np.random.default_rng(0).integers(0, 256, (8, 8, 1))
+    image = np.concatenate([grey, grey, grey], -1).astype(np.uint8)
+    image[0, :4] = [_lit(c, 0.8, 0.1) for c in (RED, BLUE, (0.1, 0.8, 0.1), (0.9, 0.5, 0.1))]
+    assert repaint(image, YELLOW, BLUE) is image
+
+
+def test_the_simulated_yellow_cube_repainted_looks_like_the_blue_one() -> None:
+    # pick_yellow's scene is pick_color's with the blue cube yellow, at the same seeded places
+    from drivers.sim.palette import cube_colours
+    from drivers.sim.world import AlohaSim
+
+    frames = {}
+    for task in ("pick_yellow", "pick_color"):
+        with AlohaSim(task, 3) as sim:
+            sim.reset(3)
+            frames[task] = sim.render("cam_high", 96, 128)
+    colours = cube_colours()
+    assert colours["yellow"] == YELLOW and colours["blue"] == BLUE  # the scene files' rgba
+    yellow, blue = frames["pick_yellow"].astype(int), frames["pick_color"].astype(int)
+    cube = np.abs(yellow - blue).max(-1) > 10
+    assert cube.sum() >= 6  # the cube is in view
+    repainted = repaint(frames["pick_yellow"], YELLOW, BLUE).astype(int)
+    assert np.abs(repainted - blue).max(-1)[cube].mean() < 8  # was about 150 before
+    assert np.array_equal(repainted[~cube], yellow[~cube])  # nothing else changes
+
+
+def test_the_prompt_names_the_known_word_in_place_of_the_new() -> None:
+    view = TeacherView(YELLOW_AS_BLUE)
+    assert view.rename("Pick up the Yellow cube.") == "Pick up the blue cube."
+    assert view.rename("the yellowish one, yellow!") == "the yellowish one, blue!"
+
+
+def _batch(policy: Policy, data, teach: TeachAs | None) -> dict[str, torch.Tensor]:
+    dataset = EpisodeDataset(sorted(data.glob("*.hdf5")), chunk_size=policy.spec.chunk_size)
+    transform = training_transform(
+        policy.spec,
+        policy.tokenizer,
+        tokens_per_image(policy.model),
+        image_token_id(policy.model),
+        make_adapter(policy.spec.adapter),
+        teacher_view=TeacherView(teach) if teach else None,
+    )
+    items = []
+    for index in range(4):
+        item = dataset[index]
+        high = np.array(item["images"]["cam_high"])
+        high[:8, :8] = _lit(YELLOW, 0.8, 0.05)  # a yellow cube in the top camera's corner
+        items.append({**item, "images": {**item["images"], "cam_high": high}})
+    return collate_training([transform(item) for item in items])
+
+
+def test_the_samples_carry_the_teachers_view_beside_the_recorded_one(tmp_path) -> None:
+    policy = make_policy()
+    data = write_folder(tmp_path / "data", episodes=1, steps=12, prompt="lift the yellow")
+    batch = _batch(policy, data, YELLOW_AS_BLUE)
+    assert set(TEACHER_KEYS) <= set(batch) and "teacher_pixel_values" in batch
+    tokens = policy.tokenizer.encode
+    assert _contains(batch["input_ids"][0], tokens("lift the yellow"))
+    assert _contains(batch["teacher_input_ids"][0], tokens("lift the blue"))
+    # the corner, and only the corner, of the top camera is repainted
+    changed = (batch["teacher_pixel_values"] - batch["pixel_values"]).abs().amax(dim=2)
+    assert changed[:, 0].amax() > 0.5 and changed[:, 1:].amax() == 0  # (B, cameras, H, W)
+    assert torch.equal(
+        batch["teacher_pixel_values"][:, 0, :, -1], batch["pixel_values"][:, 0, :, -1]
+    )
+
+
+def _contains(row: torch.Tensor, wanted: list[int]) -> bool:
+    ids = row.tolist()
+    return any(ids[i : i + len(wanted)] == wanted for i in range(len(ids) - len(wanted) + 1))
+
+
+def test_the_new_rows_learn_the_teachers_answer_on_its_view(tmp_path) -> None:
+    policy = make_policy()
+    data = write_folder(tmp_path / "data", episodes=1, steps=12, prompt="lift the yellow")
+    batch = _batch(policy, data, YELLOW_AS_BLUE)
+    student, teacher = policy.model.eval(), make_teacher(policy.model)
+    inputs = model_inputs(batch)
+    args = (batch["actions"], batch["action_mask"], policy.spec.action_dim, student.config)
+
+    def loss(rows: int, taught: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        shown = teacher_inputs(inputs, batch, rows)
+        generator = torch.Generator().manual_seed(1)
+        return distillation_loss(student, teacher, inputs, None, *args, generator, taught, shown)
+
+    none_shown, _ = loss(0, torch.ones(4, dtype=torch.bool))  # every row in its own view
+    assert none_shown.item() == 0.0  # the student is the teacher
+    two_shown, gap = loss(2, torch.tensor([True, True, False, False]))
+    assert gap.item() > 0  # the repainted, renamed view asks something else of the new rows
+    _, same_gap = loss(2, torch.tensor([False, False, True, True]))
+    assert same_gap.item() == 0.0  # the rows left in their own view have nothing to learn
+
+
+def test_a_run_teaches_the_new_word_and_says_so(tmp_path, micro_init) -> None:
+    data = write_folder(tmp_path / "data", episodes=1, steps=12, prompt="lift the yellow")
+    out = tmp_path / "out"
+    config = train_config(data, out, micro_init, steps=3, teach_as=YELLOW_AS_BLUE.text)
+    train(config)
+    losses = [r["loss"] for r in read_metrics(out) if "loss" in r]
+    assert losses[0] > 0  # the renamed prompt reached the teacher (the images have no yellow)
+    card = Policy.load(out / "final", device="cpu").model_card
+    assert "`--teach-as yellow=blue`" in card
+    assert resumed_config(out).teach_as == YELLOW_AS_BLUE.text
+
+
+def test_a_prompt_without_the_new_word_gives_nothing_to_learn(tmp_path, micro_init) -> None:
+    data = write_folder(tmp_path / "data", episodes=1, steps=12, prompt="wave")
+    out = tmp_path / "out"
+    # the teacher sees its view un-jittered: without colour jitter the two views are one
+    config = train_config(data, out, micro_init, steps=3, weight_decay=0.0, augment=False)
+    train(replace(config, teach_as=YELLOW_AS_BLUE.text))
+    assert [r["loss"] for r in read_metrics(out) if "loss" in r] == [0.0] * 3
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"preset": "tiny"}, "--teach-as needs --init"),
+        ({"init": "ckpt", "fsdp": True}, "--teach-as is not supported with --fsdp"),
+    ],
+)
+def test_teach_as_refuses_what_it_cannot_do(overrides: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        TrainConfig(data=("d",), out="o", teach_as=YELLOW_AS_BLUE.text, **overrides)
+
+
+def test_the_command_line_names_the_colours_it_knows(tmp_path, capsys) -> None:
+    from app.cli.main import main
+
+    argv = ["train", "--data", str(tmp_path), "--out", str(tmp_path / "o"), "--init", "x"]
+    assert main([*argv, "--teach-as", "purple=blue"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "error: --teach-as: no colour known for 'purple' (known: blue, green, red, yellow); "
+        "give it as purple:R,G,B"
+    )
