@@ -167,6 +167,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "NEW:R,G,B=KNOWN:R,G,B, in [0, 1]) (docs/finetune.md)",
     )
     parser.add_argument(
+        "--teach-features",
+        type=float,
+        metavar="W",
+        help="with --teach-as: also match, with weight W, the keys and values the action "
+        "expert reads of the image tokens to the starting checkpoint's in its view "
+        "(docs/finetune.md)",
+    )
+    parser.add_argument(
         "--rehearse-distill",
         action="store_const",
         const=True,
@@ -277,6 +285,7 @@ _FIELDS = {
     "prompt_distill": "prompt_distill",
     "rehearse_distill": "rehearse_distill",
     "teach_as": "teach_as",
+    "teach_features": "teach_features",
     "start_weight": "start_weight",
     "start_steps": "start_steps",
     "grasp_weight": "grasp_weight",

@@ -62,6 +62,8 @@ class TrainConfig:
     # the starting checkpoint's own output, not the scripted expert's actions
     teach_as: str | None = None  # with init: "NEW:R,G,B=KNOWN:R,G,B" (pi0_core.train.teach_as):
     # the new data's target is the starting checkpoint's output with NEW repainted and renamed
+    teach_features: float = 0.0  # with teach_as: weight of matching the checkpoint's keys and
+    # values of the image tokens in its view (pi0_core.train.prefix_match)
     start_weight: float = 1.0  # samples in an episode's first start_steps are drawn this often
     start_steps: int = 50  # the start of an episode, where only the cameras show the task
     grasp_weight: float = 1.0  # samples whose next grasp_steps close a gripper: drawn this often
@@ -122,6 +124,12 @@ class TrainConfig:
             )
         if self.teach_as is not None:
             parse_teach_as(self.teach_as)  # a clear error for a malformed one
+        if not 0 <= self.teach_features <= MAX_OBJECT_LOSS:
+            raise ValueError(
+                f"--teach-features must be in [0, {MAX_OBJECT_LOSS}], got {self.teach_features}"
+            )
+        if self.teach_features and not self.teach_as:
+            raise ValueError("--teach-features needs --teach-as: it matches the teacher's view")
         for name in ("prompt_distill", "rehearse_distill", "teach_as"):  # --init teaches
             option = "--" + name.replace("_", "-")
             if getattr(self, name) and self.init is None:

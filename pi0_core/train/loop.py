@@ -52,6 +52,7 @@ from pi0_core.train.objects import (
     detach_probe,
     object_loss,
 )
+from pi0_core.train.prefix_match import PrefixCapture, image_token_gap
 from pi0_core.train.prompt_grammar import PromptAugment
 from pi0_core.train.rehearsal import MixedSampler, rehearsed_only
 from pi0_core.train.schedule import learning_rate, make_optimizer, set_learning_rate
@@ -59,6 +60,7 @@ from pi0_core.train.teach_as import TeacherView, parse_teach_as
 from pi0_core.transforms import model_inputs
 
 log = logging.getLogger(__name__)
+TEACH_FEATURES = "teach_features"  # metrics key: the image tokens' gap to the teacher's view
 
 RESUME_DIR = "resume"
 FINAL_DIR = "final"
@@ -148,6 +150,12 @@ class Run:
             else None
         )
         self.model = self._prepare_model(self.parts.model)
+        # --teach-features: the keys and values the expert reads, of student and teacher
+        self.captures = (
+            (PrefixCapture(self.model), PrefixCapture(self.teacher))
+            if config.teach_features
+            else None
+        )
         if config.hold_probes:  # fixed readouts of the checkpoint: no optimiser, no average
             self._set_probes_trainable(False)
         self.sharded = sharding.ShardedNetwork(self.model, processes) if config.fsdp else None
@@ -256,6 +264,11 @@ class Run:
         if config.teach_as:
             taught |= row < new
         return taught, gap_rows
+
+    def _capture(self, on: bool) -> None:
+        """--teach-features: keep the prefix projections of the forwards in between."""
+        for capture in self.captures or ():
+            capture.on = on
 
     def _teacher_view(self) -> dict:
         """--teach-as: the transform's teacher view of each sample."""
@@ -408,6 +421,7 @@ class Run:
                     if config.teach_as
                     else None
                 )
+                self._capture(True)
                 loss, gap = distillation_loss(
                     self.trained,
                     self.teacher,
@@ -433,6 +447,15 @@ class Run:
                     generator,
                 )
             total, auxiliary = (loss.new_zeros(()) if probes_only else loss), {}
+            if self.captures is not None and not probes_only:
+                self._capture(False)
+                student, teacher = (capture.take() for capture in self.captures)
+                image_tokens = len(self.parts.spec.cameras) * tokens_per_image(self.parts.model)
+                matched = image_token_gap(
+                    student, teacher, taught, image_tokens, inputs["attention_mask"]
+                )
+                auxiliary[TEACH_FEATURES] = matched.item()
+                total = total + config.teach_features * matched
             if config.rehearse_distill and gap is not None:
                 auxiliary[TEACHER_GAP] = gap.item()  # how far the rehearsed rows drifted
             for aux in self.auxiliaries:

@@ -71,6 +71,12 @@ def model_card(
             f"velocity with {teach.new_word} {teach.new_rgb} repainted and named as "
             f"{teach.known_word} {teach.known_rgb} "
             f"(`--teach-as {teach.new_word}={teach.known_word}`)"
+            + (
+                f"; the image tokens' keys and values matched to its, weight "
+                f"{config.teach_features:g} (`--teach-features`)"
+                if config.teach_features
+                else ""
+            )
         )
     if config.rehearse:
         taught = (

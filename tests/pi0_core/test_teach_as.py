@@ -206,3 +206,44 @@ def test_the_command_line_names_the_colours_it_knows(tmp_path, capsys) -> None:
         "error: --teach-as: no colour known for 'purple' (known: blue, green, red, yellow); "
         "give it as purple:R,G,B"
     )
+
+
+# --teach-features: the keys and values the expert reads of the image tokens
+
+
+def test_the_image_tokens_gap_counts_only_the_chosen_rows_and_visible_tokens() -> None:
+    from pi0_core.train.prefix_match import image_token_gap
+
+    teacher = [torch.ones(2, 5, 4)]  # the rows 1 and 3 of the student's batch, 5 tokens
+    student = [torch.ones(4, 5, 4)]
+    student[0][0] += 7.0  # a row that is not compared
+    student[0][1, 3:] += 9.0  # text tokens, past the 3 image tokens
+    student[0][3, 2] += 2.0  # a hidden image token (a masked camera)
+    attention = torch.ones(4, 5)
+    attention[3, 2] = 0
+    rows = torch.tensor([False, True, False, True])
+    assert image_token_gap(student, teacher, rows, 3, attention).item() == 0.0
+    student[0][1, 0, 0] += 2.0  # one visible value of a compared row, off by 2
+    gap = image_token_gap(student, teacher, rows, 3, attention).item()
+    assert gap == pytest.approx(4.0 / (5 * 4))  # squared error over 5 visible tokens x 4 wide
+
+
+def test_features_matched_teach_the_new_rows_and_the_run_logs_it(tmp_path, micro_init) -> None:
+    data = write_folder(tmp_path / "data", episodes=1, steps=12, prompt="lift the yellow")
+    out = tmp_path / "out"
+    config = train_config(
+        data, out, micro_init, steps=3, teach_as=YELLOW_AS_BLUE.text, teach_features=1.0
+    )
+    train(config)
+    gaps = [r["teach_features"] for r in read_metrics(out) if "loss" in r]
+    assert len(gaps) == 3 and gaps[0] > 0  # the renamed prompt changes the image tokens' keys
+    assert resumed_config(out).teach_features == 1.0
+
+
+def test_features_without_a_view_to_match_are_refused() -> None:
+    with pytest.raises(ValueError, match="--teach-features needs --teach-as"):
+        TrainConfig(data=("d",), out="o", init="ckpt", teach_features=1.0)
+    with pytest.raises(ValueError, match="--teach-features must be in"):
+        TrainConfig(
+            data=("d",), out="o", init="ckpt", teach_as="a:1,0,0=b:0,0,1", teach_features=-1
+        )
