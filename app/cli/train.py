@@ -175,6 +175,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "(docs/finetune.md)",
     )
     parser.add_argument(
+        "--teach-chunks",
+        action="store_const",
+        const=True,
+        default=None,
+        help="with --teach-as: the new data's action chunks are the ones the starting "
+        "checkpoint samples in its view, in place of the demonstrations' (docs/finetune.md)",
+    )
+    parser.add_argument(
         "--rehearse-distill",
         action="store_const",
         const=True,
@@ -286,6 +294,7 @@ _FIELDS = {
     "rehearse_distill": "rehearse_distill",
     "teach_as": "teach_as",
     "teach_features": "teach_features",
+    "teach_chunks": "teach_chunks",
     "start_weight": "start_weight",
     "start_steps": "start_steps",
     "grasp_weight": "grasp_weight",

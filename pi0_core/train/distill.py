@@ -57,6 +57,19 @@ def teacher_inputs(
     return shown
 
 
+@torch.no_grad()
+def teacher_chunks(
+    teacher: torch.nn.Module, shown: dict[str, torch.Tensor], rows: int, generator: torch.Generator
+) -> torch.Tensor:
+    """(rows, chunk, max_dim) normalised action chunks the teacher samples for the first `rows`
+    rows of `shown` (its view), from noise drawn with `generator` (`--teach-chunks`)."""
+    first = {key: value[:rows] for key, value in shown.items()}
+    config = teacher.config
+    shape = (rows, config.chunk_size, config.max_action_dim)
+    noise = torch.randn(shape, generator=generator).to(first["state"].device)
+    return teacher.sample_actions(**first, noise=noise.to(first["state"].dtype))
+
+
 def distillation_loss(
     student: torch.nn.Module,
     teacher: torch.nn.Module,

@@ -36,6 +36,7 @@ from pi0_core.train.distill import (
     distillation_loss,
     make_teacher,
     student_inputs,
+    teacher_chunks,
     teacher_inputs,
 )
 from pi0_core.train.ema import EMA
@@ -421,6 +422,10 @@ class Run:
                     if config.teach_as
                     else None
                 )
+                if config.teach_chunks:  # the new rows act as the teacher acts in its view
+                    new_rows = self._new_rows(actions.shape[0])
+                    sampled = teacher_chunks(self.teacher, shown, new_rows, generator)
+                    actions = torch.cat([sampled.to(actions.dtype), actions[new_rows:]])
                 self._capture(True)
                 loss, gap = distillation_loss(
                     self.trained,

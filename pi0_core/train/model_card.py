@@ -77,6 +77,12 @@ def model_card(
                 if config.teach_features
                 else ""
             )
+            + (
+                "; its action chunks are the checkpoint's own, sampled in that view "
+                "(`--teach-chunks`)"
+                if config.teach_chunks
+                else ""
+            )
         )
     if config.rehearse:
         taught = (

@@ -247,3 +247,39 @@ def test_features_without_a_view_to_match_are_refused() -> None:
         TrainConfig(
             data=("d",), out="o", init="ckpt", teach_as="a:1,0,0=b:0,0,1", teach_features=-1
         )
+
+
+# --teach-chunks: the new rows' action chunks are the teacher's, sampled in its view
+
+
+def test_the_teachers_chunks_are_its_samples_of_the_first_rows_in_its_view(tmp_path) -> None:
+    from pi0_core.train.distill import teacher_chunks
+
+    policy = make_policy()
+    data = write_folder(tmp_path / "data", episodes=1, steps=12, prompt="lift the yellow")
+    batch = _batch(policy, data, YELLOW_AS_BLUE)
+    teacher = make_teacher(policy.model)
+    shown = teacher_inputs(model_inputs(batch), batch, 2)
+    chunks = teacher_chunks(teacher, shown, 2, torch.Generator().manual_seed(5))
+    config = teacher.config
+    assert chunks.shape == (2, config.chunk_size, config.max_action_dim)
+    noise = torch.randn(chunks.shape, generator=torch.Generator().manual_seed(5))
+    first = {key: value[:2] for key, value in shown.items()}
+    assert torch.equal(chunks, teacher.sample_actions(**first, noise=noise))
+    renamed = teacher.sample_actions(
+        **{k: v[:2] for k, v in model_inputs(batch).items()}, noise=noise
+    )
+    assert not torch.allclose(chunks, renamed)  # the view, not the recorded sample, was asked
+
+
+def test_a_run_on_the_teachers_chunks_says_so_and_needs_its_view(tmp_path, micro_init) -> None:
+    data = write_folder(tmp_path / "data", episodes=1, steps=12, prompt="lift the yellow")
+    out = tmp_path / "out"
+    config = train_config(
+        data, out, micro_init, steps=2, teach_as=YELLOW_AS_BLUE.text, teach_chunks=True
+    )
+    train(config)
+    assert "`--teach-chunks`" in Policy.load(out / "final", device="cpu").model_card
+    assert resumed_config(out).teach_chunks
+    with pytest.raises(ValueError, match="--teach-chunks needs --teach-as"):
+        TrainConfig(data=("d",), out="o", init="ckpt", teach_chunks=True)
