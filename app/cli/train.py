@@ -175,6 +175,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "(docs/finetune.md)",
     )
     parser.add_argument(
+        "--teach-focus",
+        action="store_const",
+        const=True,
+        default=None,
+        help="with --teach-features: the image tokens the repaint changed count again on "
+        "their own, as much as all the others (docs/finetune.md)",
+    )
+    parser.add_argument(
         "--teach-chunks",
         action="store_const",
         const=True,
@@ -295,6 +303,7 @@ _FIELDS = {
     "teach_as": "teach_as",
     "teach_features": "teach_features",
     "teach_chunks": "teach_chunks",
+    "teach_focus": "teach_focus",
     "start_weight": "start_weight",
     "start_steps": "start_steps",
     "grasp_weight": "grasp_weight",

@@ -64,6 +64,7 @@ class TrainConfig:
     # the new data's target is the starting checkpoint's output with NEW repainted and renamed
     teach_features: float = 0.0  # with teach_as: weight of matching the checkpoint's keys and
     # values of the image tokens in its view (pi0_core.train.prefix_match)
+    teach_focus: bool = False  # with teach_features: the repainted tokens' gap counts again alone
     teach_chunks: bool = False  # with teach_as: the new data's action chunks are the starting
     # checkpoint's own, sampled in its view, in place of the demonstrations'
     start_weight: float = 1.0  # samples in an episode's first start_steps are drawn this often
@@ -132,6 +133,8 @@ class TrainConfig:
             )
         if self.teach_chunks and not self.teach_as:
             raise ValueError("--teach-chunks needs --teach-as: it samples the teacher's view")
+        if self.teach_focus and not self.teach_features:
+            raise ValueError("--teach-focus needs --teach-features: it weights their gap")
         if self.teach_features and not self.teach_as:
             raise ValueError("--teach-features needs --teach-as: it matches the teacher's view")
         for name in ("prompt_distill", "rehearse_distill", "teach_as"):  # --init teaches

@@ -53,7 +53,7 @@ from pi0_core.train.objects import (
     detach_probe,
     object_loss,
 )
-from pi0_core.train.prefix_match import PrefixCapture, image_token_gap
+from pi0_core.train.prefix_match import PrefixCapture, image_token_gap, repainted_tokens
 from pi0_core.train.prompt_grammar import PromptAugment
 from pi0_core.train.rehearsal import MixedSampler, rehearsed_only
 from pi0_core.train.schedule import learning_rate, make_optimizer, set_learning_rate
@@ -456,8 +456,14 @@ class Run:
                 self._capture(False)
                 student, teacher = (capture.take() for capture in self.captures)
                 image_tokens = len(self.parts.spec.cameras) * tokens_per_image(self.parts.model)
+                focus = None
+                if config.teach_focus:
+                    patch = self.parts.model.config.vlm_config.vision_config.patch_size
+                    focus = repainted_tokens(
+                        batch["teacher_pixel_values"], batch["pixel_values"], patch
+                    ).to(device)
                 matched = image_token_gap(
-                    student, teacher, taught, image_tokens, inputs["attention_mask"]
+                    student, teacher, taught, image_tokens, inputs["attention_mask"], focus
                 )
                 auxiliary[TEACH_FEATURES] = matched.item()
                 total = total + config.teach_features * matched

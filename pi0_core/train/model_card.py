@@ -73,7 +73,12 @@ def model_card(
             f"(`--teach-as {teach.new_word}={teach.known_word}`)"
             + (
                 f"; the image tokens' keys and values matched to its, weight "
-                f"{config.teach_features:g} (`--teach-features`)"
+                f"{config.teach_features:g} (`--teach-features`"
+                + (
+                    ", the repainted ones again alone, `--teach-focus`)"
+                    if config.teach_focus
+                    else ")"
+                )
                 if config.teach_features
                 else ""
             )

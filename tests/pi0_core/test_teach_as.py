@@ -283,3 +283,19 @@ def test_a_run_on_the_teachers_chunks_says_so_and_needs_its_view(tmp_path, micro
     assert resumed_config(out).teach_chunks
     with pytest.raises(ValueError, match="--teach-chunks needs --teach-as"):
         TrainConfig(data=("d",), out="o", init="ckpt", teach_chunks=True)
+
+
+def test_the_repainted_tokens_count_again_on_their_own() -> None:
+    from pi0_core.train.prefix_match import image_token_gap, repainted_tokens
+
+    pixels = torch.zeros(1, 2, 3, 4, 4)  # two cameras of 2 x 2 patches of 2 pixels
+    shown = pixels.clone()
+    shown[0, 1, 2, 3, 0] = 0.5  # one pixel of the second camera's lower left patch
+    focus = repainted_tokens(shown, pixels, 2)
+    assert focus.tolist() == [[False] * 4 + [False, False, True, False]]
+    student, teacher = [torch.ones(1, 8, 2)], [torch.ones(1, 8, 2)]
+    student[0][0, 6] += 1.0  # the repainted token is off by 1
+    rows, attention = torch.tensor([True]), torch.ones(1, 8)
+    assert image_token_gap(student, teacher, rows, 8, attention).item() == pytest.approx(1 / 8)
+    focused = image_token_gap(student, teacher, rows, 8, attention, focus).item()
+    assert focused == pytest.approx(1 / 8 + 1)
