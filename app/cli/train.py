@@ -183,6 +183,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "their own, as much as all the others (docs/finetune.md)",
     )
     parser.add_argument(
+        "--teach-swap",
+        type=float,
+        metavar="F",
+        help="with --teach-as: a share F of the samples whose prompt names KNOWN (the "
+        "rehearsed data's) are shown to the network with KNOWN repainted and said as NEW, "
+        "the starting checkpoint seeing them as recorded (docs/finetune.md)",
+    )
+    parser.add_argument(
         "--teach-chunks",
         action="store_const",
         const=True,
@@ -304,6 +312,7 @@ _FIELDS = {
     "teach_features": "teach_features",
     "teach_chunks": "teach_chunks",
     "teach_focus": "teach_focus",
+    "teach_swap": "teach_swap",
     "start_weight": "start_weight",
     "start_steps": "start_steps",
     "grasp_weight": "grasp_weight",

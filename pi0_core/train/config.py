@@ -65,6 +65,8 @@ class TrainConfig:
     teach_features: float = 0.0  # with teach_as: weight of matching the checkpoint's keys and
     # values of the image tokens in its view (pi0_core.train.prefix_match)
     teach_focus: bool = False  # with teach_features: the repainted tokens' gap counts again alone
+    teach_swap: float = 0.0  # with teach_as: share of the samples naming KNOWN the student sees
+    # with KNOWN repainted and renamed as NEW (and the teacher as recorded)
     teach_chunks: bool = False  # with teach_as: the new data's action chunks are the starting
     # checkpoint's own, sampled in its view, in place of the demonstrations'
     start_weight: float = 1.0  # samples in an episode's first start_steps are drawn this often
@@ -131,6 +133,10 @@ class TrainConfig:
             raise ValueError(
                 f"--teach-features must be in [0, {MAX_OBJECT_LOSS}], got {self.teach_features}"
             )
+        if not 0 <= self.teach_swap <= 1:
+            raise ValueError(f"--teach-swap must be in [0, 1], got {self.teach_swap}")
+        if self.teach_swap and not self.teach_as:
+            raise ValueError("--teach-swap needs --teach-as: it swaps the two colours")
         if self.teach_chunks and not self.teach_as:
             raise ValueError("--teach-chunks needs --teach-as: it samples the teacher's view")
         if self.teach_focus and not self.teach_features:

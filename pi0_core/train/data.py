@@ -42,7 +42,7 @@ def training_transform(
     named: bool = False,
     rephrase: Callable[[str], str] | None = None,
     student_rephrase: Callable[[str], str] | None = None,
-    teacher_view: Callable[[dict], dict] | None = None,
+    teacher_view: Callable[[dict], tuple[dict, dict]] | None = None,
 ):
     """Dataset item -> model inputs plus normalised, padded `actions` and `action_mask`.
 
@@ -51,8 +51,8 @@ def training_transform(
     `rephrase`: a new phrasing of the sample's prompt (`--prompt-augment`), drawn first.
     `student_rephrase` (`--prompt-distill`): the model inputs keep the recorded prompt, and
     STUDENT_KEYS hold the tokens of a new phrasing of it.
-    `teacher_view` (`--teach-as`): TEACHER_KEYS hold the images and prompt tokens of the item
-    as it makes it (the new object repainted and renamed).
+    `teacher_view` (`--teach-as`): item -> (the student's item, the teacher's); the model
+    inputs are the student's, TEACHER_KEYS the images and prompt tokens of the teacher's.
     """
     stats = spec.stats
     tokenize = TokenizePrompt(tokenizer, spec.token_budget, tokens_per_image, image_token_id)
@@ -75,7 +75,9 @@ def training_transform(
     def transform(item: dict) -> dict:
         if rephrase is not None:
             item = {**item, "prompt": rephrase(item["prompt"])}
-        shown = teacher_view(item) if teacher_view is not None else None
+        shown = None
+        if teacher_view is not None:
+            item, shown = teacher_view(item)
         item, sample = prepare(item)
         if shown is not None:
             _, view = prepare(shown)

@@ -275,7 +275,15 @@ class Run:
         """--teach-as: the transform's teacher view of each sample."""
         if not self.config.teach_as:
             return {}
-        return {"teacher_view": TeacherView(parse_teach_as(self.config.teach_as))}
+        config = self.config
+        seed = config.seed * 1_000 + self.processes.rank + self.start_step
+        teach = parse_teach_as(config.teach_as)
+        return {"teacher_view": TeacherView(teach, config.teach_swap, seed)}
+
+    def _viewed_rows(self, batch_size: int) -> int:
+        """How many rows, from the first, the teacher sees in its own view: the new data's, or
+        with --teach-swap every row (a rehearsed one may be swapped)."""
+        return batch_size if self.config.teach_swap else self._new_rows(batch_size)
 
     def _rephrasing(self) -> dict:
         """The transform's re-phrasing: of the prompt itself (`--prompt-augment`), or of the
@@ -418,7 +426,7 @@ class Run:
             if self.teacher is not None and not probes_only:
                 taught, gap_rows = self._taught(actions.shape[0])
                 shown = (
-                    teacher_inputs(inputs, batch, self._new_rows(actions.shape[0]))
+                    teacher_inputs(inputs, batch, self._viewed_rows(actions.shape[0]))
                     if config.teach_as
                     else None
                 )

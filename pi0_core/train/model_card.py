@@ -83,6 +83,12 @@ def model_card(
                 else ""
             )
             + (
+                f"; {config.teach_swap:.0%} of the samples naming {teach.known_word} shown with "
+                f"it repainted and named as {teach.new_word} (`--teach-swap`)"
+                if config.teach_swap
+                else ""
+            )
+            + (
                 "; its action chunks are the checkpoint's own, sampled in that view "
                 "(`--teach-chunks`)"
                 if config.teach_chunks

@@ -107,21 +107,52 @@ def repaint(image: np.ndarray, source: RGB, target: RGB) -> np.ndarray:
     return (np.clip(out, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8).reshape(image.shape)
 
 
-@dataclass(frozen=True)
 class TeacherView:
-    """Dataset item -> the teacher's view of it: the new object repainted and renamed."""
+    """Dataset item -> (the student's view, the teacher's view) of it.
 
-    teach: TeachAs
+    An item whose prompt names the new word: the student sees it as recorded, the teacher
+    with the new object repainted and renamed as the known one. With `swap` (`--teach-swap`),
+    that share of the items naming the known word (the rehearsed data's) are shown the other
+    way round: the student sees the known object repainted and renamed as the new one, the
+    teacher the item as recorded, so the new colour is met on the layouts of the old data too.
+    Any other item is the same to both.
+    """
 
-    def __call__(self, item: dict) -> dict:
+    def __init__(self, teach: TeachAs, swap: float = 0.0, seed: int = 0) -> None:
+        if not 0.0 <= swap <= 1.0:
+            raise ValueError(f"--teach-swap must be in [0, 1], got {swap}")
+        self.teach, self.swap = teach, swap
+        self._rng = np.random.default_rng(seed)
+
+    def __call__(self, item: dict) -> tuple[dict, dict]:
         teach = self.teach
-        images = {
-            camera: repaint(np.asarray(image), teach.new_rgb, teach.known_rgb)
-            for camera, image in item["images"].items()
-        }
-        return {**item, "images": images, "prompt": self.rename(item["prompt"])}
+        prompt = item.get("prompt") or ""
+        if _names(prompt, teach.new_word):
+            return item, _shown_as(
+                item, teach.new_word, teach.new_rgb, teach.known_word, teach.known_rgb
+            )
+        if self.swap and _names(prompt, teach.known_word) and self._rng.random() < self.swap:
+            return _shown_as(
+                item, teach.known_word, teach.known_rgb, teach.new_word, teach.new_rgb
+            ), item
+        return item, item
 
     def rename(self, prompt: str) -> str:
         """The prompt with each whole-word `new_word` (any case) as `known_word`."""
-        pattern = rf"\b{re.escape(self.teach.new_word)}\b"
-        return re.sub(pattern, self.teach.known_word, prompt, flags=re.IGNORECASE)
+        return _rename(prompt, self.teach.new_word, self.teach.known_word)
+
+
+def _names(prompt: str, word: str) -> bool:
+    return re.search(rf"\b{re.escape(word)}\b", prompt, flags=re.IGNORECASE) is not None
+
+
+def _rename(prompt: str, word: str, as_word: str) -> str:
+    return re.sub(rf"\b{re.escape(word)}\b", as_word, prompt, flags=re.IGNORECASE)
+
+
+def _shown_as(item: dict, word: str, rgb: RGB, as_word: str, as_rgb: RGB) -> dict:
+    """The item with `word`'s colour repainted as `as_word`'s and the word renamed."""
+    images = {
+        camera: repaint(np.asarray(image), rgb, as_rgb) for camera, image in item["images"].items()
+    }
+    return {**item, "images": images, "prompt": _rename(item["prompt"], word, as_word)}

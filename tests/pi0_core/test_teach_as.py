@@ -299,3 +299,42 @@ def test_the_repainted_tokens_count_again_on_their_own() -> None:
     assert image_token_gap(student, teacher, rows, 8, attention).item() == pytest.approx(1 / 8)
     focused = image_token_gap(student, teacher, rows, 8, attention, focus).item()
     assert focused == pytest.approx(1 / 8 + 1)
+
+
+# --teach-swap: the old data's known colour shown to the student as the new one
+
+
+def _scene(colour, prompt: str) -> dict:
+    image = np.full((4, 4, 3), 90, np.uint8)
+    image[:2, :2] = _lit(colour, 0.8, 0.05)
+    return {"images": {"cam_high": image}, "prompt": prompt, "state": np.zeros(14)}
+
+
+def test_a_swapped_sample_shows_the_student_the_new_colour_and_the_teacher_the_recorded() -> None:
+    view = TeacherView(YELLOW_AS_BLUE, swap=1.0)
+    recorded = _scene(BLUE, "pick up the blue cube")
+    student, teacher = view(recorded)
+    assert teacher is recorded and student["prompt"] == "pick up the yellow cube"
+    assert (
+        np.abs(student["images"]["cam_high"][0, 0].astype(int) - _lit(YELLOW, 0.8, 0.05)).max() <= 1
+    )
+    new = _scene(YELLOW, "pick up the yellow cube")
+    student, teacher = view(new)  # the new data: the other way round
+    assert student is new and teacher["prompt"] == "pick up the blue cube"
+    other = _scene(RED, "pick up the red cube")
+    assert view(other) == (other, other)
+
+
+def test_the_swapped_share_is_drawn_from_the_seed() -> None:
+    def swapped(seed: int) -> list[bool]:
+        view = TeacherView(YELLOW_AS_BLUE, swap=0.3, seed=seed)
+        recorded = _scene(BLUE, "lift the blue one")
+        return [view(recorded)[0] is not recorded for _ in range(200)]
+
+    draws = swapped(4)
+    assert draws == swapped(4) and draws != swapped(5)
+    assert 40 <= sum(draws) <= 80  # about 30 % of 200
+    recorded = _scene(BLUE, "lift the blue one")
+    assert TeacherView(YELLOW_AS_BLUE)(recorded) == (recorded, recorded)  # no swap by default
+    with pytest.raises(ValueError, match="--teach-swap needs --teach-as"):
+        TrainConfig(data=("d",), out="o", init="ckpt", teach_swap=0.5)
