@@ -55,6 +55,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--video", metavar="DIR", help="write one cam_high MP4 per episode here")
     parser.add_argument(
+        "--shown-as",
+        metavar="NEW=KNOWN",
+        help="show the policy each observation as `train --teach-as` shows its teacher: NEW's "
+        "colour repainted as KNOWN's and the word NEW said as KNOWN (lockstep only)",
+    )
+    parser.add_argument(
         "--robot",
         choices=("sim", "virtual"),
         default=None,
@@ -171,6 +177,8 @@ def run(args: argparse.Namespace) -> int:
             args.checkpoint, args.device, args.seed, args.compile, checkpoint_options(args)
         )
     )
+    if args.shown_as is not None:
+        policy = _shown_as(policy, args)
     size = args.size or render_size_for(policy)
     with tqdm(total=args.episodes, desc=f"eval {task}", unit="episode", file=sys.stderr) as bar:
         if args.robot is not None:
@@ -205,8 +213,24 @@ def run(args: argparse.Namespace) -> int:
     print(f"  episodes reaching each stage: {reached}", flush=True)
     if args.json:
         summary = report.summary() | ({"robot": args.robot} if args.robot else {})
+        if args.shown_as is not None:
+            summary["shown_as"] = args.shown_as
         print(json.dumps(summary), flush=True)
     return 0
+
+
+def _shown_as(policy: object, args: argparse.Namespace) -> object:
+    """--shown-as: the policy wrapped to see each observation in the teacher's view."""
+    if policy is None or args.robot is not None:
+        raise ValueError("--shown-as evaluates a checkpoint in the lockstep simulation")
+    from drivers.sim.palette import cube_colours
+    from pi0_core.train.teach_as import ShownAs, parse_teach_as
+
+    try:
+        teach = parse_teach_as(args.shown_as, cube_colours())
+    except ValueError as error:
+        raise ValueError(str(error).replace("--teach-as", "--shown-as", 1)) from None
+    return ShownAs(policy, teach)
 
 
 def _smoothness_text(summary: dict) -> str:

@@ -156,3 +156,18 @@ def _shown_as(item: dict, word: str, rgb: RGB, as_word: str, as_rgb: RGB) -> dic
         camera: repaint(np.asarray(image), rgb, as_rgb) for camera, image in item["images"].items()
     }
     return {**item, "images": images, "prompt": _rename(item["prompt"], word, as_word)}
+
+
+class ShownAs:
+    """A policy shown every observation in `--teach-as`'s teacher's view (`eval --shown-as`):
+    how well the teacher does what the network is taught."""
+
+    def __init__(self, policy: object, teach: TeachAs) -> None:
+        self.policy, self.view = policy, TeacherView(teach)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.policy, name)
+
+    def infer(self, obs: dict, **options: object) -> np.ndarray:
+        """The policy's chunk for the observation as the teacher sees it."""
+        return self.policy.infer(self.view(obs)[1], **options)

@@ -338,3 +338,45 @@ def test_the_swapped_share_is_drawn_from_the_seed() -> None:
     assert TeacherView(YELLOW_AS_BLUE)(recorded) == (recorded, recorded)  # no swap by default
     with pytest.raises(ValueError, match="--teach-swap needs --teach-as"):
         TrainConfig(data=("d",), out="o", init="ckpt", teach_swap=0.5)
+
+
+# eval --shown-as: the teacher's view at evaluation
+
+
+class _Recording:
+    cameras = ("cam_high",)
+    camera_size = (4, 4)
+
+    def __init__(self) -> None:
+        self.seen: list[dict] = []
+
+    def infer(self, obs: dict, **options) -> np.ndarray:
+        self.seen.append(obs)
+        return np.zeros((5, 14), np.float32)
+
+
+def test_a_policy_shown_as_the_teacher_sees_the_known_colour_and_word() -> None:
+    from pi0_core.train.teach_as import ShownAs
+
+    policy = _Recording()
+    shown = ShownAs(policy, YELLOW_AS_BLUE)
+    assert shown.cameras == ("cam_high",) and shown.camera_size == (4, 4)
+    shown.infer(_scene(YELLOW, "pick up the yellow cube"))
+    seen = policy.seen[-1]
+    assert seen["prompt"] == "pick up the blue cube"
+    assert np.abs(seen["images"]["cam_high"][0, 0].astype(int) - _lit(BLUE, 0.8, 0.05)).max() <= 1
+
+
+def test_eval_refuses_a_view_it_cannot_show(tmp_path, capsys) -> None:
+    from app.cli.main import main
+
+    base = ["eval", "--task", "pick_yellow", "--episodes", "1"]
+    assert main([*base, "--shown-as", "purple=blue"]) == 2
+    assert (
+        capsys.readouterr()
+        .err.strip()
+        .splitlines()[-1]
+        .startswith("error: --shown-as: no colour known for 'purple'")
+    )
+    assert main([*base, "--policy", "scripted", "--shown-as", "yellow=blue"]) == 2
+    assert "--shown-as evaluates a checkpoint" in capsys.readouterr().err
