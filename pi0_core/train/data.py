@@ -8,7 +8,8 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset, Sampler
 
-from pi0_core.adapters import IdentityAdapter
+from pi0_core.adapters import IdentityAdapter, make_adapter
+from pi0_core.model import image_token_id, tokens_per_image
 from pi0_core.spec import PolicySpec
 from pi0_core.tokenizer import PromptTokenizer
 from pi0_core.train.config import TrainConfig
@@ -101,6 +102,15 @@ def training_transform(
         return sample
 
     return transform
+
+
+def network_transform(spec: PolicySpec, tokenizer: PromptTokenizer, network, **options):
+    """`training_transform` for `network` (its image tokens) and `spec` (its convention's
+    adapter); `options` are training_transform's own."""
+    adapter = make_adapter(spec.adapter)
+    return training_transform(
+        spec, tokenizer, tokens_per_image(network), image_token_id(network), adapter, **options
+    )
 
 
 class TransformedDataset(Dataset):

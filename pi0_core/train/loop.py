@@ -15,8 +15,7 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from pi0_core import checkpoint
-from pi0_core.adapters import make_adapter
-from pi0_core.model import count_parameters, image_token_id, tokens_per_image
+from pi0_core.model import count_parameters, tokens_per_image
 from pi0_core.policy import Policy
 from pi0_core.threads import cpu_threads
 from pi0_core.train import compare, distributed, resume, setup, sharding
@@ -28,8 +27,8 @@ from pi0_core.train.data import (
     ResumableSampler,
     TransformedDataset,
     collate_training,
+    network_transform,
     sampling_weights,
-    training_transform,
 )
 from pi0_core.train.distill import (
     TEACHER_GAP,
@@ -298,13 +297,11 @@ class Run:
     def _loader(self, rehearsed: bool = False) -> DataLoader:
         """The training batches; `rehearsed`: batches of the rehearsed pools alone."""
         parts, config = self.parts, self.config
-        transform = training_transform(
+        transform = network_transform(
             parts.spec,
             parts.tokenizer,
-            tokens_per_image(parts.model),
-            image_token_id(parts.model),
-            make_adapter(parts.spec.adapter),
-            parts.objects,
+            parts.model,
+            objects=parts.objects,
             named=config.named_loss > 0,
             **self._rephrasing(),
             **self._teacher_view(),

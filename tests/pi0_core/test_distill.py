@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from pi0_core.model import image_token_id, tokens_per_image
 from pi0_core.policy import Policy
 from pi0_core.train.config import TrainConfig
-from pi0_core.train.data import collate_training, training_transform
+from pi0_core.train.data import collate_training, network_transform
 from pi0_core.train.distill import STUDENT_KEYS, distillation_loss, make_teacher, student_inputs
 from pi0_core.train.loop import resumed_config, train
 from pi0_core.train.metrics import read_metrics
@@ -24,15 +23,12 @@ KNOWN = "pick up the red cube"  # a pick_color prompt: the grammar re-phrases it
 
 
 def _batch(policy: Policy, data: Path, rephrase) -> dict[str, torch.Tensor]:
-    from pi0_core.adapters import make_adapter
 
     dataset = EpisodeDataset(sorted(data.glob("*.hdf5")), chunk_size=policy.spec.chunk_size)
-    transform = training_transform(
+    transform = network_transform(
         policy.spec,
         policy.tokenizer,
-        tokens_per_image(policy.model),
-        image_token_id(policy.model),
-        make_adapter(policy.spec.adapter),
+        policy.model,
         student_rephrase=rephrase,
     )
     return collate_training([transform(dataset[i]) for i in range(4)])

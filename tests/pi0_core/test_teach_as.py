@@ -8,11 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from pi0_core.adapters import make_adapter
-from pi0_core.model import image_token_id, tokens_per_image
 from pi0_core.policy import Policy
 from pi0_core.train.config import TrainConfig
-from pi0_core.train.data import collate_training, training_transform
+from pi0_core.train.data import collate_training, network_transform
 from pi0_core.train.distill import TEACHER_KEYS, distillation_loss, make_teacher, teacher_inputs
 from pi0_core.train.loop import resumed_config, train
 from pi0_core.train.metrics import read_metrics
@@ -105,12 +103,10 @@ def test_the_prompt_names_the_known_word_in_place_of_the_new() -> None:
 
 def _batch(policy: Policy, data, teach: TeachAs | None) -> dict[str, torch.Tensor]:
     dataset = EpisodeDataset(sorted(data.glob("*.hdf5")), chunk_size=policy.spec.chunk_size)
-    transform = training_transform(
+    transform = network_transform(
         policy.spec,
         policy.tokenizer,
-        tokens_per_image(policy.model),
-        image_token_id(policy.model),
-        make_adapter(policy.spec.adapter),
+        policy.model,
         teacher_view=TeacherView(teach) if teach else None,
     )
     items = []
