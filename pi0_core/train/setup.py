@@ -23,6 +23,7 @@ from pi0_core.train.convention_stats import convention_stats
 from pi0_core.train.objects import ObjectTargets, named_object
 from pi0_core.train.rehearsal import Pool, batch_pools, check_rehearsals
 from pi0_core.train.start_stats import choose_stats, outside_line
+from pi0_core.train.teach_as import check_named, parse_teach_as
 from recordings import layout
 from recordings.dataset import EpisodeDataset
 from recordings.sources import EpisodeRef, checked_episode_sources
@@ -78,6 +79,8 @@ def build(config: TrainConfig) -> RunParts:
         camera_map=config.camera_map,
     )
     _check_prompts(dataset)
+    if config.teach_as:
+        check_named(parse_teach_as(config.teach_as), list(dataset.prompts[: len(new)]))
     _check_dims(dataset, model, init_spec, config.init)
     log.info("%d episodes, %d samples, cameras %s", len(paths), len(dataset), dataset.cameras)
     pools = _pools(dataset, [len(new), *map(len, rehearsed)], config) if rehearsed else None

@@ -142,6 +142,15 @@ class TeacherView:
         return _rename(prompt, self.teach.new_word, self.teach.known_word)
 
 
+def check_named(teach: TeachAs, prompts: list[str]) -> None:
+    """Refuse, in one line, new data whose prompts never name the new word: nothing to teach."""
+    if not any(_names(prompt, teach.new_word) for prompt in prompts):
+        raise ValueError(
+            f"--teach-as {teach.new_word}={teach.known_word}: no prompt of the new episodes names "
+            f"{teach.new_word!r} (one says {prompts[0]!r})"
+        )
+
+
 def _names(prompt: str, word: str) -> bool:
     return re.search(rf"\b{re.escape(word)}\b", prompt, flags=re.IGNORECASE) is not None
 
