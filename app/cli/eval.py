@@ -167,6 +167,7 @@ def run(args: argparse.Namespace) -> int:
     phrase = prompt_phrase(task, args.prompts)
     if phrase is not None and args.robot is not None:
         raise ValueError("--prompts is for the lockstep evaluation; drop --robot")
+    teach = _shown_as(args)  # refused before a model is loaded
     if args.execution is None:
         args.execution = DEFAULT_EXECUTION if args.robot is not None else "sync"
     controllers = scheduled_controllers(args.execution, delay_ticks, args.guidance)
@@ -177,8 +178,10 @@ def run(args: argparse.Namespace) -> int:
             args.checkpoint, args.device, args.seed, args.compile, checkpoint_options(args)
         )
     )
-    if args.shown_as is not None:
-        policy = _shown_as(policy, args)
+    if teach is not None:
+        from pi0_core.train.teach_as import ShownAs
+
+        policy = ShownAs(policy, teach)
     size = args.size or render_size_for(policy)
     with tqdm(total=args.episodes, desc=f"eval {task}", unit="episode", file=sys.stderr) as bar:
         if args.robot is not None:
@@ -219,18 +222,15 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _shown_as(policy: object, args: argparse.Namespace) -> object:
-    """--shown-as: the policy wrapped to see each observation in the teacher's view."""
-    if policy is None or args.robot is not None:
+def _shown_as(args: argparse.Namespace):
+    """--shown-as: the TeachAs whose teacher's view the policy is shown, or None."""
+    if args.shown_as is None:
+        return None
+    if args.policy == "scripted" or args.robot is not None:
         raise ValueError("--shown-as evaluates a checkpoint in the lockstep simulation")
-    from drivers.sim.palette import cube_colours
-    from pi0_core.train.teach_as import ShownAs, parse_teach_as
+    from app.cli.train import teach_as_of
 
-    try:
-        teach = parse_teach_as(args.shown_as, cube_colours())
-    except ValueError as error:
-        raise ValueError(str(error).replace("--teach-as", "--shown-as", 1)) from None
-    return ShownAs(policy, teach)
+    return teach_as_of(args.shown_as, "--shown-as")
 
 
 def _smoothness_text(summary: dict) -> str:

@@ -18,12 +18,16 @@ def _csv(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
-def _teach_as(text: str) -> str:
-    """NEW=KNOWN with the simulated cubes' colours filled in: the config's full form."""
+def teach_as_of(text: str, option: str = "--teach-as"):
+    """A TeachAs from NEW=KNOWN with the simulated cubes' colours filled in; errors name
+    `option` (eval's --shown-as takes the same form)."""
     from drivers.sim.palette import cube_colours
     from pi0_core.train.teach_as import parse_teach_as
 
-    return parse_teach_as(text, cube_colours()).text
+    try:
+        return parse_teach_as(text, cube_colours())
+    except ValueError as error:
+        raise ValueError(str(error).replace("--teach-as", option, 1)) from None
 
 
 def _crop(text: str) -> tuple[str, tuple[float, ...]]:
@@ -340,7 +344,7 @@ def build_config(args: argparse.Namespace):
     given = {field: getattr(args, option) for option, field in _FIELDS.items()}
     given = {key: value for key, value in given.items() if value is not None}
     if "teach_as" in given:
-        given["teach_as"] = _teach_as(given["teach_as"])
+        given["teach_as"] = teach_as_of(given["teach_as"]).text  # the config's full form
     if not args.out:
         raise ValueError("--out DIR is required (except with --plan)")
     if args.resume:

@@ -79,9 +79,11 @@ def training_transform(
         shown = None
         if teacher_view is not None:
             item, shown = teacher_view(item)
+        student = item
         item, sample = prepare(item)
         if shown is not None:
-            _, view = prepare(shown)
+            # most rehearsed samples look the same to both: their tensors are not made twice
+            view = sample if shown is student else prepare(shown)[1]
             for key in TEACHER_KEYS:
                 sample[key] = view[key.removeprefix("teacher_")]
         sample["action_mask"] = torch.as_tensor(np.asarray(item["action_mask"], dtype=bool))

@@ -48,7 +48,8 @@ def student_inputs(inputs: dict[str, torch.Tensor], batch: dict[str, torch.Tenso
 def teacher_inputs(
     inputs: dict[str, torch.Tensor], batch: dict[str, torch.Tensor], rows: int
 ) -> dict[str, torch.Tensor]:
-    """The model inputs with the first `rows` rows (the new data's) in the teacher's view."""
+    """The model inputs with the first `rows` rows in the teacher's view (the new data's rows,
+    or every row with --teach-swap)."""
     shown = dict(inputs)
     for key in TEACHER_KEYS:
         name = key.removeprefix("teacher_")

@@ -119,9 +119,7 @@ class TeacherView:
     """
 
     def __init__(self, teach: TeachAs, swap: float = 0.0, seed: int = 0) -> None:
-        if not 0.0 <= swap <= 1.0:
-            raise ValueError(f"--teach-swap must be in [0, 1], got {swap}")
-        self.teach, self.swap = teach, swap
+        self.teach, self.swap = teach, swap  # swap in [0, 1]: TrainConfig checks it
         self._rng = np.random.default_rng(seed)
 
     def __call__(self, item: dict) -> tuple[dict, dict]:

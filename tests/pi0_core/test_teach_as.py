@@ -99,19 +99,21 @@ def test_the_prompt_names_the_known_word_in_place_of_the_new() -> None:
     assert view.rename("the yellowish one, yellow!") == "the yellowish one, blue!"
 
 
-def _batch(policy: Policy, data, teach: TeachAs | None) -> dict[str, torch.Tensor]:
+def _batch(
+    policy: Policy, data, teach: TeachAs | None, colour=YELLOW, swap: float = 0.0
+) -> dict[str, torch.Tensor]:
     dataset = EpisodeDataset(sorted(data.glob("*.hdf5")), chunk_size=policy.spec.chunk_size)
     transform = network_transform(
         policy.spec,
         policy.tokenizer,
         policy.model,
-        teacher_view=TeacherView(teach) if teach else None,
+        teacher_view=TeacherView(teach, swap) if teach else None,
     )
     items = []
     for index in range(4):
         item = dataset[index]
         high = np.array(item["images"]["cam_high"])
-        high[:8, :8] = _lit(YELLOW, 0.8, 0.05)  # a yellow cube in the top camera's corner
+        high[:8, :8] = _lit(colour, 0.8, 0.05)  # a cube in the top camera's corner
         items.append({**item, "images": {**item["images"], "cam_high": high}})
     return collate_training([transform(item) for item in items])
 
@@ -372,3 +374,32 @@ def test_new_data_that_never_names_the_new_word_is_refused(tmp_path, micro_init)
     config = train_config(data, tmp_path / "out", micro_init, steps=1, teach_as=YELLOW_AS_BLUE.text)
     with pytest.raises(ValueError, match="no prompt of the new episodes names 'yellow'"):
         train(config)
+
+
+def test_a_swapped_sample_reaches_the_network_as_the_new_colour_and_the_teacher_as_recorded(
+    tmp_path,
+) -> None:
+    policy = make_policy()
+    data = write_folder(tmp_path / "data", episodes=1, steps=12, prompt="lift the blue")
+    tokens = policy.tokenizer.encode
+    swapped = _batch(policy, data, YELLOW_AS_BLUE, colour=BLUE, swap=1.0)
+    assert _contains(swapped["input_ids"][0], tokens("lift the yellow"))
+    assert _contains(swapped["teacher_input_ids"][0], tokens("lift the blue"))
+    changed = (swapped["teacher_pixel_values"] - swapped["pixel_values"]).abs().amax()
+    assert changed > 0.5  # the network saw the corner yellow, the teacher blue
+    kept = _batch(policy, data, YELLOW_AS_BLUE, colour=BLUE)  # no swap: the same to both
+    for key in TEACHER_KEYS:
+        assert torch.equal(kept[key], kept[key.removeprefix("teacher_")])
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"teach_swap": 1.5}, "--teach-swap must be in \\[0, 1\\]"),
+        ({"teach_focus": True}, "--teach-focus needs --teach-features"),
+        ({"teach_features": 101.0}, "--teach-features must be in"),
+    ],
+)
+def test_out_of_range_teaching_options_are_refused(overrides: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        TrainConfig(data=("d",), out="o", init="ckpt", teach_as=YELLOW_AS_BLUE.text, **overrides)
