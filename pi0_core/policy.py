@@ -18,6 +18,7 @@ from pi0_core.layouts import read_folder
 from pi0_core.layouts.resolve import DEFAULT_CAMERAS, resolve
 from pi0_core.model import image_token_id, tokens_per_image
 from pi0_core.network import load_network
+from pi0_core.phrasing import PromptPhrasing
 from pi0_core.spec import PolicySpec
 from pi0_core.threads import cpu_threads
 from pi0_core.tokenizer import PromptTokenizer
@@ -57,6 +58,8 @@ class Policy:
         self.fast_options: FastOptions | None = None  # None: the fastest exact choice per device
         self.guidance = GuidanceConfig()  # real-time chunking's β and variant, when given a prefix
         self.adapter = make_adapter(spec.adapter)
+        # A prompt in the user's words said as trained (None: as typed; `--prompt-as-typed`).
+        self.phrasing = PromptPhrasing.from_card(model_card)
         stats = spec.stats
         self.input_transform = compose(
             [
@@ -110,6 +113,7 @@ class Policy:
         dtype: torch.dtype | None = None,
         cameras: Sequence[str] | None = None,
         compile: bool = False,
+        phrasing: bool = True,
     ) -> Policy:
         """Load a checkpoint folder in any layout (pi0_core.layouts), strictly.
 
@@ -117,6 +121,7 @@ class Policy:
         (the --norm-stats, --tokenizer and --convention options). compile: torch.compile the
         sampler and compile it now, on a blank observation (the GPU default compiles anyway;
         on CPU it costs tens of seconds the first time on a machine, then runs faster).
+        phrasing: False gives the network every prompt as typed (`--prompt-as-typed`).
         """
         path = Path(path)
         device = device or ("cuda" if torch.cuda.is_available() else "cpu")
@@ -133,6 +138,8 @@ class Policy:
         card = checkpoint.read_model_card(path) if folder.layout == "pi0studio" else ""
         policy = cls(model, prompt_tokenizer, spec, name=path.name, model_card=card)
         policy.layout = folder.layout
+        if not phrasing:
+            policy.phrasing = None
         log.info(
             "policy %s: %s layout, convention %s, stats from %s",
             path.name,
@@ -182,7 +189,7 @@ class Policy:
     ) -> tuple[dict[str, torch.Tensor], np.ndarray]:
         """`prepare`, plus the (B, state_dim) states in the network's convention, unnormalised
         (what a delta convention adds its actions to)."""
-        converted = [self.adapter.observation(obs) for obs in observations]
+        converted = [self.adapter.observation(self.phrased(obs)) for obs in observations]
         states = np.stack([np.asarray(obs["state"], dtype=np.float32) for obs in converted])
         samples = [self.input_transform(obs) for obs in converted]
         inputs = model_inputs(collate(samples))
@@ -192,6 +199,17 @@ class Policy:
             for key, value in inputs.items()
         }
         return moved, states
+
+    def told(self, prompt: str) -> str:
+        """The prompt the network is given for `prompt` (see `pi0_core.phrasing`)."""
+        return prompt if self.phrasing is None else self.phrasing(prompt)
+
+    def phrased(self, obs: dict) -> dict:
+        """`obs` with its prompt as the network is told it."""
+        prompt = obs.get("prompt")
+        if self.phrasing is None or not isinstance(prompt, str):
+            return obs
+        return {**obs, "prompt": self.phrasing(prompt)}
 
     def sample_chunk(
         self,

@@ -24,6 +24,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="prompt with phrasings drawn from train or held-out (the prompt grammar's), or "
         "FILE (one per line, {color} where the colour goes); default: the canonical prompt",
     )
+    parser.add_argument(
+        "--prompt-as-typed",
+        action="store_true",
+        help="give the network each prompt as typed, not in its trained phrasing",
+    )
     add_check_arguments(parser)
 
 
@@ -34,6 +39,8 @@ def run(args: argparse.Namespace) -> int:
 
     phrase = prompt_phrase("pick_color", args.prompts)
     policy = load_policy(args.checkpoint, args.device, args.noise_seed)
+    if args.prompt_as_typed:
+        policy.phrasing = None
     report = check_binding(
         policy, args.layouts, args.seed, args.step, args.noise_seed, phrase=phrase
     )

@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 
 
-def add_checkpoint_options(parser: argparse.ArgumentParser, stats: bool = True) -> None:
-    """--norm-stats, --tokenizer, --convention (stats=False: the data gives the statistics)."""
+def add_checkpoint_options(
+    parser: argparse.ArgumentParser, stats: bool = True, phrasing: bool = True
+) -> None:
+    """--norm-stats, --tokenizer, --convention (stats=False: the data gives the statistics), and
+    --prompt-as-typed for commands that prompt the policy (phrasing=True)."""
     if stats:
         parser.add_argument(
             "--norm-stats",
@@ -26,10 +29,18 @@ def add_checkpoint_options(parser: argparse.ArgumentParser, stats: bool = True) 
         help="joint convention of the checkpoint: identity, openpi_aloha, openpi_aloha_delta "
         "(default: what the folder says)",
     )
+    if phrasing:
+        parser.add_argument(
+            "--prompt-as-typed",
+            action="store_true",
+            help="give the network the prompt as typed, not in the phrasing its checkpoint was "
+            "trained on (a checkpoint whose card lists simulated tasks; pi0_core/phrasing.py)",
+        )
 
 
 def checkpoint_options(args: argparse.Namespace) -> dict:
     """Policy.load keyword arguments of the options given (none given: {})."""
     names = ("norm_stats", "tokenizer", "convention")
     given = {name: getattr(args, name, None) for name in names}
-    return {name: value for name, value in given.items() if value is not None}
+    options = {name: value for name, value in given.items() if value is not None}
+    return options | ({"phrasing": False} if getattr(args, "prompt_as_typed", False) else {})

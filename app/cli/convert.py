@@ -14,7 +14,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("source", metavar="SRC", help="checkpoint folder (any layout)")
     parser.add_argument("--out", required=True, metavar="DIR", help="new folder to write")
     parser.add_argument("--to", choices=("pi0studio", "lerobot"), default="pi0studio")
-    add_checkpoint_options(parser)
+    add_checkpoint_options(parser, phrasing=False)
 
 
 def run(args: argparse.Namespace) -> int:

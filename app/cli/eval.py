@@ -214,10 +214,19 @@ def run(args: argparse.Namespace) -> int:
     )
     reached = ", ".join(f"{name} {count}" for name, count in report.stages_reached().items())
     print(f"  episodes reaching each stage: {reached}", flush=True)
+    if phrase is not None and getattr(policy, "phrasing", None) is not None:
+        print(
+            "  prompts said to the network in its trained phrasing (pi0_core/phrasing.py); "
+            "--prompt-as-typed for the network alone",
+            flush=True,
+        )
     if args.json:
         summary = report.summary() | ({"robot": args.robot} if args.robot else {})
         if args.shown_as is not None:
             summary["shown_as"] = args.shown_as
+        if policy is not None:
+            phrased = getattr(policy, "phrasing", None) is not None
+            summary["prompt_phrasing"] = "as trained" if phrased else "as typed"
         print(json.dumps(summary), flush=True)
     return 0
 

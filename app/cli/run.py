@@ -128,6 +128,8 @@ def run(args: argparse.Namespace) -> int:
         allow_uncalibrated=args.allow_uncalibrated,
     )
     print(f"robot {args.robot}, policy {checkpoint}, prompt {prompt!r}", flush=True)
+    if policy.told(prompt) != prompt:
+        print(f"said to the policy as trained: {policy.told(prompt)!r}", flush=True)
     session.start()
     try:
         session.set_prompt(prompt)

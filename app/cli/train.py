@@ -280,7 +280,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--fsdp", action="store_true", help="under torchrun: shard weights, gradients, optimiser"
     )
     train_plan.add_arguments(parser)
-    add_checkpoint_options(parser, stats=False)  # the data gives the statistics
+    add_checkpoint_options(parser, stats=False, phrasing=False)  # the data gives the statistics
 
 
 # CLI option -> TrainConfig field, for options whose default lives in TrainConfig.

@@ -141,7 +141,9 @@ class OperateTab(QWidget):
         self._warned_prompt = None
         if self.controller.run(prompt):
             self.prompt.remember(prompt)
-            self.events.add_notice(f"run: {prompt}")
+            told = getattr(self.controller.policy, "told", lambda text: text)(prompt)
+            said = "" if told == prompt else f" (said to the policy as trained: {told!r})"
+            self.events.add_notice(f"run: {prompt}{said}")
 
     def show_policy(self) -> None:
         """Name, status and model card of the loaded policy."""

@@ -15,11 +15,14 @@ CARD = "# pick policy\n\n- simulated tasks: pick_color\n"
 def pick_studio(qtbot, settings):
     from app.ui.application import Studio
     from app.ui.backend import PolicyInfo, RobotChoice
+    from pi0_core.phrasing import PromptPhrasing
     from tests.app.ui.fakes import CAMERAS, WavePolicy, open_fake_session
 
     def load(path):
         info = PolicyInfo(name="pick", path=str(path), model_card=CARD, cameras=CAMERAS)
-        return WavePolicy(), info
+        policy = WavePolicy()
+        policy.told = PromptPhrasing.from_card(CARD)  # as Policy.told does for such a card
+        return policy, info
 
     studio = Studio(settings, open_session=open_fake_session, load_policy=load)
     studio.start(RobotChoice(kind="virtual"), checkpoint="pick-checkpoint")
@@ -56,6 +59,16 @@ def test_a_known_task_in_new_words_runs_at_once(qtbot, pick_studio) -> None:
     operate = pick_studio.window.tab("Operate")
     _enter(qtbot, operate.prompt, "Could you fetch the blue block?")
     qtbot.waitUntil(lambda: pick_studio.controller.snapshot().mode == Mode.POLICY, timeout=5000)
+    said = "said to the policy as trained: 'pick up the blue cube'"
+    assert any(said in line for line in operate.events.lines())
+
+
+def test_a_trained_phrasing_is_not_said_twice(qtbot, pick_studio) -> None:
+    operate = pick_studio.window.tab("Operate")
+    _enter(qtbot, operate.prompt, "pick up the red cube")
+    qtbot.waitUntil(lambda: pick_studio.controller.snapshot().mode == Mode.POLICY, timeout=5000)
+    runs = [line for line in operate.events.lines() if "run: pick up the red cube" in line]
+    assert runs and not any("said to the policy" in line for line in runs)
 
 
 def test_one_enter_submits_once(qtbot, settings) -> None:
