@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from app.cli.checkpoint_options import checkpoint_options
 from app.runtime.console import work_failed
 from app.runtime.headless import watch
 from app.runtime.robots import make_robot
@@ -27,7 +28,7 @@ def run_bench(args: argparse.Namespace) -> int:
     if not 1 <= args.cameras <= len(ALL_CAMERAS):
         raise ValueError(f"--cameras must be 1..{len(ALL_CAMERAS)}")
     policy, policy_name = _load_policy(
-        args.checkpoint, args.device, getattr(args, "compile", False), _checkpoint_options(args)
+        args.checkpoint, args.device, getattr(args, "compile", False), checkpoint_options(args)
     )
     cameras = tuple(dict.fromkeys([*ALL_CAMERAS[: args.cameras], *policy.cameras]))
     robot = make_robot("sim", task="pick_color", cameras=cameras)
@@ -122,12 +123,6 @@ def _frames_in(path: Path) -> int:
 
     with EpisodeReader(path) as reader:
         return len(reader)
-
-
-def _checkpoint_options(args: argparse.Namespace) -> dict:
-    """--norm-stats, --tokenizer, --convention as Policy.load keyword arguments."""
-    names = ("norm_stats", "tokenizer", "convention")
-    return {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
 
 
 def _load_policy(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.cli.checkpoint_options import checkpoint_options
 from app.runtime.execution import EXECUTION_MODES
 
 DELAYS = (0, 3, 6, 10, 15)  # ticks at 50 Hz: 0 to 300 ms
@@ -69,7 +70,7 @@ def run_bench(args: argparse.Namespace) -> int:
     delays = tuple(getattr(args, "delays", None) or DELAYS)
     modes = tuple(getattr(args, "modes", None) or BENCH_MODES)
     _check(tasks, episodes, delays, modes)
-    policy, name = _policy(args.checkpoint, args.device)
+    policy, name = _policy(args.checkpoint, args.device, checkpoint_options(args))
     print(
         f"latency bench: policy {name}, tasks {', '.join(tasks)}, delays {delays} ticks, "
         f"modes {', '.join(modes)}, {episodes} episodes per cell from seed {FIRST_SEED}",
@@ -199,8 +200,9 @@ def _check(tasks: tuple[str, ...], episodes: int, delays: tuple[int, ...], modes
         raise ValueError(f"unknown mode {unknown[0]!r}; known: {', '.join(BENCH_MODES)}")
 
 
-def _policy(checkpoint: str | None, device: str | None):
-    """The given checkpoint or the bundled one (a clear error when there is none)."""
+def _policy(checkpoint: str | None, device: str | None, options: dict):
+    """The given checkpoint or the bundled one (a clear error when there is none); options:
+    Policy.load's keyword arguments of the command line (--norm-stats, --prompt-as-typed, ...)."""
     from pathlib import Path
 
     from pi0_core.bundled import BUNDLED_CHECKPOINT
@@ -209,7 +211,7 @@ def _policy(checkpoint: str | None, device: str | None):
     path = Path(checkpoint) if checkpoint else BUNDLED_CHECKPOINT
     if not (path / "config.json").is_file():
         raise FileNotFoundError(f"no checkpoint at {path}")
-    return Policy.load(path, device=device), str(path)
+    return Policy.load(path, device=device, **options), str(path)
 
 
 def switch_step_ratio(cells: list[Cell], task: str, delay: int) -> float | None:
