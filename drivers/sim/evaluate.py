@@ -16,7 +16,7 @@ from typing import Protocol
 import numpy as np
 
 from drivers.sim.scripted import make_demonstrator
-from drivers.sim.smoothness import max_switch_step, mean_abs_jerk
+from drivers.sim.smoothness import max_chunk_step, max_switch_step, mean_abs_jerk
 from drivers.sim.tasks import get_task
 from drivers.sim.video import VIDEO_CAMERA, VIDEO_SIZE, EpisodeVideo
 from drivers.sim.world import CAMERAS, CONTROL_PERIOD, AlohaSim
@@ -65,6 +65,7 @@ class EpisodeOutcome:
     prompt: str = ""  # what the policy was prompted with
     inference_ms: tuple[float, ...] = ()  # real-time episodes: each chunk's inference time
     clamped_ticks: int | None = None  # real-time episodes: ticks the safety layer changed
+    max_chunk_step: float | None = None  # lockstep: largest arm-joint step inside a chunk, rad
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,7 @@ class EvalReport:
             "execution": self.execution,
             "delay_ticks": self.delay_ticks,
             "max_switch_step": self.max_switch_step(),
+            "max_chunk_step": self.max_chunk_step(),
             "mean_abs_jerk": self.mean_abs_jerk(),
         }
         if self.prompt_set is not None:
@@ -149,6 +151,11 @@ class EvalReport:
     def max_switch_step(self) -> float | None:
         """The largest arm-joint command step at any chunk switch of any episode, rad."""
         steps = [o.max_switch_step for o in self.outcomes if o.max_switch_step is not None]
+        return round(max(steps), 5) if steps else None
+
+    def max_chunk_step(self) -> float | None:
+        """The largest arm-joint command step inside a chunk (no switch) of any episode, rad."""
+        steps = [o.max_chunk_step for o in self.outcomes if o.max_chunk_step is not None]
         return round(max(steps), 5) if steps else None
 
     def mean_abs_jerk(self) -> float | None:
@@ -289,6 +296,7 @@ def run_one(
     return EpisodeOutcome(
         seed, success, steps, seconds, calls, stage,
         max_switch_step(actions, switches), mean_abs_jerk(actions, CONTROL_PERIOD), sim.prompt,
+        max_chunk_step=max_chunk_step(actions, switches),
     )  # fmt: skip
 
 

@@ -24,6 +24,16 @@ def max_switch_step(actions: np.ndarray, switch_ticks: Sequence[int]) -> float |
     return float(steps.max())
 
 
+def max_chunk_step(actions: np.ndarray, switch_ticks: Sequence[int]) -> float | None:
+    """Largest |a[k] − a[k−1]| of any arm joint over the other ticks, inside a chunk: the motion's
+    own step, which a switch step cannot be smaller than (None for fewer than two ticks)."""
+    inside = np.setdiff1d(np.arange(1, len(actions)), np.asarray(switch_ticks, dtype=int))
+    if not len(inside):
+        return None
+    steps = np.abs(actions[inside][:, ARM_JOINTS] - actions[inside - 1][:, ARM_JOINTS])
+    return float(steps.max())
+
+
 def mean_abs_jerk(actions: np.ndarray, period_s: float) -> float | None:
     """Mean |third difference| / period³ of the arm joints' commands, rad/s³ (None if < 4 ticks)."""
     if len(actions) < 4:

@@ -102,6 +102,7 @@ def test_evaluation_reports_the_execution_and_smoothness_keys() -> None:
     summary = report.summary()
     assert summary["execution"] == "sync" and summary["delay_ticks"] == 0  # labels as given
     assert summary["max_switch_step"] is not None and summary["mean_abs_jerk"] >= 0
+    assert summary["max_chunk_step"] == 0.0  # a policy that holds still
 
 
 def test_latency_rounds_up_to_whole_ticks() -> None:
