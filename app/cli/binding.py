@@ -38,9 +38,8 @@ def run(args: argparse.Namespace) -> int:
     from drivers.sim.binding import check_binding
 
     phrase = prompt_phrase("pick_color", args.prompts)
-    policy = load_policy(args.checkpoint, args.device, args.noise_seed)
-    if args.prompt_as_typed:
-        policy.phrasing = None
+    options = {"phrasing": False} if args.prompt_as_typed else None
+    policy = load_policy(args.checkpoint, args.device, args.noise_seed, options=options)
     report = check_binding(
         policy, args.layouts, args.seed, args.step, args.noise_seed, phrase=phrase
     )

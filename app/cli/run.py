@@ -128,8 +128,9 @@ def run(args: argparse.Namespace) -> int:
         allow_uncalibrated=args.allow_uncalibrated,
     )
     print(f"robot {args.robot}, policy {checkpoint}, prompt {prompt!r}", flush=True)
-    if policy.told(prompt) != prompt:
-        print(f"said to the policy as trained: {policy.told(prompt)!r}", flush=True)
+    told = policy.told(prompt)
+    if told != prompt:
+        print(f"said to the policy as trained: {told!r}", flush=True)
     session.start()
     try:
         session.set_prompt(prompt)

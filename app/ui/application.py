@@ -134,14 +134,16 @@ def _settings(temporary: bool, path: str | None = None) -> Settings:
 
 
 def _policy_loader(args: argparse.Namespace, checkpoint: str | Path | None):
-    """backend.load_policy with --compile, and --norm-stats/--tokenizer/--convention applied to
-    the --checkpoint they were given for (not to policies chosen later in the app)."""
+    """backend.load_policy with --compile and --prompt-as-typed for every policy, and
+    --norm-stats/--tokenizer/--convention applied to the --checkpoint they were given for (not
+    to policies chosen later in the app)."""
     from app.cli.checkpoint_options import checkpoint_options
 
     compile, options = bool(getattr(args, "compile", False)), checkpoint_options(args)
+    everywhere = {key: value for key, value in options.items() if key == "phrasing"}
 
     def load(path: str | Path):
         mine = checkpoint is not None and Path(path) == Path(checkpoint)
-        return backend.load_policy(path, compile=compile, **(options if mine else {}))
+        return backend.load_policy(path, compile=compile, **(options if mine else everywhere))
 
     return load

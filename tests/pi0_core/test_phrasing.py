@@ -133,3 +133,50 @@ def test_eval_says_how_prompts_reached_the_network(capsys, flag, phrasing) -> No
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["prompt_phrasing"] == phrasing
     assert summary["prompts"]["set"] == "held-out"
+
+
+def test_without_the_simulator_nothing_is_rephrased(monkeypatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "drivers.sim.tasks", None)  # import fails: ImportError
+    assert PromptPhrasing.from_card(CARD) is None
+
+
+class _LoadedError(Exception):
+    pass
+
+
+def test_binding_prompt_as_typed_loads_the_policy_without_phrasing(monkeypatch) -> None:
+    import app.cli.binding as binding
+    from app.cli.main import main
+
+    seen = []
+
+    def load_policy(checkpoint, device, seed, compile=False, options=None):
+        seen.append(options)
+        raise _LoadedError
+
+    monkeypatch.setattr(binding, "load_policy", load_policy)
+    for flag in (["--prompt-as-typed"], []):
+        main(["binding", "--layouts", "1", "--checkpoint", *flag])  # stops once it has loaded
+    assert seen == [{"phrasing": False}, None]
+
+
+def test_the_app_gives_every_policy_prompts_as_typed_when_asked(monkeypatch, tmp_path) -> None:
+    import argparse
+
+    from app.ui import application, backend
+
+    calls = []
+    monkeypatch.setattr(backend, "load_policy", lambda path, **options: calls.append(options))
+    args = argparse.Namespace(
+        compile=False, norm_stats="stats.json", tokenizer=None, convention=None,
+        prompt_as_typed=True,
+    )  # fmt: skip
+    load = application._policy_loader(args, tmp_path / "given")
+    load(tmp_path / "given")
+    load(tmp_path / "chosen later")
+    assert calls == [
+        {"compile": False, "norm_stats": "stats.json", "phrasing": False},
+        {"compile": False, "phrasing": False},
+    ]
