@@ -203,6 +203,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "checkpoint samples in its view, in place of the demonstrations' (docs/finetune.md)",
     )
     parser.add_argument(
+        "--teach-vision",
+        type=int,
+        metavar="STEPS",
+        help="with --teach-as: first train the vision tower alone for STEPS steps to give the "
+        "starting checkpoint's image features of its view (the new colour seen as the known "
+        "one; every other image as before), then the main loop (docs/finetune.md)",
+    )
+    parser.add_argument(
+        "--teach-vision-lr",
+        type=float,
+        metavar="LR",
+        help="the peak learning rate of --teach-vision's steps (default 3e-4)",
+    )
+    parser.add_argument(
         "--rehearse-distill",
         action="store_const",
         const=True,
@@ -317,6 +331,8 @@ _FIELDS = {
     "teach_chunks": "teach_chunks",
     "teach_focus": "teach_focus",
     "teach_swap": "teach_swap",
+    "teach_vision": "teach_vision",
+    "teach_vision_lr": "teach_vision_lr",
     "start_weight": "start_weight",
     "start_steps": "start_steps",
     "grasp_weight": "grasp_weight",

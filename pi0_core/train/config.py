@@ -19,6 +19,7 @@ from pi0_core.transforms import check_crop
 MAX_LR = 0.1  # beyond this AdamW diverges on any transformer: surely a typo
 MAX_OBJECT_LOSS = 100.0  # beyond this the auxiliary loss drowns the action loss
 MAX_PROBE_WARMUP = 10_000  # probe-only steps: beyond this the warm-up outlasts any fine-tune
+MAX_TEACH_VISION_STEPS = 100_000  # vision-only steps (--teach-vision): beyond this, surely a typo
 MAX_SAMPLE_WEIGHT = 1000.0  # beyond this an epoch is little but the weighted steps
 
 
@@ -69,6 +70,9 @@ class TrainConfig:
     # with KNOWN repainted and renamed as NEW (and the teacher as recorded)
     teach_chunks: bool = False  # with teach_as: the new data's action chunks are the starting
     # checkpoint's own, sampled in its view, in place of the demonstrations'
+    teach_vision: int = 0  # with teach_as: steps that first fit the vision tower alone to the
+    # checkpoint's image features of the teacher's view (pi0_core.train.teach_vision)
+    teach_vision_lr: float = 3e-4  # the peak rate of those steps
     start_weight: float = 1.0  # samples in an episode's first start_steps are drawn this often
     start_steps: int = 50  # the start of an episode, where only the cameras show the task
     grasp_weight: float = 1.0  # samples whose next grasp_steps close a gripper: drawn this often
@@ -139,6 +143,15 @@ class TrainConfig:
             raise ValueError("--teach-swap needs --teach-as: it swaps the two colours")
         if self.teach_chunks and not self.teach_as:
             raise ValueError("--teach-chunks needs --teach-as: it samples the teacher's view")
+        if not 0 <= self.teach_vision <= MAX_TEACH_VISION_STEPS:
+            raise ValueError(
+                f"--teach-vision must be in [0, {MAX_TEACH_VISION_STEPS}] steps, "
+                f"got {self.teach_vision}"
+            )
+        if self.teach_vision and not self.teach_as:
+            raise ValueError("--teach-vision needs --teach-as: it fits the teacher's view")
+        if not 0 < self.teach_vision_lr <= 1e-2:
+            raise ValueError(f"--teach-vision-lr must be in (0, 0.01], got {self.teach_vision_lr}")
         if self.teach_focus and not self.teach_features:
             raise ValueError("--teach-focus needs --teach-features: it weights their gap")
         if self.teach_features and not self.teach_as:

@@ -57,6 +57,7 @@ from pi0_core.train.prompt_grammar import PromptAugment
 from pi0_core.train.rehearsal import MixedSampler, rehearsed_only
 from pi0_core.train.schedule import learning_rate, make_optimizer, set_learning_rate
 from pi0_core.train.teach_as import TeacherView, parse_teach_as
+from pi0_core.train.teach_vision import FOCUS, TEACH_VISION, vision_batch_loss, vision_parameters
 from pi0_core.transforms import model_inputs
 
 log = logging.getLogger(__name__)
@@ -239,11 +240,15 @@ class Run:
             p.requires_grad_(trainable)
 
     def _held_probe_names(self) -> tuple[str, ...]:
-        """With --hold-probes, the probes' parameter names: frozen, yet saved for --resume."""
+        """The frozen parameters saved for --resume all the same: held probes (--hold-probes)
+        and a vision tower taught by --teach-vision."""
+        names: tuple[str, ...] = ()
+        if self.config.teach_vision:
+            names = tuple(vision_parameters(self.model))
         if not self.config.hold_probes:
-            return ()
+            return names
         probes = {id(p) for p in self._probe_parameters()}
-        return tuple(n for n, p in self.model.named_parameters() if id(p) in probes)
+        return names + tuple(n for n, p in self.model.named_parameters() if id(p) in probes)
 
     def _new_rows(self, batch_size: int) -> int:
         """How many rows of each batch are the new data's (they come first; the rest are
@@ -345,6 +350,8 @@ class Run:
         self._compare_before()
         if config.probe_warmup and self.start_step == 0:
             self._warm_probes()
+        if config.teach_vision and self.start_step == 0:
+            self._teach_vision()
         window = _Window()
         for step in range(self.start_step, last):
             loss, auxiliary, grad_norm, lr = self._step(next(batches), step)
@@ -518,6 +525,77 @@ class Run:
         if config.hold_probes:
             self._set_probes_trainable(False)
             log.info("probes held as warmed: only their losses' gradients reach the network")
+
+    def _teach_vision(self) -> None:
+        """--teach-vision: the vision tower and projector alone learn, at a rate and with an
+        optimiser of their own, to give the starting checkpoint's image features of the
+        teacher's view (pi0_core.train.teach_vision); the main loop then starts from them. A
+        frozen vision part stays frozen there, yet is saved for --resume."""
+        config = self.config
+        named = vision_parameters(self.model)
+        was = {name: param.requires_grad for name, param in named.items()}
+        for param in named.values():
+            param.requires_grad_(True)
+        optimizer = torch.optim.AdamW(
+            list(named.values()), lr=config.teach_vision_lr, betas=(0.9, 0.95), weight_decay=0.0
+        )
+        image_tokens = len(self.parts.spec.cameras) * tokens_per_image(self.parts.model)
+        patch = self.parts.model.config.vlm_config.vision_config.patch_size
+        warmup = max(1, config.teach_vision // 20)
+        batches = iter(self._loader())
+        started, total, focused, count = time.monotonic(), 0.0, 0.0, 0
+        log.info(
+            "teaching the vision tower for %d steps at lr %g (%s weights)",
+            config.teach_vision,
+            config.teach_vision_lr,
+            f"{sum(p.numel() for p in named.values()):,}",
+        )
+        for step in range(config.teach_vision):
+            lr = learning_rate(
+                step, config.teach_vision_lr, warmup, config.teach_vision, config.min_lr_ratio
+            )
+            set_learning_rate(optimizer, lr)
+            loss, focus = vision_batch_loss(
+                self.model, self.teacher, next(batches), image_tokens, patch, self.processes.device
+            )
+            if not math.isfinite(loss.item()):
+                raise FloatingPointError(
+                    f"the vision loss became {loss.item()} at step {step}: lower --teach-vision-lr"
+                )
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(list(named.values()), config.grad_clip)
+            optimizer.step()
+            total, count = total + loss.item(), count + 1
+            focused += 0.0 if focus is None else focus.item()
+            done = step + 1
+            if done % config.log_every == 0 or done == config.teach_vision:
+                record = {
+                    "step": 0,  # before the main loop's first step
+                    "teach_vision_step": done,
+                    TEACH_VISION: total / count,
+                    FOCUS: focused / count,
+                    "lr": lr,
+                    "samples_per_s": count * config.batch_size / (time.monotonic() - started),
+                }
+                log.info(
+                    "teach-vision %d/%d: gap %.4f, at the repainted tokens %.4f",
+                    done,
+                    config.teach_vision,
+                    total / count,
+                    focused / count,
+                )
+                if self.metrics:
+                    self.metrics.write(record)
+                started, total, focused, count = time.monotonic(), 0.0, 0.0, 0
+        self.model.zero_grad(set_to_none=True)
+        with torch.no_grad():  # the average starts from the taught tower
+            for name, param in named.items():
+                if name in self.ema.shadow:
+                    self.ema.shadow[name].copy_(param.detach().float())
+        for name, param in named.items():
+            param.requires_grad_(was[name])
+        self._save(0)  # the taught tower with the rest as the checkpoint has it
 
     def _record(self, done: int, grad_norm: float, lr: float, window: _Window) -> dict:
         """A metrics line; the losses are the means over the steps since the last line."""

@@ -94,6 +94,12 @@ def model_card(
                 if config.teach_chunks
                 else ""
             )
+            + (
+                f"; first the vision tower alone fitted to its image features in that view for "
+                f"{config.teach_vision} steps at lr {config.teach_vision_lr:g} (`--teach-vision`)"
+                if config.teach_vision
+                else ""
+            )
         )
     if config.rehearse:
         taught = (

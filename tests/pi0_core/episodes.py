@@ -18,6 +18,7 @@ def write_episode(
     prompt: str = "wave",
     objects: bool = False,
     object_name: str = "bar_joint",
+    bar: tuple[int, int, int] = (255, 255, 255),
 ) -> Path:
     """Smooth joint motions; the top camera shows a bar that moves with the first joint.
 
@@ -33,7 +34,7 @@ def write_episode(
     for t in range(steps):
         high = np.zeros((24, 32, 3), dtype=np.uint8)
         column = int((qpos[t, 0] + 0.5) * 31)
-        high[:, max(0, column - 2) : column + 2] = 255
+        high[:, max(0, column - 2) : column + 2] = bar
         wrist = np.full((24, 32, 3), int(127 + 100 * qpos[t, 7]), dtype=np.uint8)
         images = {"cam_high": high, "cam_left_wrist": wrist}
         zeros = np.zeros(14, dtype=np.float32)
@@ -46,10 +47,15 @@ def write_episode(
 
 
 def write_folder(
-    folder: Path, episodes: int = 2, steps: int = 40, objects: bool = False, prompt: str = "wave"
+    folder: Path,
+    episodes: int = 2,
+    steps: int = 40,
+    objects: bool = False,
+    prompt: str = "wave",
+    bar: tuple[int, int, int] = (255, 255, 255),
 ) -> Path:
-    """A folder of `episodes` episodes."""
+    """A folder of `episodes` episodes; `bar`: the top camera's bar colour."""
     for index in range(episodes):
         path = folder / f"episode_{index}.hdf5"
-        write_episode(path, steps=steps, seed=index, prompt=prompt, objects=objects)
+        write_episode(path, steps=steps, seed=index, prompt=prompt, objects=objects, bar=bar)
     return folder

@@ -153,11 +153,11 @@ def test_the_new_rows_learn_the_teachers_answer_on_its_view(tmp_path) -> None:
         return distillation_loss(student, teacher, inputs, None, *args, generator, taught, shown)
 
     none_shown, _ = loss(0, torch.ones(4, dtype=torch.bool))  # every row in its own view
-    assert none_shown.item() == 0.0  # the student is the teacher
+    assert none_shown.item() < 1e-12  # the student is the teacher (up to rounding)
     two_shown, gap = loss(2, torch.tensor([True, True, False, False]))
     assert gap.item() > 0  # the repainted, renamed view asks something else of the new rows
     _, same_gap = loss(2, torch.tensor([False, False, True, True]))
-    assert same_gap.item() == 0.0  # the rows left in their own view have nothing to learn
+    assert same_gap.item() < 1e-12  # the rows left in their own view: nothing to learn
 
 
 def test_a_run_teaches_the_new_word_and_says_so(tmp_path, micro_init) -> None:
