@@ -135,6 +135,11 @@ class Run:
             raise ValueError(
                 "--probe-warmup runs on one process: drop it or train without torchrun"
             )
+        if config.teach_vision and processes.world > 1:
+            # Its steps update the tower outside DDP: each process would teach its own.
+            raise ValueError(
+                "--teach-vision runs on one process: drop it or train without torchrun"
+            )
         self.out = config.out_dir
         self.out.mkdir(parents=True, exist_ok=True)
         if processes.is_main:
