@@ -80,7 +80,7 @@ def test_the_loss_is_zero_for_the_same_prompt_and_reaches_only_the_student(tmp_p
             torch.Generator().manual_seed(0),
         )[0]
 
-    assert loss_for(lambda prompt: prompt).item() == 0.0  # the student is the teacher
+    assert loss_for(lambda prompt: prompt).item() < 1e-12  # the student is the teacher
     loss = loss_for(lambda prompt: "grab the red one")
     assert loss.item() > 0
     loss.backward()
@@ -171,9 +171,9 @@ def test_with_no_taught_row_the_loss_is_the_flow_loss_exactly(tmp_path) -> None:
 def test_taught_rows_follow_the_teacher_and_the_others_the_demonstration(tmp_path) -> None:
     # the teacher is the student: taught rows have nothing to learn
     flow, (loss, gap) = _flow_and_distilled(tmp_path, taught_from=0, same=True)
-    assert loss.item() == 0.0 and gap.item() == 0.0 and flow.item() > 0
+    assert loss.item() < 1e-12 and gap.item() < 1e-12 and flow.item() > 0
     _, (half, half_gap) = _flow_and_distilled(tmp_path, taught_from=2, same=True)
-    assert 0 < half.item() < flow.item() * 1.5 and half_gap.item() == 0.0
+    assert 0 < half.item() < flow.item() * 1.5 and half_gap.item() < 1e-12
     # a teacher that differs: its velocity, not the demonstration's, is the rows' target
     _, (_, gap) = _flow_and_distilled(tmp_path, taught_from=2)
     assert gap.item() > 0 and abs(gap.item() - half.item()) > 1e-6
@@ -188,7 +188,7 @@ def test_a_rehearsed_run_logs_its_drift_from_the_checkpoint(tmp_path, micro_init
     )
     train(config)
     gaps = [r["teacher_gap"] for r in read_metrics(out) if "loss" in r]
-    assert gaps[0] == 0.0  # the first step's student is the checkpoint itself
+    assert gaps[0] < 1e-12  # the first step's student is the checkpoint itself
     assert gaps[-1] > 0  # the new rows moved it; the rehearsed rows measure how far
     card = Policy.load(out / "final", device="cpu").model_card
     assert "`--rehearse-distill`" in card
