@@ -17,7 +17,7 @@ from __future__ import annotations
 import torch
 
 from pi0_core.train.freeze import part_of
-from pi0_core.train.prefix_match import repainted_tokens
+from pi0_core.train.prefix_match import image_token_gap, repainted_tokens
 
 VISION = "vision"  # the part of pi0_core.train.freeze that this stage trains
 TEACH_VISION = "teach_vision"  # metrics key: the image features' gap to the teacher's view
@@ -54,21 +54,16 @@ def feature_gap(
     visible: torch.Tensor,
     focus: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """(loss, the gap at the focus tokens or None): the mean squared gap of the visible tokens,
-    relative to the teacher's mean square; with `focus` ((B, tokens), the repainted tokens) their
-    mean gap is added once more on its own, so a cube far off (one token of a camera's 36)
-    counts as much as the rest of the image."""
-    scale = teacher.pow(2).mean().clamp(min=1e-6)
-    error = (student.float() - teacher.float()).pow(2).mean(-1) / scale  # (B, tokens)
-    weight = visible.float()
-    loss = (error * weight).sum() / weight.sum().clamp(min=1.0)
+    """(loss, the gap at the focus tokens or None) of (B, tokens, width) features: the prefix
+    match's image_token_gap (relative to the teacher's mean square, visible tokens only, the
+    `focus` tokens counted again) of the tower's one output, every row."""
+    rows = torch.ones(student.shape[0], dtype=torch.bool, device=student.device)
+    tokens = visible.shape[1]
+    loss = image_token_gap([student], [teacher], rows, tokens, visible, focus)
     if focus is None:
         return loss, None
-    weight = weight * focus.float()
-    if not weight.any():
-        return loss, loss.new_zeros(())
-    focused = (error * weight).sum() / weight.sum()
-    return loss + focused, focused.detach()
+    plain = image_token_gap([student], [teacher], rows, tokens, visible)
+    return loss, (loss - plain).detach()
 
 
 def vision_batch_loss(

@@ -142,3 +142,35 @@ def test_vision_parameters_are_the_tower_and_projector() -> None:
 def test_out_of_range_vision_options_are_refused(overrides: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         TrainConfig(data=("d",), out="o", init="ckpt", **overrides)
+
+
+def test_without_the_tower_frozen_the_average_starts_from_the_taught_tower(
+    tmp_path, micro_init
+) -> None:
+    data = write_folder(
+        tmp_path / "data", episodes=1, steps=12, prompt="lift the yellow", bar=YELLOW_BAR
+    )
+    out = tmp_path / "out"
+    config = train_config(
+        data, out, micro_init, steps=1, teach_as=YELLOW_AS_BLUE.text, teach_vision=3,
+        teach_vision_lr=1e-2,
+    )  # fmt: skip
+    train(config)
+    start = Policy.load(micro_init, device="cpu")
+    taught = Policy.load(out / "checkpoints" / "step_000000", device="cpu")
+    assert not _same(_weights(start, "vision"), _weights(taught, "vision"))
+
+
+def test_the_stage_across_processes_is_refused_before_anything_is_written(
+    tmp_path, micro_init
+) -> None:
+    from pi0_core.train.distributed import Processes
+    from pi0_core.train.loop import Run
+
+    data = write_folder(tmp_path / "data", episodes=1, steps=12, prompt="lift the yellow")
+    out = tmp_path / "out"
+    config = train_config(data, out, micro_init, teach_as=YELLOW_AS_BLUE.text, teach_vision=3)
+    processes = Processes(rank=0, world=2, local_rank=0, device=torch.device("cpu"))
+    with pytest.raises(ValueError, match="--teach-vision runs on one process"):
+        Run(config, processes, False)
+    assert not out.exists()
