@@ -6,9 +6,11 @@ Pickle files are never loaded: unpickling can run arbitrary code, and safetensor
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pi0_core.colour_map import COLOUR_MAP_FILE, ColourMap, save_colour_map
 from pi0_core.header import read_header
 from pi0_core.spec import POLICY_FILE, PolicySpec
 from pi0_core.tokenizer import PromptTokenizer
@@ -84,11 +86,18 @@ def save_checkpoint(
     tokenizer: PromptTokenizer,
     spec: PolicySpec,
     model_card: str = "",
+    colour_map: ColourMap | None = None,
 ) -> Path:
-    """Write a complete, Policy-loadable checkpoint directory."""
+    """Write a complete, Policy-loadable checkpoint directory (with its colour map, which
+    policy.json then names)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     save_model(model, directory)
+    if colour_map is not None:
+        save_colour_map(colour_map, directory)
+        spec = replace(spec, colour_map=COLOUR_MAP_FILE)
+    elif spec.colour_map is not None:
+        raise ValueError("policy.json would name a colour map that is not saved with it")
     spec.save(directory)
     tokenizer.save(directory)
     if model_card:

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from pi0_core.colour_map import COLOUR_MAP_FILE
 from pi0_core.layouts.keys import LANGUAGE_EMBEDDING, LEROBOT, file_keys
 from pi0_core.layouts.variants import VARIANTS, foreign_config
 from pi0_core.network import expected_shapes, saved_state
@@ -38,6 +39,11 @@ def convert(policy: Policy, out: Path, to: str = "pi0studio") -> Path:
         raise FileExistsError(f"{out} is not empty: choose a new --out folder")
     if to == "pi0studio":
         return policy.save(out)
+    if getattr(policy, "colour_map", None) is not None:
+        raise ValueError(
+            f"this policy sees its images through a learned colour map ({COLOUR_MAP_FILE}), "
+            f"which the {to} layout cannot carry: keep it as pi0studio"
+        )
     return write_lerobot(policy, out)
 
 

@@ -35,6 +35,9 @@ def describe(directory: str | Path) -> dict:
     stats = folder.stats.stats if folder.stats else None
     fixed = make_adapter(folder.convention).joints if folder.convention else None
     vision = config.vlm_config.vision_config
+    colour_map = folder.spec.colour_map if folder.spec else None
+    if colour_map and not (folder.directory / colour_map).is_file():
+        problems.append(f"policy.json names a colour map, {colour_map}, that is not in the folder")
     return {
         "directory": str(folder.directory),
         "layout": folder.layout,
@@ -55,6 +58,7 @@ def describe(directory: str | Path) -> dict:
         "stats": folder.stats.source if folder.stats else None,
         "tokenizer": folder.tokenizer,
         "convention": folder.convention,
+        "colour_map": colour_map,  # a learned map in front of the tower (`--teach-colour-map`)
         "problems": problems,
     }
 

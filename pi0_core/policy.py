@@ -12,6 +12,7 @@ from transformers import PI0ForConditionalGeneration
 
 from pi0_core import checkpoint
 from pi0_core.adapters import make_adapter
+from pi0_core.colour_map import ColourMap, load_colour_map
 from pi0_core.fast import FastOptions, default_options, fast_sample_actions
 from pi0_core.fast.guidance import Guidance, GuidanceConfig, soft_mask
 from pi0_core.layouts import read_folder
@@ -48,8 +49,21 @@ class Policy:
         spec: PolicySpec,
         name: str = "policy",
         model_card: str = "",
+        colour_map: ColourMap | None = None,
     ) -> None:
+        if (colour_map is None) != (spec.colour_map is None):
+            raise ValueError(
+                "policy.json names a colour map and none was loaded"
+                if colour_map is None
+                else "a colour map was given for a policy.json that names none"
+            )
         self.model = model.eval()
+        # seen through before the vision tower (`train --teach-colour-map`); None: none
+        self.colour_map = (
+            None
+            if colour_map is None
+            else colour_map.to(next(model.parameters()).device).requires_grad_(False).eval()
+        )
         self.tokenizer = tokenizer
         self.spec = spec
         self.name = name
@@ -136,7 +150,10 @@ class Policy:
         )
         model = load_network(folder.config, folder.rules, folder.tensors, device, dtype)
         card = checkpoint.read_model_card(path) if folder.layout == "pi0studio" else ""
-        policy = cls(model, prompt_tokenizer, spec, name=path.name, model_card=card)
+        colour_map = None if spec.colour_map is None else load_colour_map(path, spec.colour_map)
+        policy = cls(
+            model, prompt_tokenizer, spec, name=path.name, model_card=card, colour_map=colour_map
+        )
         policy.layout = folder.layout
         if not phrasing:
             policy.phrasing = None
@@ -176,7 +193,7 @@ class Policy:
         """Write this policy as a checkpoint directory."""
         card = self.model_card if model_card is None else model_card
         return checkpoint.save_checkpoint(
-            Path(directory), self.model, self.tokenizer, self.spec, card
+            Path(directory), self.model, self.tokenizer, self.spec, card, self.colour_map
         )
 
     def prepare(self, observations: Sequence[dict]) -> dict[str, torch.Tensor]:
@@ -193,6 +210,9 @@ class Policy:
         states = np.stack([np.asarray(obs["state"], dtype=np.float32) for obs in converted])
         samples = [self.input_transform(obs) for obs in converted]
         inputs = model_inputs(collate(samples))
+        if self.colour_map is not None:
+            with torch.no_grad():
+                inputs["pixel_values"] = self.colour_map(inputs["pixel_values"].to(self.device))
         dtype = self.dtype
         moved = {
             key: value.to(self.device, dtype if value.is_floating_point() else None)

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from pi0_core.adapters import convention_name
+from pi0_core.colour_map import COLOUR_MAP_FILE
 from pi0_core.transforms import Crop, check_crop
 from recordings.stats import NormStats
 
@@ -33,6 +34,7 @@ class PolicySpec:
     crops: dict[str, Crop] | None = None  # camera -> (top, left, bottom, right) it is cut to
     std_floor: float = STD_FLOOR  # normalisation divides by max(std, std_floor) + std_eps
     std_eps: float = 0.0  # openpi's stats: floor 0, eps 1e-6; LeRobot's: eps 1e-8
+    colour_map: str | None = None  # file of the learned colour map (pi0_core.colour_map), if any
 
     def __post_init__(self) -> None:
         if not self.cameras:
@@ -57,6 +59,10 @@ class PolicySpec:
             crops = {camera: check_crop(camera, crop) for camera, crop in self.crops.items()}
             object.__setattr__(self, "crops", crops)
         object.__setattr__(self, "adapter", convention_name(self.adapter))
+        if self.colour_map not in (None, COLOUR_MAP_FILE):
+            raise ValueError(
+                f"colour_map must be {COLOUR_MAP_FILE!r} or absent, got {self.colour_map!r}"
+            )
         if self.std_floor < 0 or self.std_eps < 0:
             raise ValueError("std_floor and std_eps must not be negative")
 
@@ -74,6 +80,8 @@ class PolicySpec:
                 del data[name]  # files of our own rule stay readable by earlier versions
         if data["adapter"] == "identity":
             data["adapter"] = None
+        if self.colour_map is None:
+            del data["colour_map"]  # as crops: files without one stay readable by earlier versions
         if self.crops is None:
             del data["crops"]  # files without crops stay readable by earlier versions
         else:

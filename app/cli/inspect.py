@@ -34,6 +34,11 @@ def run(args: argparse.Namespace) -> int:
         f"tokenizer    {info['tokenizer'] or 'none'}",
         f"convention   {info['convention'] or 'not given'}",
     ]
+    if info["colour_map"]:
+        lines.append(
+            f"colour map   {info['colour_map']}: the images pass through a learned colour map "
+            "(--teach-colour-map), which sees its taught colours alike"
+        )
     lines += [f"problem      {problem}" for problem in info["problems"]] or ["problems     none"]
     print("\n".join(lines), flush=True)
     if args.json:

@@ -217,6 +217,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the peak learning rate of --teach-vision's steps (default 3e-4)",
     )
     parser.add_argument(
+        "--teach-colour-map",
+        type=int,
+        metavar="STEPS",
+        help="with --teach-as: first fit, for STEPS steps, a small per-pixel colour map in front "
+        "of the vision tower that shows it the new colour as the known one (the teacher's view "
+        "of each pixel); saved with the checkpoint, which then sees the two colours alike "
+        "(docs/finetune.md)",
+    )
+    parser.add_argument(
         "--rehearse-distill",
         action="store_const",
         const=True,
@@ -333,6 +342,7 @@ _FIELDS = {
     "teach_swap": "teach_swap",
     "teach_vision": "teach_vision",
     "teach_vision_lr": "teach_vision_lr",
+    "teach_colour_map": "teach_colour_map",
     "start_weight": "start_weight",
     "start_steps": "start_steps",
     "grasp_weight": "grasp_weight",

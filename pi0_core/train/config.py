@@ -73,6 +73,9 @@ class TrainConfig:
     teach_vision: int = 0  # with teach_as: steps that first fit the vision tower alone to the
     # checkpoint's image features of the teacher's view (pi0_core.train.teach_vision)
     teach_vision_lr: float = 3e-4  # the peak rate of those steps
+    teach_colour_map: int = 0  # with teach_as: steps that first fit a colour map in front of the
+    # vision tower to the teacher's view of each pixel, saved with the checkpoint
+    # (pi0_core.colour_map)
     start_weight: float = 1.0  # samples in an episode's first start_steps are drawn this often
     start_steps: int = 50  # the start of an episode, where only the cameras show the task
     grasp_weight: float = 1.0  # samples whose next grasp_steps close a gripper: drawn this often
@@ -148,6 +151,13 @@ class TrainConfig:
                 f"--teach-vision must be in [0, {MAX_TEACH_VISION_STEPS}] steps, "
                 f"got {self.teach_vision}"
             )
+        if not 0 <= self.teach_colour_map <= MAX_TEACH_VISION_STEPS:
+            raise ValueError(
+                f"--teach-colour-map must be in [0, {MAX_TEACH_VISION_STEPS}] steps, "
+                f"got {self.teach_colour_map}"
+            )
+        if self.teach_colour_map and not self.teach_as:
+            raise ValueError("--teach-colour-map needs --teach-as: it fits the teacher's view")
         if self.teach_vision and not self.teach_as:
             raise ValueError("--teach-vision needs --teach-as: it fits the teacher's view")
         if not 0 < self.teach_vision_lr <= 1e-2:

@@ -15,6 +15,13 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from pi0_core import checkpoint
+from pi0_core.colour_map import (
+    COLOUR_MAP_FILE,
+    ColourMap,
+    colour_map_loss,
+    load_colour_map,
+    save_colour_map,
+)
 from pi0_core.model import count_parameters, tokens_per_image
 from pi0_core.policy import Policy
 from pi0_core.threads import cpu_threads
@@ -62,6 +69,8 @@ from pi0_core.transforms import model_inputs
 
 log = logging.getLogger(__name__)
 TEACH_FEATURES = "teach_features"  # metrics key: the image tokens' gap to the teacher's view
+TEACH_COLOUR_MAP = "teach_colour_map"  # metrics key: the colour map's gap to the teacher's view
+COLOUR_MAP_LR = 3e-3  # --teach-colour-map's rate (Adam, constant): a few hundred weights
 
 RESUME_DIR = "resume"
 FINAL_DIR = "final"
@@ -95,6 +104,14 @@ def train(config: TrainConfig, resume_run: bool = False, stop_at: int | None = N
 def step_seed(seed: int, rank: int, step: int) -> int:
     """The seed of every random draw of one step on one process."""
     return (seed * 1_000_003 + rank * 10_007 + step) % (2**63)
+
+
+def _mapped(colour_map: ColourMap | None, pixels: torch.Tensor) -> torch.Tensor:
+    """`pixels` through `colour_map` (frozen: no gradient), or as they are without one."""
+    if colour_map is None:
+        return pixels
+    with torch.no_grad():
+        return colour_map(pixels.to(next(colour_map.parameters()).device))
 
 
 @dataclass
@@ -135,6 +152,10 @@ class Run:
             raise ValueError(
                 "--probe-warmup runs on one process: drop it or train without torchrun"
             )
+        if config.teach_colour_map and processes.world > 1:
+            raise ValueError(
+                "--teach-colour-map runs on one process: drop it or train without torchrun"
+            )
         if config.teach_vision and processes.world > 1:
             # Its steps update the tower outside DDP: each process would teach its own.
             raise ValueError(
@@ -147,6 +168,10 @@ class Run:
         torch.set_num_threads(config.threads or cpu_threads(processes.world))
         point = resume.load(self.out / RESUME_DIR) if resume_run else None
         self.parts = setup.build(config)
+        # The starting checkpoint's colour map (the teacher sees through it) and the network's
+        # (the same, or learned here by --teach-colour-map); None: none.
+        self.teacher_map = self._starting_colour_map()
+        self.colour_map = self.teacher_map
         self.auxiliaries: list[_Auxiliary] = []
         # --prompt-distill, --rehearse-distill, --teach-as: the starting checkpoint as loaded,
         # before probes or adapters
@@ -176,6 +201,8 @@ class Run:
         self.start_step = 0
         if point is not None:
             self._restore(point)
+            if config.teach_colour_map:  # learned before step 1, saved with the resume state
+                self.colour_map = load_colour_map(self.out / RESUME_DIR).to(processes.device)
         self.trained = self.model if self.sharded else distributed.wrap(self.model, processes)
         log.info(
             "training on %d process(es), device %s, %d torch threads each",
@@ -355,6 +382,8 @@ class Run:
         self._compare_before()
         if config.probe_warmup and self.start_step == 0:
             self._warm_probes()
+        if config.teach_colour_map and self.start_step == 0:
+            self._teach_colour_map()
         if config.teach_vision and self.start_step == 0:
             self._teach_vision()
         window = _Window()
@@ -421,6 +450,14 @@ class Run:
             )
         if config.state_dropout > 0:
             inputs["state"] = drop_state(inputs["state"], config.state_dropout, generator)
+        # the network sees the pixels through its colour map, the teacher through its own
+        raw = inputs["pixel_values"]
+        inputs["pixel_values"] = _mapped(self.teacher_map, raw)
+        seen = _mapped(self.colour_map, raw)
+        shown_batch = batch
+        if "teacher_pixel_values" in batch and self.teacher_map is not None:
+            pixels = batch["teacher_pixel_values"].to(device, raw.dtype)
+            shown_batch = {**batch, "teacher_pixel_values": _mapped(self.teacher_map, pixels)}
         actions, mask = batch["actions"].to(device), batch["action_mask"].to(device)
         autocast = (
             torch.autocast("cuda", dtype=torch.bfloat16)
@@ -435,7 +472,7 @@ class Run:
             if self.teacher is not None and not probes_only:
                 taught, gap_rows = self._taught(actions.shape[0])
                 shown = (
-                    teacher_inputs(inputs, batch, self._viewed_rows(actions.shape[0]))
+                    teacher_inputs(inputs, shown_batch, self._viewed_rows(actions.shape[0]))
                     if config.teach_as
                     else None
                 )
@@ -444,11 +481,12 @@ class Run:
                     sampled = teacher_chunks(self.teacher, shown, new_rows, generator)
                     actions = torch.cat([sampled.to(actions.dtype), actions[new_rows:]])
                 self._capture(True)
+                viewed = student_inputs(inputs, batch) if config.prompt_distill else inputs
                 loss, gap = distillation_loss(
                     self.trained,
                     self.teacher,
                     inputs,
-                    student_inputs(inputs, batch) if config.prompt_distill else None,
+                    {**viewed, "pixel_values": seen},
                     actions,
                     mask,
                     self.parts.spec.action_dim,
@@ -461,7 +499,7 @@ class Run:
             else:
                 loss = flow_matching_loss(
                     self.trained,
-                    inputs,
+                    {**inputs, "pixel_values": seen},
                     actions,
                     mask,
                     self.parts.spec.action_dim,
@@ -531,6 +569,72 @@ class Run:
             self._set_probes_trainable(False)
             log.info("probes held as warmed: only their losses' gradients reach the network")
 
+    def _starting_colour_map(self) -> ColourMap | None:
+        """The colour map the starting checkpoint sees through (its policy.json names it)."""
+        name = self.parts.spec.colour_map
+        if name is None:
+            return None
+        if self.config.teach_colour_map:
+            raise ValueError(
+                f"--teach-colour-map: {self.config.init} has a colour map already; teach from "
+                "the checkpoint it was taught from"
+            )
+        return load_colour_map(Path(self.config.init), name).to(self.processes.device)
+
+    def _policy(self, network: torch.nn.Module, name: str) -> Policy:
+        """A policy of the network as trained so far, seeing through its colour map."""
+        spec = replace(
+            self.parts.spec, colour_map=None if self.colour_map is None else COLOUR_MAP_FILE
+        )
+        return Policy(network, self.parts.tokenizer, spec, name=name, colour_map=self.colour_map)
+
+    def _seen_batch(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """The batch's pixels as the network sees them, and the teacher's view as it sees it."""
+        if self.colour_map is None and self.teacher_map is None:
+            return batch
+        device = self.processes.device
+        seen = {**batch, "pixel_values": _mapped(self.colour_map, batch["pixel_values"].to(device))}
+        if "teacher_pixel_values" in batch:
+            shown = batch["teacher_pixel_values"].to(device, seen["pixel_values"].dtype)
+            seen["teacher_pixel_values"] = _mapped(self.teacher_map, shown)
+        return seen
+
+    def _teach_colour_map(self) -> None:
+        """--teach-colour-map: a colour map in front of the vision tower learns, alone, to give
+        each pixel of a sample as recorded the teacher's view of it (the new colour as the known
+        one, every other pixel as it is); it is then frozen, and saved with every checkpoint."""
+        config, device = self.config, self.processes.device
+        colour_map = ColourMap().to(device)
+        optimizer = torch.optim.Adam(colour_map.parameters(), lr=COLOUR_MAP_LR)
+        batches = iter(self._loader())
+        started, total, count = time.monotonic(), 0.0, 0
+        log.info("fitting a colour map to the teacher's view for %d steps", config.teach_colour_map)
+        for step in range(config.teach_colour_map):
+            batch = next(batches)
+            pixels = batch["pixel_values"].to(device)
+            loss = colour_map_loss(colour_map, pixels, batch["teacher_pixel_values"].to(device))
+            if not math.isfinite(loss.item()):
+                raise FloatingPointError(f"the colour map's loss became {loss.item()} at {step}")
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            total, count = total + loss.item(), count + 1
+            done = step + 1
+            if done % config.log_every == 0 or done == config.teach_colour_map:
+                record = {
+                    "step": 0,  # before the main loop's first step
+                    "teach_colour_map_step": done,
+                    TEACH_COLOUR_MAP: total / count,
+                    "samples_per_s": count * config.batch_size / (time.monotonic() - started),
+                }
+                log.info(
+                    "teach-colour-map %d/%d: gap %.6f", done, config.teach_colour_map, total / count
+                )
+                if self.metrics:
+                    self.metrics.write(record)
+                started, total, count = time.monotonic(), 0.0, 0
+        self.colour_map = colour_map.requires_grad_(False).eval()
+
     def _teach_vision(self) -> None:
         """--teach-vision: the vision tower and projector alone learn, at a rate and with an
         optimiser of their own, to give the starting checkpoint's image features of the
@@ -561,7 +665,12 @@ class Run:
             )
             set_learning_rate(optimizer, lr)
             loss, focus = vision_batch_loss(
-                self.model, self.teacher, next(batches), image_tokens, patch, self.processes.device
+                self.model,
+                self.teacher,
+                self._seen_batch(next(batches)),
+                image_tokens,
+                patch,
+                self.processes.device,
             )
             if not math.isfinite(loss.item()):
                 raise FloatingPointError(
@@ -638,7 +747,7 @@ class Run:
         rate = None
         network = self._gathered()
         if self.processes.is_main:
-            policy = Policy(network, self.parts.tokenizer, self.parts.spec, name=f"step {done}")
+            policy = self._policy(network, f"step {done}")
             config = self.config
             rate = sim_success_rate(
                 policy, config.eval_task, config.eval_episodes, config.eval_seed
@@ -674,7 +783,7 @@ class Run:
         """Evaluate the result on the same tasks and seeds as the starting checkpoint."""
         comparison, after = self.comparison, None
         if self.processes.is_main:
-            policy = Policy(self._export(), self.parts.tokenizer, self.parts.spec, name="result")
+            policy = self._policy(self._export(), "result")
             after = compare.success_rates(
                 policy, comparison.tasks, comparison.episodes, comparison.seed
             )
@@ -707,9 +816,10 @@ class Run:
                 compare.learned_tasks(self.config, self.parts.dataset.prompts),
             )
             target = f"{CHECKPOINTS_DIR}/step_{done:06d}"
-            checkpoint.save_checkpoint(self.out / target, network, tokenizer, spec, card)
+            saved = (network, tokenizer, spec, card, self.colour_map)
+            checkpoint.save_checkpoint(self.out / target, *saved)
             if done == self.config.steps:
-                checkpoint.save_checkpoint(self.out / FINAL_DIR, network, tokenizer, spec, card)
+                checkpoint.save_checkpoint(self.out / FINAL_DIR, *saved)
             if state is not None:  # gathered from the shards
                 resume.save_state(
                     self.out / RESUME_DIR, done, self.processes.world, self.config.to_json(), *state
@@ -725,5 +835,7 @@ class Run:
                     self.optimizer,
                     also=self._held_probe_names(),
                 )
+            if self.config.teach_colour_map:  # learned before step 1: --resume reads it here
+                save_colour_map(self.colour_map, self.out / RESUME_DIR)
             log.info("step %d: checkpoint in %s", done, self.out / target)
         distributed.barrier(self.processes)

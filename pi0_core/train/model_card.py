@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from pi0_core.colour_map import COLOUR_MAP_FILE
 from pi0_core.spec import PolicySpec
 from pi0_core.train.card_tasks import TASKS_LINE, demo_recipes, read_card
 from pi0_core.train.compare import Comparison
@@ -98,6 +99,13 @@ def model_card(
                 f"; first the vision tower alone fitted to its image features in that view for "
                 f"{config.teach_vision} steps at lr {config.teach_vision_lr:g} (`--teach-vision`)"
                 if config.teach_vision
+                else ""
+            )
+            + (
+                f"; first a per-pixel colour map in front of the vision tower fitted to that view "
+                f"for {config.teach_colour_map} steps (`--teach-colour-map`, saved as "
+                f"{COLOUR_MAP_FILE}): this policy sees the two colours alike"
+                if config.teach_colour_map
                 else ""
             )
         )

@@ -104,6 +104,8 @@ def build(config: TrainConfig) -> RunParts:
         adapter=adapter,
         camera_size=_camera_size(dataset),
         crops=_crops(config, init_spec),
+        # the starting checkpoint's colour map stays in front of the tower (pi0_core.colour_map)
+        colour_map=None if init_spec is None else init_spec.colour_map,
     )
     objects = None
     if config.needs_objects:
