@@ -10,6 +10,7 @@ from pathlib import Path
 
 PRESETS = ("tiny", "pi0")
 MAX_LOSS_WEIGHT = 100.0  # the trainer's MAX_OBJECT_LOSS (not imported: it brings in torch)
+MAX_TEACH_STEPS = 100_000  # the trainer's MAX_TEACH_VISION_STEPS (the same reason)
 STEP_FOLDER = re.compile(r"step_(\d+)$")
 # Run the CLI through its module so it works in a source checkout and when installed alike.
 CLI_BOOTSTRAP = "import sys; from app.cli.main import main; sys.exit(main(sys.argv[1:]))"
@@ -40,6 +41,10 @@ class TrainingConfig:
     rehearse: float | None = None
     rehearse_distill: bool = False  # the rehearsed samples learn the checkpoint's own actions
     stats: str = "init"  # from a checkpoint: whose normalisation statistics (train --stats)
+    # From a checkpoint: "NEW=KNOWN", the new colour taught as the checkpoint acts on a known
+    # one (train --teach-as, with its measured recipe); None: off.
+    teach_as: str | None = None
+    teach_colour_map: int = 0  # with teach_as: steps of the colour map fitted first (0: none)
 
     def __post_init__(self) -> None:
         if not self.data:
@@ -56,6 +61,12 @@ class TrainingConfig:
             raise ValueError("the rehearsed share of each batch must be between 0 and 1")
         if self.rehearse_distill and (self.init is None or self.rehearse is None):
             raise ValueError("rehearsing as the policy acts needs a checkpoint and rehearsal")
+        if self.teach_as is not None and (self.init is None or "=" not in self.teach_as):
+            raise ValueError(
+                "teaching as a known colour needs a checkpoint and NEW=KNOWN (yellow=blue)"
+            )
+        if not 0 <= self.teach_colour_map <= MAX_TEACH_STEPS:
+            raise ValueError(f"the colour map's steps must be between 0 and {MAX_TEACH_STEPS:,}")
         for name, weight in (("object", self.object_loss), ("named-object", self.named_loss)):
             if not (math.isfinite(weight) and 0 <= weight <= MAX_LOSS_WEIGHT):
                 raise ValueError(
@@ -76,6 +87,10 @@ class TrainingConfig:
             args += rehearse or ["--no-rehearse"]
             if self.rehearse_distill:
                 args.append("--rehearse-distill")
+            if self.teach_as:  # the recipe of docs/finetune.md: the image tokens matched too
+                args += ["--teach-as", self.teach_as, "--teach-features", "1", "--teach-focus"]
+                if self.teach_colour_map:
+                    args += ["--teach-colour-map", str(self.teach_colour_map)]
         if self.lora:
             args.append("--lora")
         if self.freeze:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QMessageBox,
     QPlainTextEdit,
@@ -123,6 +124,20 @@ class FinetuneTab(QWidget):
             "Normalisation of states and actions: the starting checkpoint's (init), the new "
             "data's (data), or the checkpoint's widened where the new data need it (merge)"
         )
+        self.teach_as = QLineEdit()
+        self.teach_as.setPlaceholderText("off, or NEW=KNOWN: yellow=blue")
+        self.teach_as.setToolTip(
+            "Teach a new colour as the starting checkpoint acts on a known one (train "
+            "--teach-as): the new episodes' targets are what it does shown them with the new "
+            "colour painted as the known one and named by it. Keeps the vision tower and the "
+            "action expert; the policy then sees the two colours alike."
+        )
+        self.teach_colour_map = _int_box(0, 100_000, 600)
+        self.teach_colour_map.setToolTip(
+            "With teach-as: steps of a per-pixel colour map fitted first, in front of the vision "
+            "tower, that shows it the new colour as the known one (train --teach-colour-map). "
+            "0: none."
+        )
         self.lora = QCheckBox("LoRA (train small adapters, keep the base weights)")
         self.keep_expert = QCheckBox("Keep the action expert (teach words, not motions)")
         self.keep_expert.setToolTip(
@@ -183,6 +198,8 @@ class FinetuneTab(QWidget):
         form.addRow("Rehearsal", rehearse)
         form.addRow("", self.rehearse_distill)
         form.addRow("Statistics", self.stats)
+        form.addRow("Teach as", self.teach_as)
+        form.addRow("Colour-map steps", self.teach_colour_map)
         form.addRow("Object loss", self.object_loss)
         form.addRow("Named-object loss", self.named_loss)
         form.addRow("Evaluate on", self.eval_task)
@@ -242,7 +259,7 @@ class FinetuneTab(QWidget):
         choice = self.start_from.currentIndex()
         self.checkpoint.setEnabled(choice == 1)
         self.preset.setEnabled(choice == 2)
-        for widget in (self.rehearse, self.stats, self.keep_expert):
+        for widget in (self.rehearse, self.stats, self.keep_expert, self.teach_as):
             widget.setEnabled(choice != 2)  # only a checkpoint has data, stats and trained parts
         self.rehearse_share.setEnabled(choice != 2 and self.rehearse.isChecked())
         self.rehearse_distill.setEnabled(choice != 2 and self.rehearse.isChecked())
@@ -271,6 +288,10 @@ class FinetuneTab(QWidget):
             preset = self.preset.currentText()
         task = self.eval_task.currentText()
         rehearsing = init is not None and self.rehearse.isChecked()
+        teach = (self.teach_as.text().strip().lower() or None) if init is not None else None
+        freeze = ("expert",) if self.keep_expert.isChecked() and init is not None else ()
+        if teach is not None:
+            freeze = ("vision", "expert")  # the recipe: the words and the map learn, no more
         return TrainingConfig(
             data=tuple(self.datasets.item(i).text() for i in range(self.datasets.count())),
             out=self.out.path,
@@ -280,7 +301,7 @@ class FinetuneTab(QWidget):
             batch_size=self.batch_size.value(),
             lr=self.lr.value(),
             lora=self.lora.isChecked(),
-            freeze=("expert",) if self.keep_expert.isChecked() and init is not None else (),
+            freeze=freeze,
             rehearse=self.rehearse_share.value() if rehearsing else None,
             rehearse_distill=rehearsing and self.rehearse_distill.isChecked(),
             stats=self.stats.currentText(),
@@ -288,6 +309,8 @@ class FinetuneTab(QWidget):
             named_loss=self.named_loss.value(),
             eval_task=None if task == "none" else task,
             eval_every=self.eval_every.value(),
+            teach_as=teach,
+            teach_colour_map=self.teach_colour_map.value() if teach else 0,
         )
 
     def open_run(self, out: str) -> None:

@@ -203,3 +203,24 @@ def test_rehearsing_as_the_policy_acts_goes_with_rehearsal_only(finetune, tmp_pa
     finetune.start_from.setCurrentIndex(2)  # a fresh network has no behaviour to keep
     assert not finetune.rehearse_distill.isEnabled()
     assert "--rehearse-distill" not in FinetuneTab.config(finetune).arguments()
+
+
+def test_teaching_as_a_known_colour_passes_the_recipe_from_a_checkpoint_only(finetune, tmp_path):
+    finetune.start_from.setCurrentIndex(0)  # the bundled policy
+    finetune.add_dataset(str(tmp_path / "data"))
+    finetune.out.set_path(str(tmp_path / "run"))
+    assert "--teach-as" not in FinetuneTab.config(finetune).arguments()  # empty: off
+    finetune.teach_as.setText(" Yellow=Blue ")
+    arguments = FinetuneTab.config(finetune).arguments()
+    assert arguments[arguments.index("--teach-as") + 1] == "yellow=blue"
+    assert arguments[arguments.index("--teach-colour-map") + 1] == "600"
+    assert arguments[arguments.index("--freeze") + 1] == "vision,expert"
+    assert "--teach-focus" in arguments
+    finetune.teach_colour_map.setValue(0)
+    assert "--teach-colour-map" not in FinetuneTab.config(finetune).arguments()
+    finetune.teach_as.setText("yellow")
+    with pytest.raises(ValueError, match="NEW=KNOWN"):
+        FinetuneTab.config(finetune)
+    finetune.start_from.setCurrentIndex(2)  # a fresh network knows no colour to teach as
+    assert not finetune.teach_as.isEnabled()
+    assert "--teach-as" not in FinetuneTab.config(finetune).arguments()
