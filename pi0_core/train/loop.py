@@ -384,6 +384,8 @@ class Run:
             self._warm_probes()
         if config.teach_colour_map and self.start_step == 0:
             self._teach_colour_map()
+            if not config.teach_vision:  # that stage saves it with its tower
+                self._save(0)  # the map in front of the network as the checkpoint has it
         if config.teach_vision and self.start_step == 0:
             self._teach_vision()
         window = _Window()

@@ -166,6 +166,10 @@ def test_a_run_fits_the_map_first_keeps_it_frozen_and_saves_it_everywhere(
     start = Policy.load(micro_init, device="cpu")
     vision = _weights(start, "vision")
     assert all(torch.equal(vision[n], p) for n, p in _weights(final, "vision").items())
+    mapped = Policy.load(out / "checkpoints" / "step_000000", device="cpu")  # the map alone
+    assert torch.equal(mapped.colour_map(pixels), final.colour_map(pixels))
+    language = _weights(start, "language")
+    assert all(torch.equal(language[n], p) for n, p in _weights(mapped, "language").items())
     assert "`--teach-colour-map`" in final.model_card
 
 
