@@ -114,6 +114,13 @@ def _mapped(colour_map: ColourMap | None, pixels: torch.Tensor) -> torch.Tensor:
         return colour_map(pixels.to(next(colour_map.parameters()).device))
 
 
+def _stage_record(stage: str, done: int, means: dict, samples: int, started: float) -> dict:
+    """A metrics line of a stage that runs before the main loop's first step (logged at step 0,
+    its own step count as `STAGE_step`)."""
+    rate = samples / (time.monotonic() - started)
+    return {"step": 0, f"{stage}_step": done, **means, "samples_per_s": rate}
+
+
 @dataclass
 class _Window:
     """The steps since the last metrics line: their losses are logged as means."""
@@ -623,12 +630,10 @@ class Run:
             total, count = total + loss.item(), count + 1
             done = step + 1
             if done % config.log_every == 0 or done == config.teach_colour_map:
-                record = {
-                    "step": 0,  # before the main loop's first step
-                    "teach_colour_map_step": done,
-                    TEACH_COLOUR_MAP: total / count,
-                    "samples_per_s": count * config.batch_size / (time.monotonic() - started),
-                }
+                means = {TEACH_COLOUR_MAP: total / count}
+                record = _stage_record(
+                    "teach_colour_map", done, means, count * config.batch_size, started
+                )
                 log.info(
                     "teach-colour-map %d/%d: gap %.6f", done, config.teach_colour_map, total / count
                 )
@@ -686,14 +691,10 @@ class Run:
             focused += 0.0 if focus is None else focus.item()
             done = step + 1
             if done % config.log_every == 0 or done == config.teach_vision:
-                record = {
-                    "step": 0,  # before the main loop's first step
-                    "teach_vision_step": done,
-                    TEACH_VISION: total / count,
-                    FOCUS: focused / count,
-                    "lr": lr,
-                    "samples_per_s": count * config.batch_size / (time.monotonic() - started),
-                }
+                means = {TEACH_VISION: total / count, FOCUS: focused / count, "lr": lr}
+                record = _stage_record(
+                    "teach_vision", done, means, count * config.batch_size, started
+                )
                 log.info(
                     "teach-vision %d/%d: gap %.4f, at the repainted tokens %.4f",
                     done,

@@ -208,21 +208,6 @@ def test_out_of_range_colour_map_options_are_refused(overrides: dict, message: s
         TrainConfig(data=("d",), out="o", init="ckpt", **overrides)
 
 
-def test_the_map_across_processes_is_refused_before_anything_is_written(
-    tmp_path, micro_init
-) -> None:
-    from pi0_core.train.distributed import Processes
-    from pi0_core.train.loop import Run
-
-    data = write_folder(tmp_path / "data", episodes=1, steps=12, prompt="lift the yellow")
-    out = tmp_path / "out"
-    config = train_config(data, out, micro_init, teach_as=YELLOW_AS_BLUE.text, teach_colour_map=3)
-    processes = Processes(rank=0, world=2, local_rank=0, device=torch.device("cpu"))
-    with pytest.raises(ValueError, match="--teach-colour-map runs on one process"):
-        Run(config, processes, False)
-    assert not out.exists()
-
-
 def test_inspect_names_the_map_and_a_missing_one_is_a_problem(tmp_path) -> None:
     from pi0_core.describe import describe
 

@@ -161,16 +161,18 @@ def test_without_the_tower_frozen_the_average_starts_from_the_taught_tower(
     assert not _same(_weights(start, "vision"), _weights(taught, "vision"))
 
 
-def test_the_stage_across_processes_is_refused_before_anything_is_written(
-    tmp_path, micro_init
+@pytest.mark.parametrize("stage", ["teach_vision", "teach_colour_map"])
+def test_the_stages_across_processes_are_refused_before_anything_is_written(
+    tmp_path, micro_init, stage: str
 ) -> None:
     from pi0_core.train.distributed import Processes
     from pi0_core.train.loop import Run
 
     data = write_folder(tmp_path / "data", episodes=1, steps=12, prompt="lift the yellow")
     out = tmp_path / "out"
-    config = train_config(data, out, micro_init, teach_as=YELLOW_AS_BLUE.text, teach_vision=3)
+    config = train_config(data, out, micro_init, teach_as=YELLOW_AS_BLUE.text, **{stage: 3})
     processes = Processes(rank=0, world=2, local_rank=0, device=torch.device("cpu"))
-    with pytest.raises(ValueError, match="--teach-vision runs on one process"):
+    option = "--" + stage.replace("_", "-")
+    with pytest.raises(ValueError, match=f"{option} runs on one process"):
         Run(config, processes, False)
     assert not out.exists()

@@ -132,7 +132,7 @@ class FinetuneTab(QWidget):
             "colour painted as the known one and named by it. Keeps the vision tower and the "
             "action expert; the policy then sees the two colours alike."
         )
-        self.teach_colour_map = _int_box(0, 100_000, 600)
+        self.teach_colour_map = _int_box(0, 100_000, 2400)
         self.teach_colour_map.setToolTip(
             "With teach-as: steps of a per-pixel colour map fitted first, in front of the vision "
             "tower, that shows it the new colour as the known one (train --teach-colour-map). "

@@ -213,7 +213,7 @@ def test_teaching_as_a_known_colour_passes_the_recipe_from_a_checkpoint_only(fin
     finetune.teach_as.setText(" Yellow=Blue ")
     arguments = FinetuneTab.config(finetune).arguments()
     assert arguments[arguments.index("--teach-as") + 1] == "yellow=blue"
-    assert arguments[arguments.index("--teach-colour-map") + 1] == "600"
+    assert arguments[arguments.index("--teach-colour-map") + 1] == "2400"
     assert arguments[arguments.index("--freeze") + 1] == "vision,expert"
     assert "--teach-focus" in arguments
     finetune.teach_colour_map.setValue(0)
