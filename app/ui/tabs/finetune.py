@@ -44,6 +44,7 @@ from app.ui.training import (
 )
 from app.ui.training_run import TrainingRun
 
+TEACH_STEPS, TEACH_LR = 1000, 1e-4  # the measured --teach-as --teach-colour-map run
 START_FROM = ("bundled policy", "checkpoint directory", "new model from a preset")
 STATS_CHOICES = ("init", "data", "merge")  # train --stats
 ERROR_STYLE = "QPlainTextEdit { color: #b71c1c; background: #fff5f5; }"
@@ -132,6 +133,7 @@ class FinetuneTab(QWidget):
             "colour painted as the known one and named by it. Keeps the vision tower and the "
             "action expert; the policy then sees the two colours alike."
         )
+        self.teach_as.textChanged.connect(self._teach_recipe)
         self.teach_colour_map = _int_box(0, 100_000, 2400)
         self.teach_colour_map.setToolTip(
             "With teach-as: steps of a per-pixel colour map fitted first, in front of the vision "
@@ -264,6 +266,15 @@ class FinetuneTab(QWidget):
         self.rehearse_share.setEnabled(choice != 2 and self.rehearse.isChecked())
         self.rehearse_distill.setEnabled(choice != 2 and self.rehearse.isChecked())
         self._show_default_lr()
+
+    def _teach_recipe(self, text: str) -> None:
+        """Teaching as a known colour starts from its measured run length and rate
+        (docs/finetune.md) where the form still shows the plain fine-tune's."""
+        defaults = backend.finetune_defaults()
+        if not text.strip() or self.steps.value() != defaults.steps:
+            return
+        self.steps.setValue(TEACH_STEPS)
+        self.lr.setValue(TEACH_LR)
 
     def _show_default_lr(self) -> None:
         """The trainer's default rate for the starting point (the bundled policy is tiny)."""

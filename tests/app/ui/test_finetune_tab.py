@@ -212,6 +212,8 @@ def test_teaching_as_a_known_colour_passes_the_recipe_from_a_checkpoint_only(fin
     assert "--teach-as" not in FinetuneTab.config(finetune).arguments()  # empty: off
     finetune.teach_as.setText(" Yellow=Blue ")
     arguments = FinetuneTab.config(finetune).arguments()
+    assert arguments[arguments.index("--steps") + 1] == "1000"  # the measured recipe's
+    assert arguments[arguments.index("--lr") + 1] == "0.0001"
     assert arguments[arguments.index("--teach-as") + 1] == "yellow=blue"
     assert arguments[arguments.index("--teach-colour-map") + 1] == "2400"
     assert arguments[arguments.index("--freeze") + 1] == "vision,expert"
