@@ -87,8 +87,8 @@ class TrainingConfig:
             args += rehearse or ["--no-rehearse"]
             if self.rehearse_distill:
                 args.append("--rehearse-distill")
-            if self.teach_as:  # the recipe of docs/finetune.md: the image tokens matched too
-                args += ["--teach-as", self.teach_as, "--teach-features", "1", "--teach-focus"]
+            if self.teach_as:  # the recipe of docs/finetune.md (the velocity alone is matched)
+                args += ["--teach-as", self.teach_as]
                 if self.teach_colour_map:
                     args += ["--teach-colour-map", str(self.teach_colour_map)]
         if self.lora:

@@ -275,6 +275,7 @@ class FinetuneTab(QWidget):
             return
         self.steps.setValue(TEACH_STEPS)
         self.lr.setValue(TEACH_LR)
+        self.rehearse_distill.setChecked(True)  # the old tasks kept as the policy does them
 
     def _show_default_lr(self) -> None:
         """The trainer's default rate for the starting point (the bundled policy is tiny)."""

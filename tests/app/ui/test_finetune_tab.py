@@ -217,7 +217,7 @@ def test_teaching_as_a_known_colour_passes_the_recipe_from_a_checkpoint_only(fin
     assert arguments[arguments.index("--teach-as") + 1] == "yellow=blue"
     assert arguments[arguments.index("--teach-colour-map") + 1] == "2400"
     assert arguments[arguments.index("--freeze") + 1] == "vision,expert"
-    assert "--teach-focus" in arguments
+    assert "--rehearse-distill" in arguments and "--teach-features" not in arguments
     finetune.teach_colour_map.setValue(0)
     assert "--teach-colour-map" not in FinetuneTab.config(finetune).arguments()
     finetune.teach_as.setText("yellow")
