@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from pi0_core import checkpoint
 from pi0_core.colour_map import (
     COLOUR_MAP_FILE,
     ColourMap,
@@ -23,8 +24,7 @@ from pi0_core.train.loop import TEACH_COLOUR_MAP, resumed_config, train
 from pi0_core.train.metrics import read_metrics
 from pi0_core.train.teach_as import repaint
 from tests.pi0_core.conftest import make_policy, train_config
-from tests.pi0_core.episodes import write_folder
-from tests.pi0_core.test_teach_vision import YELLOW_AS_BLUE, YELLOW_BAR
+from tests.pi0_core.test_teach_vision import YELLOW_AS_BLUE, yellow_data
 
 YELLOW, BLUE = YELLOW_AS_BLUE.new_rgb, YELLOW_AS_BLUE.known_rgb
 
@@ -126,6 +126,11 @@ def test_a_policy_sees_through_its_map_and_loads_it_strictly(tmp_path) -> None:
         Policy.load(folder, device="cpu")
     with pytest.raises(ValueError, match="names a colour map and none was loaded"):
         Policy(plain.model, plain.tokenizer, mapped.spec)
+    with pytest.raises(ValueError, match="given for a policy.json that names none"):
+        Policy(plain.model, plain.tokenizer, plain.spec, colour_map=_random_map())
+    with pytest.raises(ValueError, match="not saved with it"):  # never a dangling name on disk
+        checkpoint.save_checkpoint(tmp_path / "dangling", plain.model, plain.tokenizer, mapped.spec)
+    assert not (tmp_path / "dangling" / "policy.json").exists()
     with pytest.raises(ValueError, match="colour_map must be"):
         replace(plain.spec, colour_map="../elsewhere.safetensors")
 
@@ -145,9 +150,7 @@ def _weights(policy: Policy, part: str) -> dict[str, torch.Tensor]:
 def test_a_run_fits_the_map_first_keeps_it_frozen_and_saves_it_everywhere(
     tmp_path, micro_init
 ) -> None:
-    data = write_folder(
-        tmp_path / "data", episodes=1, steps=12, prompt="lift the yellow", bar=YELLOW_BAR
-    )
+    data = yellow_data(tmp_path)
     out = tmp_path / "out"
     config = train_config(
         data, out, micro_init, steps=2, teach_as=YELLOW_AS_BLUE.text, teach_colour_map=4,
@@ -177,9 +180,7 @@ def test_a_fine_tune_from_a_mapped_checkpoint_keeps_its_map_and_no_second_is_tau
     tmp_path,
 ) -> None:
     init = _mapped_policy().save(tmp_path / "init")
-    data = write_folder(
-        tmp_path / "data", episodes=1, steps=12, prompt="lift the yellow", bar=YELLOW_BAR
-    )
+    data = yellow_data(tmp_path)
     out = tmp_path / "out"
     train(train_config(data, out, init, steps=1))
     pixels = torch.rand(1, 3, 3, 4, 4) * 2 - 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -28,6 +30,14 @@ YELLOW_AS_BLUE = TeachAs("yellow", YELLOW, "blue", (0.1, 0.2, 0.9))
 YELLOW_BAR = tuple(round(255 * c) for c in YELLOW)
 
 
+def yellow_data(tmp_path: Path, bar: bool = True) -> Path:
+    """One short episode that names yellow, its top camera's bar yellow (else white)."""
+    colour = YELLOW_BAR if bar else (255, 255, 255)
+    return write_folder(
+        tmp_path / "data", episodes=1, steps=12, prompt="lift the yellow", bar=colour
+    )
+
+
 def test_the_gap_is_relative_to_the_teachers_size_and_counts_only_visible_tokens() -> None:
     teacher = torch.full((1, 4, 2), 2.0)  # mean square 4
     student = teacher.clone()
@@ -49,7 +59,7 @@ def test_only_the_repainted_view_asks_the_tower_for_something_else(tmp_path) -> 
     student, teacher = policy.model.eval(), make_teacher(policy.model)
     tokens = len(policy.spec.cameras) * tokens_per_image(policy.model)
     patch = student.config.vlm_config.vision_config.patch_size
-    data = write_folder(tmp_path / "data", episodes=1, steps=12, prompt="lift the yellow")
+    data = yellow_data(tmp_path, bar=False)
     same, focus = vision_batch_loss(
         student, teacher, _batch(policy, data, YELLOW_AS_BLUE, colour=(0.5, 0.5, 0.5)), tokens,
         patch, torch.device("cpu"),
@@ -76,9 +86,7 @@ def _same(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> bool:
 def test_a_run_teaches_the_tower_first_then_trains_the_rest_with_it_kept(
     tmp_path, micro_init
 ) -> None:
-    data = write_folder(
-        tmp_path / "data", episodes=1, steps=12, prompt="lift the yellow", bar=YELLOW_BAR
-    )
+    data = yellow_data(tmp_path)
     out = tmp_path / "out"
     config = train_config(
         data,
@@ -108,9 +116,7 @@ def test_a_run_teaches_the_tower_first_then_trains_the_rest_with_it_kept(
 
 
 def test_the_taught_tower_is_saved_for_resume_though_frozen(tmp_path, micro_init) -> None:
-    data = write_folder(
-        tmp_path / "data", episodes=1, steps=12, prompt="lift the yellow", bar=YELLOW_BAR
-    )
+    data = yellow_data(tmp_path)
     out = tmp_path / "out"
     config = train_config(
         data, out, micro_init, steps=2, teach_as=YELLOW_AS_BLUE.text, teach_vision=2,
@@ -147,9 +153,7 @@ def test_out_of_range_vision_options_are_refused(overrides: dict, message: str) 
 def test_without_the_tower_frozen_the_average_starts_from_the_taught_tower(
     tmp_path, micro_init
 ) -> None:
-    data = write_folder(
-        tmp_path / "data", episodes=1, steps=12, prompt="lift the yellow", bar=YELLOW_BAR
-    )
+    data = yellow_data(tmp_path)
     out = tmp_path / "out"
     config = train_config(
         data, out, micro_init, steps=1, teach_as=YELLOW_AS_BLUE.text, teach_vision=3,
@@ -168,7 +172,7 @@ def test_the_stages_across_processes_are_refused_before_anything_is_written(
     from pi0_core.train.distributed import Processes
     from pi0_core.train.loop import Run
 
-    data = write_folder(tmp_path / "data", episodes=1, steps=12, prompt="lift the yellow")
+    data = yellow_data(tmp_path, bar=False)
     out = tmp_path / "out"
     config = train_config(data, out, micro_init, teach_as=YELLOW_AS_BLUE.text, **{stage: 3})
     processes = Processes(rank=0, world=2, local_rank=0, device=torch.device("cpu"))

@@ -116,3 +116,18 @@ def test_rehearsing_as_the_policy_acts_needs_a_checkpoint_and_rehearsal():
     assert config.arguments()[-1] == "--rehearse-distill"
     with pytest.raises(ValueError, match="needs a checkpoint and rehearsal"):
         TrainingConfig(data=("a",), out="run", init="ckpt", preset=None, rehearse_distill=True)
+
+
+def test_teaching_as_a_known_colour_is_checked_before_a_run():
+    config = TrainingConfig(
+        data=("a",), out="run", init="ckpt", preset=None, teach_as="yellow=blue", teach_colour_map=5
+    )
+    arguments = config.arguments()
+    assert arguments[arguments.index("--teach-colour-map") + 1] == "5"
+    with pytest.raises(ValueError, match="needs a checkpoint"):
+        TrainingConfig(data=("a",), out="run", teach_as="yellow=blue")
+    with pytest.raises(ValueError, match="colour map's steps"):
+        TrainingConfig(
+            data=("a",), out="run", init="ckpt", preset=None, teach_as="yellow=blue",
+            teach_colour_map=10**6,
+        )  # fmt: skip
