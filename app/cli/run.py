@@ -12,6 +12,7 @@ from app.runtime.execution import (
     EXECUTION_MODES,
     GUIDANCE_VARIANTS,
 )
+from drivers.sim import SCENE_SEED
 
 HELP = "run a policy on the simulator, the virtual bus or ALOHA arms, printing telemetry"
 
@@ -22,7 +23,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--checkpoint", default=None, help="policy directory (default: bundled)")
     parser.add_argument("--prompt", default=None, help="instruction (sim default: the task's)")
     parser.add_argument("--task", default="pick_color", help="simulator task (sim, virtual)")
-    parser.add_argument("--seed", type=int, default=0, help="simulator scene seed")
+    parser.add_argument(
+        "--seed", type=int, default=SCENE_SEED, help=f"simulator scene seed (default {SCENE_SEED})"
+    )
     parser.add_argument(
         "--seconds",
         type=float,

@@ -6,6 +6,8 @@ import argparse
 import contextlib
 import sys
 
+from drivers.sim import SCENE_SEED
+
 HELP = (
     "teleoperate (leaders drive followers) on ALOHA arms, the virtual bus, or the simulator "
     "with the scripted expert or the keyboard as leader; record episodes"
@@ -17,7 +19,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--robot", choices=("virtual", "aloha", "sim"), default="virtual")
     parser.add_argument("--config", default=None, help="ALOHA config TOML (--robot aloha)")
     parser.add_argument("--task", default="transfer_cube", help="simulated task (virtual, sim)")
-    parser.add_argument("--seed", type=int, default=0, help="simulator scene seed (virtual, sim)")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=SCENE_SEED,
+        help=f"simulator scene seed (virtual, sim; default {SCENE_SEED})",
+    )
     parser.add_argument(
         "--leader",
         choices=("expert", "keyboard"),

@@ -10,6 +10,7 @@ from app.runtime.envelope import envelope_for
 from app.runtime.safety import ESTOP_ACTIONS, SafetyConfig
 from drivers.robot import SIDES, Robot
 from drivers.safety_settings import ArmLimits
+from drivers.sim import SCENE_SEED
 
 ROBOT_KINDS = ("sim", "virtual", "aloha")
 DEFAULT_CAMERAS = ("cam_high", "cam_left_wrist", "cam_right_wrist")
@@ -21,7 +22,7 @@ def make_robot(
     task: str = "pick_color",
     config: str | Path | None = None,
     *,
-    seed: int = 0,
+    seed: int = SCENE_SEED,
     cameras: tuple[str, ...] = DEFAULT_CAMERAS,
     image_size: tuple[int, int] = (240, 320),
     leader: str | None = None,

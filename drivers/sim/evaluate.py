@@ -270,6 +270,9 @@ def run_one(
     sim.reset(seed)
     if phrase is not None:
         sim.prompt = phrase(sim.prompt, sim.target_color or "", seed)  # the scene's own object
+        named = sim.task.colors_named(sim.prompt)
+        if len(named) == 1:  # a line naming one cube ("pick up the red cube"): judged on it,
+            sim.target_color = named[0]  # as the app judges it; reset() draws the scene's again
     if policy is None:
         controller, chunk_controller = make_demonstrator(sim), None
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from drivers.robot import SIDES, Robot
+from drivers.sim import SCENE_SEED
 from drivers.sim.arm import SimArm
 from drivers.sim.camera import SimCamera
 from drivers.sim.leaders import PlayedLeaderArm, PlayedLeaders
@@ -15,7 +16,7 @@ DEFAULT_CAMERAS = ("cam_high", "cam_left_wrist", "cam_right_wrist")
 
 def make_sim_robot(
     task: str = "pick_color",
-    seed: int = 0,
+    seed: int = SCENE_SEED,
     cameras: Sequence[str] = DEFAULT_CAMERAS,
     image_size: tuple[int, int] = (240, 320),
     leader: str | None = None,

@@ -127,3 +127,37 @@ def test_eval_prompts_reach_the_policy_and_are_reported() -> None:
         assert outcome.prompt == episode_prompt("pick_color", "held-out", outcome.seed, color)
     summary = report.summary()["prompts"]
     assert summary["set"] == "held-out" and sum(n for _, n in summary["by_prompt"].values()) == 2
+
+
+@pytest.mark.slow
+def test_a_prompt_line_naming_another_cube_is_judged_on_that_cube(tmp_path) -> None:
+    from app.cli.eval import prompt_phrase
+    from drivers.sim.evaluate import run_one
+    from drivers.sim.scripted import make_demonstrator
+    from drivers.sim.world import AlohaSim
+
+    lines = tmp_path / "red.txt"
+    lines.write_text("pick up the red cube\n")
+    judged = []
+
+    class Expert:  # the scripted expert, of the cube the episode is judged on, as a controller
+        calls, switch_ticks = 0, []
+
+        def __init__(self, policy, sim, image_size, replan) -> None:
+            judged.append(sim.target_color)
+            self.script = make_demonstrator(sim)
+
+        def __call__(self, step: int) -> np.ndarray:
+            return self.script(step)
+
+    with AlohaSim("pick_color", 0) as sim:
+        assert sim.target_color == "green"  # the scene's own cube
+        outcome = run_one(
+            sim, HoldStill(), 0, phrase=prompt_phrase("pick_color", str(lines)),
+            make_controller=Expert,
+        )  # fmt: skip
+        assert judged == ["red"] and outcome.prompt == "pick up the red cube"
+        assert outcome.success  # the red cube lifted counts, as in the app
+        assert sim.body_height("red_cube") > sim.body_height("green_cube") + 0.04
+        sim.reset(0)
+        assert sim.target_color == "green"  # the next episode is judged on its own again
