@@ -357,8 +357,7 @@ class RobotSession:
             scene, self._scene_reset = self._scene_reset, None
             estop_due = self._estop_latched and not self._estop_applied
         if scene is not None:
-            self._sim.reset(scene)
-            self._task_success = None
+            self._reset_sim(scene)
             self.events.add(f"scene reset (seed {scene})")
         if estop_due:
             self._apply_estop(tick)
@@ -366,6 +365,14 @@ class RobotSession:
             self._release_estop()
         if mode is not None and mode is not self._mode:
             self._enter_mode(mode)
+
+    def _reset_sim(self, seed: int) -> None:
+        """A new scene: the simulator puts the arms at their start pose at once, so the safety
+        layer forgets the last command (else it would ramp the arms back toward where they
+        were, at the servos' speed, through the new scene)."""
+        self._sim.reset(seed)
+        self._task_success = None
+        self.gate.hold_here()
 
     def _follow_recorder(self) -> None:
         """Played leaders in teleoperation: each episode's reset pause starts on a new scene,
@@ -379,8 +386,7 @@ class RobotSession:
             self.events.add(f"episode on seed {self._sim.seed}: task {done}")
         if state == "waiting":
             seed = self._sim.seed + 1
-            self._sim.reset(seed)
-            self._task_success = None
+            self._reset_sim(seed)
             self._played.begin_episode()  # hold the start pose through the countdown
             self.events.add(f"scene reset (seed {seed}) for the next episode")
         elif state == "recording":

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from app.cli.main import main
+from drivers.sim.world import AlohaSim
 from recordings.validate import validate_path
 
 
@@ -103,14 +104,19 @@ def test_teleop_in_the_simulator_records_the_expert_on_a_new_scene_each_episode(
     out = capsys.readouterr().out
     assert "recorded 2 episode(s)" in out
     assert [r.ok for r in validate_path(tmp_path)] == [True, True]
-    first_frames, actions = [], []
+    first_frames, actions, first_qpos = [], [], []
     for index in range(2):
         with h5py.File(tmp_path / f"episode_{index}.hdf5") as episode:
             assert episode.attrs["prompt"] == "pick up the green cube"
             first_frames.append(episode["observations/images/cam_high"][0])
             actions.append(episode["action"][:])
+            first_qpos.append(episode["observations/qpos"][0])
     assert not np.array_equal(*first_frames)  # the scene was reset to a new seed between them
     assert all(np.ptp(a[:, 7:13], axis=0).max() > 0.05 for a in actions)  # the right arm moved
+    # The reset put the arms at the start pose, and the second episode starts there: the safety
+    # layer does not ramp them back toward where the first episode left them.
+    start = AlohaSim.start_action()
+    assert np.abs(first_qpos[1][7:13] - start[7:13]).max() < 0.25
 
 
 @pytest.mark.parametrize(
