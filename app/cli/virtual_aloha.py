@@ -7,6 +7,8 @@ import contextlib
 import json
 import time
 
+from drivers.sim import SCENE_SEED
+
 HELP = "serve a virtual ALOHA on four pseudo-terminals (Dynamixel Protocol 2.0)"
 
 
@@ -20,7 +22,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "static: ideal servos",
     )
     parser.add_argument("--task", default="transfer_cube", help="simulated task (sim backend)")
-    parser.add_argument("--seed", type=int, default=0, help="scene seed (sim backend)")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=SCENE_SEED,
+        help=f"scene seed (sim backend; default {SCENE_SEED})",
+    )
     parser.add_argument("--gripper-profile", default="aloha2", help="aloha or aloha2")
     parser.add_argument("--link-dir", help="also make <DIR>/<role> links to the ptys")
     parser.add_argument("--seconds", type=float, help="stop after this long (default: Ctrl-C)")

@@ -42,9 +42,10 @@ def test_the_scene_seed_lies_past_every_seed_the_docs_evaluate_on() -> None:
     assert all(seed + 1000 <= SCENE_SEED for seed in named)
 
 
-def test_run_teleop_and_the_app_start_on_the_scene_seed() -> None:
+def test_run_teleop_virtual_aloha_and_the_app_start_on_the_scene_seed() -> None:
     parser = build_parser()
     assert parser.parse_args(["run"]).seed == SCENE_SEED
     assert parser.parse_args(["teleop", "--robot", "sim"]).seed == SCENE_SEED
+    assert parser.parse_args(["virtual-aloha"]).seed == SCENE_SEED
     robot = make_robot("sim", cameras=("cam_high",), image_size=(24, 32))  # the app's call
     assert robot.physics.seed == SCENE_SEED
