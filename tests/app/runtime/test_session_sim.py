@@ -93,3 +93,29 @@ def test_a_prompt_naming_no_cube_is_reported_not_judged(sim_robot) -> None:
     assert snap.task_problem == "the prompt names no cube of pick_color (red, green, blue)"
     assert summary_lines(snap, 1.0)[-1] == f"task success: not judged, {snap.task_problem}"
     assert named.task_problem is None and simulator_of(sim_robot).target_color == "red"
+
+
+def test_a_scene_reset_leaves_the_arms_at_the_start_pose(sim_robot) -> None:
+
+    from drivers.sim.world import AlohaSim
+
+    sim = sim_robot.physics
+    wrist = sim.arm_qpos[10]  # the right wrist angle
+    start = AlohaSim.start_action()
+    away = start.copy()
+    away[11] += 1.0
+    with RobotSession(sim_robot) as session:  # idle: the servos keep the goal they were given
+        sim.set_action(away)
+        wait_until(lambda: session.snapshot().tick >= 40, what="40 ticks")
+        session.set_mode(Mode.HOLD)  # and the session holds the arm there
+        wait_until(lambda: session.snapshot().mode is Mode.HOLD, what="hold")
+        held_at = session.snapshot().tick
+        wait_until(lambda: session.snapshot().tick >= held_at + 10, what="10 ticks held")
+        assert abs(sim.data.qpos[wrist] - start[11]) > 0.5  # held away from the start pose
+        session.reset_scene(sim.seed)  # in hold, as the Record tab resets between episodes
+        reset_at = session.snapshot().tick
+        wait_until(lambda: session.snapshot().tick >= reset_at + 40, what="40 ticks after")
+        _, commands = session.command_history()
+    # The arms hold where the reset put them: no ramp back toward the pose held before.
+    assert abs(sim.data.qpos[wrist] - start[11]) < 0.05
+    assert abs(commands[-1][11] - start[11]) < 0.05

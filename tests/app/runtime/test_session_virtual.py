@@ -121,7 +121,9 @@ def test_a_policy_with_30x_statistics_stays_inside_the_envelope(tmp_path: Path) 
     assert (commands <= np.array(config.joint_hi) + 1e-6).all()
     # Never faster than the servos while the policy drives (a hold goes to where the arm is).
     policy = commands[np.array(driven)]
-    assert len(policy) > 10
+    # The stop takes out_of_range_ticks driven ticks in a row; the in-range ones before them
+    # depend on when the first chunk lands (15-16 alone, 10 once in a loaded CI run).
+    assert len(policy) >= config.out_of_range_ticks
     steps = np.abs(np.diff(policy, axis=0))
     assert (steps <= session.safety.max_step + 1e-5).all()
     for role, ticks in goals.items():  # what the servos were last told, in their own units
