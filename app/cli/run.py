@@ -12,7 +12,7 @@ from app.runtime.execution import (
     EXECUTION_MODES,
     GUIDANCE_VARIANTS,
 )
-from drivers.sim import SCENE_SEED
+from drivers.seeds import SCENE_SEED
 
 HELP = "run a policy on the simulator, the virtual bus or ALOHA arms, printing telemetry"
 

@@ -6,7 +6,7 @@ import argparse
 import contextlib
 import sys
 
-from drivers.sim import SCENE_SEED
+from drivers.seeds import SCENE_SEED
 
 HELP = (
     "teleoperate (leaders drive followers) on ALOHA arms, the virtual bus, or the simulator "

@@ -7,7 +7,7 @@ import contextlib
 import json
 import time
 
-from drivers.sim import SCENE_SEED
+from drivers.seeds import SCENE_SEED
 
 HELP = "serve a virtual ALOHA on four pseudo-terminals (Dynamixel Protocol 2.0)"
 

@@ -10,7 +10,7 @@ from app.runtime.envelope import envelope_for
 from app.runtime.safety import ESTOP_ACTIONS, SafetyConfig
 from drivers.robot import SIDES, Robot
 from drivers.safety_settings import ArmLimits
-from drivers.sim import SCENE_SEED
+from drivers.seeds import SCENE_SEED
 
 ROBOT_KINDS = ("sim", "virtual", "aloha")
 DEFAULT_CAMERAS = ("cam_high", "cam_left_wrist", "cam_right_wrist")

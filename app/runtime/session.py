@@ -367,9 +367,9 @@ class RobotSession:
             self._enter_mode(mode)
 
     def _reset_sim(self, seed: int) -> None:
-        """A new scene: the simulator puts the arms at their start pose at once, so the safety
-        layer forgets the last command (else it would ramp the arms back toward where they
-        were, at the servos' speed, through the new scene)."""
+        """A new scene: the simulator puts the arms at their start pose at once, so the gate
+        forgets its hold target and the safety layer its last command (else they would drive
+        the arms back toward where they were, at the servos' speed, through the new scene)."""
         self._sim.reset(seed)
         self._task_success = None
         self.gate.hold_here()

@@ -10,7 +10,7 @@ Choices worth knowing:
 - `eval` gives a policy images of (3S/4, S) pixels for a square vision input S (96x128 for the
   tiny preset), unless `--size` says otherwise: the padded resize is then exact.
 - Seeds: `demos` starts at 0, `eval` at 100000 by default, so evaluation layouts are unseen;
-  the app, `run`, `teleop` and `virtual-aloha` start at `SCENE_SEED`, a range neither draws.
+  the app, `run`, `teleop` and `virtual-aloha` start at `drivers.seeds.SCENE_SEED`.
 """
 
 import os
@@ -20,10 +20,3 @@ import os
 # (osmesa, glfw) is kept.
 os.environ.setdefault("MUJOCO_GL", "egl")
 os.environ.setdefault("PYOPENGL_PLATFORM", os.environ["MUJOCO_GL"])
-
-# The first scene of the app, `run`, `teleop` and `virtual-aloha`: the first seed of a range no
-# command of this project draws. Not 0: one of the bundled policy's training layouts (a first
-# scene should be one the policy never saw, as every real one is) and a hard one for it (its red
-# cube lifted in 1 of 10 tries in real time, 2026-12-08). Not 100000 either: what a user records
-# there would lie on `eval`'s layouts.
-SCENE_SEED = 900_000

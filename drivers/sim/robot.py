@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from drivers.robot import SIDES, Robot
-from drivers.sim import SCENE_SEED
+from drivers.seeds import SCENE_SEED
 from drivers.sim.arm import SimArm
 from drivers.sim.camera import SimCamera
 from drivers.sim.leaders import PlayedLeaderArm, PlayedLeaders

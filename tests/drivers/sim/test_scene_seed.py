@@ -5,7 +5,7 @@ from pathlib import Path
 
 from app.cli.main import build_parser
 from app.runtime.robots import make_robot
-from drivers.sim import SCENE_SEED
+from drivers.seeds import SCENE_SEED
 
 ROOT = Path(__file__).parents[3]
 CARD = ROOT / "pi0_core" / "checkpoints" / "tiny_aloha_sim" / "README.md"
@@ -49,3 +49,17 @@ def test_run_teleop_virtual_aloha_and_the_app_start_on_the_scene_seed() -> None:
     assert parser.parse_args(["virtual-aloha"]).seed == SCENE_SEED
     robot = make_robot("sim", cameras=("cam_high",), image_size=(24, 32))  # the app's call
     assert robot.physics.seed == SCENE_SEED
+
+
+def test_the_cli_and_the_robot_factory_read_it_without_loading_the_simulator() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, app.cli.main, app.runtime.robots, app.runtime.session; "
+        "print('drivers.sim' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False"  # real arms: no MuJoCo rendering defaults set
