@@ -401,7 +401,8 @@ class Run:
             done = step + 1
             window.add(loss, auxiliary)
             progress.update(1)
-            progress.set_postfix(loss=f"{loss:.4f}")
+            # the metrics line's figure (the mean since the last line), not one batch's loss
+            progress.set_postfix(loss=f"{window.loss / window.steps:.4f}")
             evaluate = config.eval_every > 0 and done % config.eval_every == 0
             if evaluate or done % config.log_every == 0 or done == last:
                 record = self._record(done, grad_norm, lr, window)

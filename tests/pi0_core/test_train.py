@@ -259,3 +259,17 @@ def test_logged_losses_are_the_means_since_the_last_line(tmp_path: Path, micro_i
     for key in ("loss", "object_loss"):
         means = [np.mean([r[key] for r in steps[i : i + 3]]) for i in (0, 3)]
         assert [r[key] for r in lines] == pytest.approx(means, rel=1e-5)
+
+
+def test_the_progress_line_shows_the_logged_loss(
+    tmp_path: Path, micro_init: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    import re
+
+    data = write_folder(tmp_path / "data", episodes=1, steps=12)
+    train(_config(data, tmp_path / "out", micro_init, steps=6, log_every=3))
+    shown = re.findall(r"loss=([0-9.]+)", capfd.readouterr().err)
+    # The Fine-tune tab shows this line beside the curve of metrics.jsonl: the same figure.
+    assert shown and float(shown[-1]) == pytest.approx(
+        read_metrics(tmp_path / "out")[-1]["loss"], abs=1e-4
+    )
