@@ -387,7 +387,7 @@ class RobotSession:
         if state == "waiting":
             seed = self._sim.seed + 1
             self._reset_sim(seed)
-            self._played.begin_episode()  # hold the start pose through the countdown
+            self._played.hold_start()  # through the countdown; the expert starts with the take
             self.events.add(f"scene reset (seed {seed}) for the next episode")
         elif state == "recording":
             self._sim.follow_prompt(self.recorder.prompt or None)

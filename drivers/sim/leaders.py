@@ -74,6 +74,15 @@ class PlayedLeaders:
             self._step = None
             self._target = self.sim.start_action()
 
+    def hold_start(self) -> None:
+        """Hold the start pose (an episode's reset pause): the expert plays from the next
+        `begin_episode`, the keyboard's joints go back to the start pose."""
+        with self._lock:
+            self._expert = None
+            self.keyboard.reset()
+            self._step = None
+            self._target = self.sim.start_action()
+
     def press(self, key: str) -> bool:
         """A key for the keyboard leader; False when it is not one (or the expert plays)."""
         return self.source == "keyboard" and self.keyboard.press(key)

@@ -41,6 +41,26 @@ def test_before_an_episode_the_expert_holds_the_start_pose(make_sim) -> None:
     )
 
 
+def test_in_a_reset_pause_the_expert_holds_the_start_pose_until_the_take(make_sim) -> None:
+    sim = make_sim("pick_color", seed=7)
+    played = PlayedLeaders(sim, "expert")
+    played.begin_episode()
+    for _ in range(30):  # the expert under way
+        sim.set_action(np.concatenate([played.state(s).qpos for s in ("left", "right")]))
+        sim.step()
+    sim.reset(8)
+    played.hold_start()
+    for _ in range(30):  # the countdown: the start pose, not the script
+        held = np.concatenate([played.state(s).qpos for s in ("left", "right")])
+        np.testing.assert_array_equal(held, sim.start_action())
+        sim.step()
+    played.begin_episode()  # the take: the script plays
+    for _ in range(30):
+        sim.step()
+        moved = np.abs(played.state("right").qpos - sim.start_action()[7:]).max()
+    assert moved > 0.1
+
+
 def test_keyboard_presses_move_the_selected_gripper(make_sim) -> None:
     sim = make_sim("pick_color")
     played = PlayedLeaders(sim, "keyboard")
