@@ -166,8 +166,6 @@ def run(args: argparse.Namespace) -> int:
     if args.robot is not None:
         set_latency_ms(args)  # refused before a model is loaded
     phrase = prompt_phrase(task, args.prompts)
-    if phrase is not None and args.robot is not None:
-        raise ValueError("--prompts is for the lockstep evaluation; drop --robot")
     teach = _shown_as(args)  # refused before a model is loaded
     if args.execution is None:
         args.execution = DEFAULT_EXECUTION if args.robot is not None else "sync"
@@ -186,7 +184,7 @@ def run(args: argparse.Namespace) -> int:
     size = args.size or render_size_for(policy)
     with tqdm(total=args.episodes, desc=f"eval {task}", unit="episode", file=sys.stderr) as bar:
         if args.robot is not None:
-            report = _evaluate_live(args, task, policy, size, lambda outcome: bar.update(1))
+            report = _evaluate_live(args, task, policy, size, lambda outcome: bar.update(1), phrase)
         else:
             report = evaluate(
                 task,
@@ -250,7 +248,7 @@ def _smoothness_text(summary: dict) -> str:
     return step_text + ("" if jerk is None else f", mean |jerk| {jerk} rad/s³")
 
 
-def _evaluate_live(args: argparse.Namespace, task: str, policy, size, on_episode):
+def _evaluate_live(args: argparse.Namespace, task: str, policy, size, on_episode, phrase):
     """Real-time episodes on the app's own session (`--robot sim|virtual`)."""
     if policy is None:
         raise ValueError("--robot evaluates a checkpoint; the scripted expert runs lockstep only")
@@ -275,6 +273,8 @@ def _evaluate_live(args: argparse.Namespace, task: str, policy, size, on_episode
         runner=runner,
         image_size=size,
         on_episode=on_episode,
+        phrase=phrase,
+        prompt_set=args.prompts,
     )
     return replace(report, execution=args.execution)
 

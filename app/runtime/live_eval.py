@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
@@ -13,7 +14,7 @@ from app.runtime.robots import make_robot, simulator_of
 from app.runtime.session import RobotSession
 from app.runtime.sim_execution import delay_ticks_for
 from app.runtime.snapshot import Mode
-from drivers.sim.evaluate import EpisodeOutcome, EvalReport
+from drivers.sim.evaluate import EpisodeOutcome, EvalReport, Phrase
 from drivers.sim.smoothness import max_switch_step, mean_abs_jerk
 from drivers.sim.tasks import get_task
 
@@ -32,8 +33,14 @@ def evaluate_live(
     runner: RunnerConfig | None = None,
     image_size: tuple[int, int] = (240, 320),
     on_episode: Callable[[EpisodeOutcome], None] | None = None,
+    phrase: Phrase | None = None,
+    prompt_set: str | None = None,
 ) -> EvalReport:
     """Success over `episodes` seeded episodes, each run in real time on a fresh robot.
+
+    phrase(scene prompt, scene colour, seed): the prompt an episode runs with instead of the
+    scene's own (`eval --robot --prompts`, labelled `prompt_set`), judged on what it names, as
+    the app judges a typed prompt.
 
     With `runner.min_latency_ms` set, every chunk takes at least that long: the same delay on
     every robot, whatever the CPU's load (the report counts the chunks that took longer)."""
@@ -42,11 +49,13 @@ def evaluate_live(
     spec = get_task(task)
     outcomes = []
     for index in range(episodes):
-        outcome = _episode(robot_kind, spec, policy, seed + index, rate_hz, runner, image_size)
+        outcome = _episode(
+            robot_kind, spec, policy, seed + index, rate_hz, runner, image_size, phrase
+        )
         outcomes.append(outcome)
         if on_episode is not None:
             on_episode(outcome)
-    return live_report(spec.name, outcomes, spec.stages, runner)
+    return replace(live_report(spec.name, outcomes, spec.stages, runner), prompt_set=prompt_set)
 
 
 def live_report(
@@ -65,11 +74,12 @@ def live_report(
     )
 
 
-def _episode(kind, spec, policy, seed, rate_hz, runner, image_size) -> EpisodeOutcome:
+def _episode(kind, spec, policy, seed, rate_hz, runner, image_size, phrase) -> EpisodeOutcome:
     robot = make_robot(
         kind, task=spec.name, seed=seed, cameras=tuple(policy.cameras), image_size=image_size
     )
     sim = simulator_of(robot)
+    prompt = sim.prompt if phrase is None else phrase(sim.prompt, sim.target_color or "", seed)
     session = RobotSession(robot, policy, rate_hz=rate_hz, runner=runner)
     start = time.monotonic()
     stage, success, steps, chunks, inference_ms = 0, False, 0, 0, ()
@@ -77,7 +87,7 @@ def _episode(kind, spec, policy, seed, rate_hz, runner, image_size) -> EpisodeOu
     clamped = None
     try:
         session.start()
-        session.set_prompt(sim.prompt)
+        session.set_prompt(prompt)  # success judged for the cube it names
         session.set_mode(Mode.POLICY)
         first_tick = session.snapshot().tick
         while True:
@@ -107,6 +117,7 @@ def _episode(kind, spec, policy, seed, rate_hz, runner, image_size) -> EpisodeOu
         max_switch_step=smoothness[0],
         mean_abs_jerk=smoothness[1],
         clamped_ticks=clamped,
+        prompt=prompt,
     )
 
 

@@ -73,3 +73,22 @@ def test_eval_on_a_robot_at_a_set_latency_holds_every_chunk_to_it(monkeypatch, c
             "--delay-ticks", "10", "--json"]  # fmt: skip
     assert main(argv) == 0
     assert seen["runner"].min_latency_ms == 200
+
+
+@pytest.mark.slow
+def test_eval_on_a_robot_prompts_each_episode_from_the_set(tmp_path) -> None:
+    from app.cli.eval import prompt_phrase
+    from app.runtime.live_eval import evaluate_live
+    from tests.app.runtime.fakes import FakePolicy
+
+    lines = tmp_path / "red.txt"
+    lines.write_text("pick up the red cube\n")
+    policy = FakePolicy()
+    report = evaluate_live(
+        "sim", "pick_color", policy, 1, seed=0, image_size=(48, 64),
+        phrase=prompt_phrase("pick_color", str(lines)), prompt_set=str(lines),
+    )  # fmt: skip
+    assert {obs["prompt"] for obs in policy.requests} == {"pick up the red cube"}  # not green's
+    summary = report.summary()["prompts"]
+    assert summary["set"] == str(lines)
+    assert summary["by_prompt"] == {"pick up the red cube": [0, 1]}
