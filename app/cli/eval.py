@@ -97,8 +97,8 @@ def add_latency_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SET",
         help="prompt each episode with a phrasing drawn from a set: train or held-out (the "
         "prompt grammar's, pi0_core/train/prompt_grammar.py), or FILE with one phrasing per "
-        "line, {color} where pick_color's colour goes, the scene's own (a line naming one "
-        "colour is judged on that cube, as the app judges it; default: the scene's own prompt)",
+        "line, {color} where pick_color's colour goes, the scene's own; each episode is "
+        "judged on what its prompt names, as the app judges it (default: the scene's prompt)",
     )
     parser.add_argument(
         "--execution",

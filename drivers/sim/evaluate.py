@@ -270,9 +270,7 @@ def run_one(
     sim.reset(seed)
     if phrase is not None:
         sim.prompt = phrase(sim.prompt, sim.target_color or "", seed)  # the scene's own object
-        named = sim.task.colors_named(sim.prompt)
-        if len(named) == 1:  # a line naming one cube ("pick up the red cube"): judged on it,
-            sim.target_color = named[0]  # as the app judges it; reset() draws the scene's again
+        sim.follow_prompt(sim.prompt)  # judged on what it names, as the app and --robot judge
     if policy is None:
         controller, chunk_controller = make_demonstrator(sim), None
     else:
@@ -292,6 +290,8 @@ def run_one(
             success, stage = True, len(sim.task.stages) + 1
             break
         stage = max(stage, sim.stage())
+    if phrase is not None:
+        sim.follow_prompt(None)  # the next reset is judged on its scene's own prompt again
     calls = chunk_controller.calls if chunk_controller is not None else 0
     seconds = time.perf_counter() - started
     switches = chunk_controller.switch_ticks if chunk_controller is not None else []
