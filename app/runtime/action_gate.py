@@ -43,7 +43,8 @@ class ActionGate:
             self.out_of_range = None
 
     def hold_here(self) -> None:
-        """Hold where the arm is now, not where it was going (after e-stop or its release)."""
+        """Hold where the arm is now, not where it was going (after e-stop or its release, or a
+        simulator reset that moved the arm)."""
         self._hold_target = None
         self.safety.reset()
 

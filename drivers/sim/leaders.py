@@ -68,20 +68,20 @@ class PlayedLeaders:
         from drivers.sim.scripted import make_demonstrator
 
         with self._lock:
-            self._expert = make_demonstrator(self.sim) if self.source == "expert" else None
-            self._expert_step = 0
-            self.keyboard.reset()
-            self._step = None
-            self._target = self.sim.start_action()
+            self._restart_locked(make_demonstrator(self.sim) if self.source == "expert" else None)
 
     def hold_start(self) -> None:
         """Hold the start pose (an episode's reset pause): the expert plays from the next
         `begin_episode`, the keyboard's joints go back to the start pose."""
         with self._lock:
-            self._expert = None
-            self.keyboard.reset()
-            self._step = None
-            self._target = self.sim.start_action()
+            self._restart_locked(None)
+
+    def _restart_locked(self, expert: Callable[[int], np.ndarray] | None) -> None:
+        self._expert = expert
+        self._expert_step = 0
+        self.keyboard.reset()
+        self._step = None
+        self._target = self.sim.start_action()
 
     def press(self, key: str) -> bool:
         """A key for the keyboard leader; False when it is not one (or the expert plays)."""
